@@ -1,0 +1,56 @@
+//===- ShapeHelpers.h - shape arithmetic for the onnx dialect ---*- C++ -*-===//
+//
+// Building blocks of shape inference and folding: broadcasting, axis normalisation,
+// overflow-checked element counts, and "shape values" -- what is known about the contents of a
+// 1-D integer tensor that carries a shape (the Shape -> Gather -> Concat -> Reshape chains that
+// exporters emit). Dims that are not known at compile time are ShapedType::kDynamic throughout.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_DIALECTS_ONNX_SHAPEHELPERS_H
+#define KILN_DIALECTS_ONNX_SHAPEHELPERS_H
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Value.h"
+
+#include <optional>
+
+namespace kiln::onnx {
+
+using Shape = llvm::SmallVector<int64_t, 6>;
+
+constexpr int64_t kDynamic = mlir::ShapedType::kDynamic;
+
+/// The ranked shape of `value`'s type, or nullopt when unranked.
+std::optional<Shape> getRankedShape(mlir::Value value);
+
+/// The element type of a tensor-typed value.
+mlir::Type getElementType(mlir::Value value);
+
+/// `tensor<shape x elementType>`, or `tensor<* x elementType>` when `shape` is nullopt.
+mlir::TensorType makeTensorType(std::optional<llvm::ArrayRef<int64_t>> shape,
+                                mlir::Type elementType);
+
+/// Numpy-style multidirectional broadcasting; fails on two incompatible static dims.
+mlir::FailureOr<Shape> broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
+
+/// `axis` in [-rank, rank) mapped to [0, rank); nullopt when out of range.
+std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+/// The product of `shape`, nullopt if a dim is dynamic or negative or the product overflows.
+std::optional<int64_t> getElementCount(llvm::ArrayRef<int64_t> shape);
+
+/// The dense integer contents of `value` when it is produced by a constant, else nullopt.
+std::optional<llvm::SmallVector<int64_t>> getConstantInts(mlir::Value value);
+
+/// The dense contents of `value` when it is a non-resource constant, else null.
+mlir::DenseElementsAttr getConstantDense(mlir::Value value);
+
+/// What is known about the contents of the 1-D (or scalar) integer tensor `value`: one entry
+/// per element, kDynamic where unknown. nullopt when not even its length is known.
+std::optional<Shape> getShapeValue(mlir::Value value);
+
+} // namespace kiln::onnx
+
+#endif // KILN_DIALECTS_ONNX_SHAPEHELPERS_H

@@ -1,0 +1,172 @@
+//===- TFMOps.td - tfm dialect ops -------------------------*- tablegen -*-===//
+
+#ifndef KILN_TFM_OPS_TD
+#define KILN_TFM_OPS_TD
+
+include "dialects/TFM/TFMDialect.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def TFM_FloatTensor : RankedTensorOf<[F16, BF16, F32, F64]>;
+
+def TFM_AttentionOp : TFM_Op<"attention", [Pure]> {
+  let summary = "scaled dot-product attention";
+  let description = [{
+    `output = softmax(softcap(scale * Q Kᵀ) + mask) V`, per batch and query head.
+
+    Operands are 4-D; each one's `*_layout` says whether its dims are ordered
+    (batch, heads, sequence, head_dim) (`bhsd`, the default) or (batch, sequence, heads,
+    head_dim) (`bshd`, the layout of a projection reshaped to heads before the transpose). The
+    transposes exporters emit around head split and merge fold into these attributes.
+
+    - Grouped / multi-query attention: `key` and `value` may have fewer heads `Hkv` than `query`
+      (`Hq`); `Hq` must be a multiple of `Hkv` and query head `h` attends with KV head
+      `h / (Hq / Hkv)`.
+    - `scale` defaults to `1 / sqrt(head_dim)`.
+    - `softcap`, when present and > 0, replaces each score `s` by `softcap * tanh(s / softcap)`.
+    - `mask` (optional) broadcasts to `[batch, Hq, Sq, Skv]`. A float mask is added to the
+      scores; an `i1` mask keeps a score where it is true and sets it to -inf where false.
+    - `causal` masks out keys after the query's position, aligned to the bottom right:
+      query `i` sees keys `j <= i + (Skv - Sq)`.
+    - A row whose scores are all masked out produces zeros.
+    - Precision: scores, softmax max/sum and the P·V accumulation are f32 for f16/bf16
+      operands.
+
+    Example:
+    ```mlir
+    %o = tfm.attention %q, %k, %v mask(%m : tensor<?x1x1x?xf32>) {causal,
+           key_layout = #tfm.layout<bshd>}
+         : tensor<?x12x?x64xf32>, tensor<?x?x12x64xf32>, tensor<?x12x?x64xf32>
+           -> tensor<?x12x?x64xf32>
+    ```
+  }];
+  let arguments = (ins TFM_FloatTensor:$query, TFM_FloatTensor:$key, TFM_FloatTensor:$value,
+    Optional<RankedTensorOf<[F16, BF16, F32, F64, I1]>>:$mask,
+    DefaultValuedAttr<TFM_LayoutAttr, "::kiln::tfm::Layout::bhsd">:$query_layout,
+    DefaultValuedAttr<TFM_LayoutAttr, "::kiln::tfm::Layout::bhsd">:$key_layout,
+    DefaultValuedAttr<TFM_LayoutAttr, "::kiln::tfm::Layout::bhsd">:$value_layout,
+    DefaultValuedAttr<TFM_LayoutAttr, "::kiln::tfm::Layout::bhsd">:$output_layout,
+    OptionalAttr<F32Attr>:$scale, UnitAttr:$causal, OptionalAttr<F32Attr>:$softcap);
+  let results = (outs TFM_FloatTensor:$output);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`mask` `(` $mask^ `:` type($mask) `)`)? attr-dict `:`
+    type($query) `,` type($key) `,` type($value) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def TFM_LayerNormOp : TFM_Op<"layer_norm", [Pure, AllTypesMatch<["input", "output"]>]> {
+  let summary = "layer normalisation";
+  let description = [{
+    Normalises `input` over the dims from `axis` to the last:
+    `output = (x - mean) / sqrt(var + epsilon) * scale + bias`, with the biased variance
+    `mean((x - mean)^2)`. `scale` and `bias` have the normalised dims' shape (or broadcast to
+    it). Mean and variance are computed in f32 (f64 for f64 input).
+
+    Example:
+    ```mlir
+    %y = tfm.layer_norm %x, %gamma bias(%beta : tensor<768xf32>) {epsilon = 1.0e-12 : f32}
+         : tensor<?x?x768xf32>, tensor<768xf32>
+    ```
+  }];
+  let arguments = (ins TFM_FloatTensor:$input, TFM_FloatTensor:$scale,
+    Optional<TFM_FloatTensor>:$bias,
+    DefaultValuedAttr<I64Attr, "-1">:$axis, DefaultValuedAttr<F32Attr, "1e-5">:$epsilon);
+  let results = (outs TFM_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $scale (`bias` `(` $bias^ `:` type($bias) `)`)? attr-dict `:` type($input) `,`
+    type($scale)
+  }];
+  let hasVerifier = 1;
+}
+
+def TFM_RMSNormOp : TFM_Op<"rms_norm", [Pure, AllTypesMatch<["input", "output"]>]> {
+  let summary = "root-mean-square normalisation";
+  let description = [{
+    `output = x / sqrt(mean(x^2) + epsilon) * scale`, the mean over the dims from `axis` to the
+    last, computed in f32 (f64 for f64 input). `scale` has the normalised dims' shape.
+
+    Example:
+    ```mlir
+    %y = tfm.rms_norm %x, %w {epsilon = 1.0e-6 : f32} : tensor<?x?x64xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins TFM_FloatTensor:$input, TFM_FloatTensor:$scale,
+    DefaultValuedAttr<I64Attr, "-1">:$axis, DefaultValuedAttr<F32Attr, "1e-5">:$epsilon);
+  let results = (outs TFM_FloatTensor:$output);
+  let assemblyFormat = "$input `,` $scale attr-dict `:` type($input) `,` type($scale)";
+  let hasVerifier = 1;
+}
+
+def TFM_GeluOp : TFM_Op<"gelu", [Pure, AllTypesMatch<["input", "output"]>]> {
+  let summary = "Gaussian error linear unit";
+  let description = [{
+    `approximation = none`: `0.5 x (1 + erf(x / sqrt(2)))`.
+    `approximation = tanh`: `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`.
+    Evaluated in f32 for f16/bf16 inputs.
+
+    Example:
+    ```mlir
+    %y = tfm.gelu %x approximation = tanh : tensor<?x?x3072xf32>
+    ```
+  }];
+  let arguments = (ins TFM_FloatTensor:$input,
+    DefaultValuedAttr<TFM_GeluApproximationAttr, "::kiln::tfm::GeluApproximation::none">:$approximation);
+  let results = (outs TFM_FloatTensor:$output);
+  let assemblyFormat = "$input (`approximation` `=` $approximation^)? attr-dict `:` type($input)";
+}
+
+def TFM_RotaryEmbeddingOp : TFM_Op<"rotary_embedding", [Pure,
+    AllTypesMatch<["input", "output"]>]> {
+  let summary = "rotary position embedding";
+  let description = [{
+    Rotates the first `rotary_dim` features (default: all) of every head of the 4-D `input`
+    (ordered as `layout` says) by position-dependent angles; the remaining features pass
+    through. `cos` and `sin` hold `cos(θ)` and `sin(θ)` per position and frequency, shape
+    `[seq, rotary_dim / 2]` or `[batch, seq, rotary_dim / 2]`.
+
+    - Half rotation (default, GPT-NeoX/LLaMA): feature `i < R/2` pairs with `i + R/2`:
+      `y[i] = x[i] cos[i] - x[i+R/2] sin[i]`, `y[i+R/2] = x[i+R/2] cos[i] + x[i] sin[i]`.
+    - `interleaved` (GPT-J): feature `2i` pairs with `2i + 1` with angle index `i`.
+
+    Example:
+    ```mlir
+    %y = tfm.rotary_embedding %x, %cos, %sin {layout = #tfm.layout<bhsd>}
+         : tensor<?x8x?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>
+    ```
+  }];
+  let arguments = (ins TFM_FloatTensor:$input, TFM_FloatTensor:$cos, TFM_FloatTensor:$sin,
+    DefaultValuedAttr<TFM_LayoutAttr, "::kiln::tfm::Layout::bhsd">:$layout,
+    UnitAttr:$interleaved, OptionalAttr<I64Attr>:$rotary_dim);
+  let results = (outs TFM_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $cos `,` $sin attr-dict `:` type($input) `,` type($cos) `,` type($sin)
+  }];
+  let hasVerifier = 1;
+}
+
+def TFM_MatmulOp : TFM_Op<"matmul", [Pure]> {
+  let summary = "matrix product with a fused bias and activation epilogue";
+  let description = [{
+    `output = activation(lhs · op(rhs) + bias)` where `op` transposes the last two dims of
+    `rhs` when `transpose_rhs` is set. Batch dims broadcast as in numpy's matmul; `lhs` and
+    `rhs` have rank >= 2. `bias` (optional) broadcasts to the result, typically `[N]`.
+    Accumulation is f32 for f16/bf16 operands.
+
+    Example:
+    ```mlir
+    %y = tfm.matmul %x, %w bias(%b : tensor<3072xf32>) {activation = #tfm.activation<gelu>}
+         : tensor<?x?x768xf32>, tensor<768x3072xf32> -> tensor<?x?x3072xf32>
+    ```
+  }];
+  let arguments = (ins TFM_FloatTensor:$lhs, TFM_FloatTensor:$rhs, Optional<TFM_FloatTensor>:$bias,
+    UnitAttr:$transpose_rhs,
+    DefaultValuedAttr<TFM_ActivationAttr, "::kiln::tfm::Activation::none">:$activation);
+  let results = (outs TFM_FloatTensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`bias` `(` $bias^ `:` type($bias) `)`)? attr-dict `:` type($lhs) `,` type($rhs)
+    `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // KILN_TFM_OPS_TD
