@@ -28,7 +28,7 @@ FailureOr<Type> kiln::meetTypes(Operation *op, unsigned resultIndex, Type existi
 }
 
 LogicalResult kiln::refineResultTypes(Operation *op) {
-  auto iface = dyn_cast<onnx::ShapeInferenceOpInterface>(op);
+  auto iface = dyn_cast<kiln::onnx::ShapeInferenceOpInterface>(op);
   if (!iface)
     return success();
   SmallVector<Type> inferred;

@@ -1,0 +1,20 @@
+//===- kiln-opt.cpp - mlir-opt with Kiln's dialects and passes ------------===//
+
+#include "codegen/Pipelines.h"
+#include "importer/ONNXImporter.h"
+#include "passes/Passes.h"
+
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  kiln::registerImporterDialects(registry);
+  mlir::registerAllPasses();
+  kiln::registerKilnPasses();
+  kiln::registerPipelines();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "Kiln optimizer driver\n", registry));
+}
