@@ -208,7 +208,10 @@ LogicalResult GraphImporter::importInitializers() {
 LogicalResult GraphImporter::importInputs(func::FuncOp func, Block *body) {
   SmallVector<Type> inputTypes;
   SmallVector<DictionaryAttr> argAttrs;
+  llvm::StringSet<> inputNames;
   for (const auto &input : model.graph().input()) {
+    if (!inputNames.insert(input.name()).second)
+      return emitError(fileLoc) << "graph input '" << input.name() << "' is listed twice";
     // Before IR version 4 initializers were also listed as inputs; they stay constants.
     if (values.count(input.name()))
       continue;
@@ -450,6 +453,8 @@ LogicalResult GraphImporter::buildNode(const ::onnx::NodeProto &node, const OpSc
   for (const auto &param : schema.outputs)
     numResults += param.kind == ParamKind::Variadic ? std::max(0, node.output_size() - numResults)
                                                     : 1;
+  if (numResults == 0)
+    return emitError(loc) << "has no outputs";
   if (node.output_size() > numResults)
     return emitError(loc) << "has " << node.output_size()
                           << " outputs, the operator produces at most " << numResults;

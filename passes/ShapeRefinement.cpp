@@ -4,6 +4,8 @@
 
 #include "dialects/ONNX/ONNXDialect.h"
 
+#include "llvm/Support/MathExtras.h"
+
 using namespace mlir;
 
 FailureOr<Type> kiln::meetTypes(Operation *op, unsigned resultIndex, Type existing,
@@ -38,6 +40,19 @@ LogicalResult kiln::refineResultTypes(Operation *op) {
     return op->emitOpError("shape inference produced ")
            << inferred.size() << " types for " << op->getNumResults() << " results";
   for (auto [i, result] : llvm::enumerate(op->getResults())) {
+    // Hostile shapes must not reach later stages as types nobody can allocate or print.
+    if (auto ranked = dyn_cast<RankedTensorType>(inferred[i])) {
+      int64_t count = 1;
+      for (int64_t dim : ranked.getShape()) {
+        if (ShapedType::isDynamic(dim))
+          continue;
+        if (dim < 0)
+          return op->emitOpError("result #") << i << " would have a negative dim " << dim;
+        if (llvm::MulOverflow(count, dim, count))
+          return op->emitOpError("result #") << i << " would have an element count that "
+                                              "overflows 64 bits";
+      }
+    }
     FailureOr<Type> merged = meetTypes(op, i, result.getType(), inferred[i]);
     if (failed(merged))
       return failure();

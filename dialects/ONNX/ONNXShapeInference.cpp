@@ -171,7 +171,6 @@ KILN_SAME_AS_FIRST_OPERAND(AbsOp)
 KILN_SAME_AS_FIRST_OPERAND(CeilOp)
 KILN_SAME_AS_FIRST_OPERAND(ClipOp)
 KILN_SAME_AS_FIRST_OPERAND(CosOp)
-KILN_SAME_AS_FIRST_OPERAND(CumSumOp)
 KILN_SAME_AS_FIRST_OPERAND(ErfOp)
 KILN_SAME_AS_FIRST_OPERAND(ExpOp)
 KILN_SAME_AS_FIRST_OPERAND(FloorOp)
@@ -193,6 +192,18 @@ KILN_SAME_AS_FIRST_OPERAND(MSFastGeluOp)
 KILN_SAME_AS_FIRST_OPERAND(MSGeluOp)
 KILN_SAME_AS_FIRST_OPERAND(MSRotaryEmbeddingOp)
 #undef KILN_SAME_AS_FIRST_OPERAND
+
+LogicalResult CumSumOp::inferShapes(Types &types) {
+  std::optional<Shape> s = getRankedShape(getX());
+  std::optional<SmallVector<int64_t>> axis = getConstantInts(getAxis());
+  if (s && axis) {
+    if (axis->size() != 1)
+      return emitOpError("axis must hold one value, got ") << axis->size();
+    if (failed(checkedAxis(*this, (*axis)[0], s->size())))
+      return failure();
+  }
+  return sameAsOperand(*this, 0, types);
+}
 
 LogicalResult SoftmaxOp::inferShapes(Types &types) {
   if (std::optional<Shape> s = getRankedShape(getInput()))
@@ -413,6 +424,17 @@ LogicalResult ConvOp::inferShapes(Types &types) {
   SmallVector<int64_t> strides = attrOr(getStrides(), 1, spatial);
   SmallVector<int64_t> dilations = attrOr(getDilations(), 1, spatial);
   SmallVector<int64_t> pads = attrOr(getPads(), 0, 2 * spatial);
+  if (llvm::any_of(strides, [](int64_t v) { return v <= 0; }) ||
+      llvm::any_of(dilations, [](int64_t v) { return v <= 0; }))
+    return emitOpError("strides and dilations must be positive");
+  if (llvm::any_of(pads, [](int64_t v) { return v < 0; }))
+    return emitOpError("pads must be >= 0");
+  if ((int64_t)getGroup() <= 0)
+    return emitOpError("group must be positive, got ") << (int64_t)getGroup();
+  int64_t channels = (*x)[1], group = (int64_t)getGroup();
+  if (channels != kDynamic && (*w)[1] != kDynamic && channels != (*w)[1] * group)
+    return emitOpError("X has ") << channels << " channels, W expects " << (*w)[1] << " x "
+                                 << group << " groups";
   SmallVector<int64_t> kernel(w->begin() + 2, w->end());
   if (auto k = getKernelShape(); k && k->size() == spatial)
     kernel.assign(k->begin(), k->end());
@@ -420,7 +442,7 @@ LogicalResult ConvOp::inferShapes(Types &types) {
   StringRef autoPad = getAutoPad();
   for (size_t i = 0; i < spatial; ++i) {
     int64_t in = (*x)[i + 2];
-    if (in == kDynamic || kernel[i] == kDynamic || strides[i] <= 0) {
+    if (in == kDynamic || kernel[i] == kDynamic) {
       out.push_back(kDynamic);
       continue;
     }
@@ -477,6 +499,8 @@ LogicalResult ReshapeOp::inferShapes(Types &types) {
     return success();
   }
   std::optional<Shape> in = getRankedShape(getData());
+  if (getAllowzero() && llvm::is_contained(*target, 0) && llvm::is_contained(*target, -1))
+    return emitOpError("shape with allowzero = 1 cannot contain both 0 and -1");
   Shape out;
   int inferIndex = -1;
   for (auto [i, d] : llvm::enumerate(*target)) {
@@ -645,6 +669,8 @@ LogicalResult ConcatOp::inferShapes(Types &types) {
 LogicalResult SplitOp::inferShapes(Types &types) {
   Type element = getElementType(getInput());
   size_t n = getNumResults();
+  if (n == 0)
+    return emitOpError("has no outputs");
   std::optional<Shape> in = getRankedShape(getInput());
   if (!in) {
     types.assign(n, UnrankedTensorType::get(element));
@@ -769,6 +795,17 @@ LogicalResult GatherOp::inferShapes(Types &types) {
 }
 
 LogicalResult GatherElementsOp::inferShapes(Types &types) {
+  std::optional<Shape> data = getRankedShape(getData());
+  if (data) {
+    FailureOr<int64_t> axis = checkedAxis(*this, (int64_t)getAxis(), data->size());
+    if (failed(axis))
+      return failure();
+    int64_t dim = (*data)[*axis];
+    if (auto constIndices = getConstantInts(getIndices()); constIndices && dim != kDynamic)
+      for (int64_t i : *constIndices)
+        if (i < -dim || i >= dim)
+          return emitOpError("index ") << i << " is out of range for axis of size " << dim;
+  }
   std::optional<Shape> indices = getRankedShape(getIndices());
   types.push_back(makeTensorType(indices ? std::optional<ArrayRef<int64_t>>(*indices)
                                          : std::nullopt,
@@ -811,6 +848,8 @@ LogicalResult TileOp::inferShapes(Types &types) {
   }
   if (repeats && repeats->size() != in->size())
     return emitOpError("repeats has ") << repeats->size() << " entries for rank " << in->size();
+  if (repeats && llvm::any_of(*repeats, [](int64_t r) { return r < 0 && r != kDynamic; }))
+    return emitOpError("repeats must be >= 0");
   Shape out;
   for (size_t i = 0; i < in->size(); ++i)
     out.push_back(repeats ? mulDims((*in)[i], (*repeats)[i]) : kDynamic);
@@ -886,6 +925,8 @@ LogicalResult ConstantOfShapeOp::inferShapes(Types &types) {
       return emitOpError("value must hold exactly one element");
     element = value->getElementType();
   }
+  if (std::optional<Shape> in = getRankedShape(getInput()); in && in->size() != 1)
+    return emitOpError("input must be a 1-D shape, got rank ") << in->size();
   std::optional<Shape> shape = getShapeValue(getInput());
   if (!shape) {
     types.push_back(UnrankedTensorType::get(element));

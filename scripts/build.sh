@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Configures and builds Kiln into build/ (or $KILN_BUILD_DIR). Extra arguments go to CMake.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${KILN_BUILD_DIR:-$root/build}"
+if [ ! -f "$build/build.ninja" ] || [ $# -gt 0 ]; then
+  cmake -G Ninja -S "$root" -B "$build" \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
+    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit "$@" >/dev/null
+fi
+ninja -C "$build" ${KILN_NINJA_JOBS:+-j "$KILN_NINJA_JOBS"}

@@ -1,0 +1,23 @@
+# -*- Python -*-
+# lit configuration of Kiln's IR and tool tests (test/ mirrors the source tree).
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "Kiln"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "models", "python", "lit.cfg.py", "CMakeLists.txt"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.kiln_obj_root, "test")
+config.substitutions.append(("%models", os.path.join(config.kiln_src_root, "test", "models")))
+config.substitutions.append(("%srcroot", config.kiln_src_root))
+config.substitutions.append(("%python", os.path.join(config.kiln_src_root, ".venv", "bin", "python")))
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.add_tool_substitutions(["kiln-opt", "kiln-import", "kiln-compile"],
+                                   [config.kiln_tools_dir])
+if os.path.exists(os.path.join(config.kiln_src_root, ".venv", "bin", "python")):
+    config.available_features.add("python")

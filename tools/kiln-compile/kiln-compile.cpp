@@ -1,0 +1,161 @@
+//===- kiln-compile.cpp - compile an ONNX model ahead of time -------------===//
+//
+// Imports a model, runs the pipelines from codegen/ and writes the result. Writes nothing on
+// failure.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/Pipelines.h"
+#include "importer/ImportCLOptions.h"
+#include "importer/ONNXImporter.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace llvm;
+using namespace mlir;
+
+namespace {
+
+enum class Emit { Artifact, ONNX, TFM, Linalg, LLVM };
+
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"), cl::Required);
+cl::opt<std::string> outputFile("o", cl::desc("Output file ('-' for stdout with --emit)"),
+                                cl::value_desc("file"), cl::init(""));
+cl::opt<std::string> target("target", cl::desc("Code generation target: cpu or cuda"),
+                            cl::init("cpu"));
+cl::opt<Emit> emit("emit", cl::desc("Write the IR after this stage instead of an artifact"),
+                   cl::init(Emit::Artifact),
+                   cl::values(clEnumValN(Emit::ONNX, "onnx",
+                                         "onnx dialect after shape inference and folding"),
+                              clEnumValN(Emit::TFM, "tfm", "after fusion into the tfm dialect"),
+                              clEnumValN(Emit::Linalg, "linalg", "after lowering to linalg"),
+                              clEnumValN(Emit::LLVM, "llvm", "LLVM dialect")));
+cl::opt<bool> summary("summary",
+                      cl::desc("Print the model's inputs, outputs, weights and op counts"));
+
+/// A human-readable overview of the compiled graph, for the main job and for users who want to
+/// know what Kiln made of their model.
+void printSummary(ModuleOp module, raw_ostream &os) {
+  auto func = cast<func::FuncOp>(module.lookupSymbol("main"));
+  auto name = [](DictionaryAttr attrs, unsigned i) {
+    auto n = attrs ? attrs.getAs<StringAttr>("onnx.name") : nullptr;
+    return n ? n.str() : "#" + std::to_string(i);
+  };
+  os << "inputs:\n";
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    os << "  " << name(func.getArgAttrDict(i), i) << ": " << func.getArgumentTypes()[i] << "\n";
+  os << "outputs:\n";
+  for (unsigned i = 0; i < func.getNumResults(); ++i)
+    os << "  " << name(func.getResultAttrDict(i), i) << ": " << func.getResultTypes()[i] << "\n";
+  StringMap<unsigned> counts;
+  uint64_t weightBytes = 0, weights = 0;
+  func.walk([&](Operation *op) {
+    if (op == func.getOperation() || isa<func::ReturnOp>(op))
+      return;
+    ++counts[op->getName().getStringRef()];
+    if (op->getName().getStringRef() == "onnx.Constant") {
+      auto type = cast<ShapedType>(op->getResult(0).getType());
+      ++weights;
+      weightBytes += type.getNumElements() * std::max(1u, type.getElementTypeBitWidth() / 8);
+    }
+  });
+  os << "constants: " << weights << " (" << weightBytes << " bytes)\n";
+  std::vector<std::pair<std::string, unsigned>> sorted;
+  for (auto &entry : counts)
+    sorted.emplace_back(entry.first().str(), entry.second);
+  llvm::sort(sorted, [](auto &a, auto &b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  os << "ops:\n";
+  for (auto &[op, count] : sorted)
+    os << "  " << format("%5u", count) << "  " << op << "\n";
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  kiln::registerImportCLOptions();
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "kiln-compile: compile an ONNX model ahead of time\n\n"
+      "  kiln-compile MODEL.onnx -o MODEL.kiln [--target=cpu|cuda]   compile to an artifact\n"
+      "  kiln-compile MODEL.onnx --emit=onnx -o -                    print the IR of a stage\n"
+      "  kiln-compile MODEL.onnx --emit=onnx -o /dev/null --summary  inspect a model\n\n"
+      "Add --mlir-timing for a per-stage time report.\n");
+
+  if (target != "cpu" && target != "cuda") {
+    errs() << "kiln-compile: unknown --target '" << target << "' (expected cpu or cuda)\n";
+    return 2;
+  }
+  if (emit != Emit::ONNX) {
+    errs() << "kiln-compile: "
+           << (emit == Emit::Artifact ? "writing an artifact" : "this --emit stage")
+           << " is not implemented yet; use --emit=onnx\n";
+    return 2;
+  }
+  if (outputFile.empty()) {
+    errs() << "kiln-compile: no output file: give -o FILE (or -o - for stdout)\n";
+    return 2;
+  }
+
+  MLIRContext context;
+  SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  DefaultTimingManager timing;
+  applyDefaultTimingManagerCLOptions(timing);
+  TimingScope rootTiming = timing.getRootScope();
+
+  OwningOpRef<ModuleOp> module;
+  {
+    TimingScope importTiming = rootTiming.nest("import");
+    module = kiln::importONNXModel(inputFile, context, kiln::getImportOptionsFromCL());
+  }
+  if (!module)
+    return 1;
+
+  PassManager pm(&context);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return 1;
+  TimingScope passTiming = rootTiming.nest("graph passes");
+  pm.enableTiming(passTiming);
+  kiln::buildONNXGraphPipeline(pm);
+  if (failed(pm.run(*module)))
+    return 1;
+
+  if (summary)
+    printSummary(*module, outs());
+
+  TimingScope outputTiming = rootTiming.nest("output");
+  std::string error;
+  std::unique_ptr<ToolOutputFile> out = openOutputFile(outputFile, &error);
+  if (!out) {
+    errs() << "kiln-compile: " << error << "\n";
+    return 1;
+  }
+  module->print(out->os());
+  out->os() << "\n";
+  if (out->os().has_error()) {
+    errs() << "kiln-compile: error writing '" << outputFile << "'\n";
+    out->os().clear_error();
+    return 1;
+  }
+  out->keep();
+  return 0;
+}
