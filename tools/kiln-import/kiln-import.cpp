@@ -22,6 +22,7 @@ int main(int argc, char **argv) {
   cl::opt<std::string> input(cl::Positional, cl::desc("<model.onnx>"), cl::Required);
   cl::opt<std::string> output("o", cl::desc("Output MLIR file ('-' for stdout)"),
                               cl::value_desc("file"), cl::init("-"));
+  cl::opt<bool> noOutput("no-output", cl::desc("Import and verify only; print nothing"));
   kiln::registerImportCLOptions();
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
@@ -35,6 +36,8 @@ int main(int argc, char **argv) {
       kiln::importONNXModel(input, context, kiln::getImportOptionsFromCL());
   if (!module)
     return 1;
+  if (noOutput)
+    return 0;
 
   std::string error;
   std::unique_ptr<ToolOutputFile> out = mlir::openOutputFile(output, &error);
