@@ -43,8 +43,26 @@ void kiln::registerImporterDialects(DialectRegistry &registry) {
 
 namespace {
 
-/// Reads and parses the model file with explicit size and depth limits, streaming it so the
-/// only copy of the weights is the parsed message.
+/// Parses a ModelProto from `stream` with explicit size and depth limits and checks the
+/// minimum a model must have.
+LogicalResult parseModel(google::protobuf::io::ZeroCopyInputStream &stream,
+                         const ImportOptions &options, Location fileLoc,
+                         ::onnx::ModelProto &model) {
+  google::protobuf::io::CodedInputStream coded(&stream);
+  coded.SetTotalBytesLimit((int)std::min<uint64_t>(options.maxModelBytes, INT32_MAX));
+  coded.SetRecursionLimit(options.maxProtobufDepth);
+  if (!model.ParseFromCodedStream(&coded) || !coded.ConsumedEntireMessage())
+    return emitError(fileLoc) << "not a valid ONNX model: the protobuf cannot be parsed "
+                                 "(truncated, corrupt, nested deeper than "
+                              << options.maxProtobufDepth << ", or not an ONNX file)";
+  if (!model.has_graph())
+    return emitError(fileLoc) << "not a valid ONNX model: it has no graph";
+  if (model.opset_import_size() == 0)
+    return emitError(fileLoc) << "not a valid ONNX model: it imports no opset";
+  return success();
+}
+
+/// Reads the model file, streaming it so the only copy of the weights is the parsed message.
 LogicalResult readModel(StringRef path, const ImportOptions &options, Location fileLoc,
                         ::onnx::ModelProto &model) {
   if (llvm::sys::fs::is_directory(path))
@@ -59,24 +77,9 @@ LogicalResult readModel(StringRef path, const ImportOptions &options, Location f
   int fd = ::open(path.str().c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return emitError(fileLoc) << "cannot open '" << path << "'";
-  bool parsed;
-  {
-    google::protobuf::io::FileInputStream file(fd);
-    file.SetCloseOnDelete(true);
-    google::protobuf::io::CodedInputStream coded(&file);
-    coded.SetTotalBytesLimit((int)std::min<uint64_t>(options.maxModelBytes, INT32_MAX));
-    coded.SetRecursionLimit(options.maxProtobufDepth);
-    parsed = model.ParseFromCodedStream(&coded) && coded.ConsumedEntireMessage();
-  }
-  if (!parsed)
-    return emitError(fileLoc) << "not a valid ONNX model: the protobuf cannot be parsed "
-                                 "(truncated, corrupt, nested deeper than "
-                              << options.maxProtobufDepth << ", or not an ONNX file)";
-  if (!model.has_graph())
-    return emitError(fileLoc) << "not a valid ONNX model: it has no graph";
-  if (model.opset_import_size() == 0)
-    return emitError(fileLoc) << "not a valid ONNX model: it imports no opset";
-  return success();
+  google::protobuf::io::FileInputStream file(fd);
+  file.SetCloseOnDelete(true);
+  return parseModel(file, options, fileLoc, model);
 }
 
 /// Collects the diagnostics raised while one node is imported and re-emits them, prefixed with
@@ -103,14 +106,11 @@ private:
 
 class GraphImporter {
 public:
-  GraphImporter(MLIRContext &context, StringRef path, const ImportOptions &options,
-                std::shared_ptr<::onnx::ModelProto> model)
-      : context(context), builder(&context), path(path.str()), options(options),
-        model(*model), fileLoc(FileLineColLoc::get(&context, path, 0, 0)),
-        tensors(context, llvm::sys::path::parent_path(path).empty()
-                             ? "."
-                             : llvm::sys::path::parent_path(path),
-                model, options) {}
+  GraphImporter(MLIRContext &context, StringRef name, StringRef modelDir,
+                const ImportOptions &options, std::shared_ptr<::onnx::ModelProto> model)
+      : context(context), builder(&context), options(options), model(*model),
+        fileLoc(FileLineColLoc::get(&context, name, 0, 0)),
+        tensors(context, modelDir, model, options) {}
 
   OwningOpRef<ModuleOp> run();
 
@@ -130,7 +130,6 @@ private:
 
   MLIRContext &context;
   OpBuilder builder;
-  std::string path;
   const ImportOptions &options;
   const ::onnx::ModelProto &model;
   Location fileLoc;
@@ -180,12 +179,14 @@ LogicalResult GraphImporter::readOpsets() {
                               << ")";
   for (const auto &function : model.functions())
     functionNames.insert(function.domain() + "/" + function.name());
-  for (const auto &entry : model.graph().value_info())
-    if (entry.has_type())
-      if (auto type = tensors.importType(entry.type()))
-        declaredTypes[entry.name()] = *type;
-      else
-        llvm::consumeError(type.takeError()); // value_info is only a hint.
+  for (const auto &entry : model.graph().value_info()) {
+    if (!entry.has_type())
+      continue;
+    if (auto type = tensors.importType(entry.type()))
+      declaredTypes[entry.name()] = *type;
+    else
+      llvm::consumeError(type.takeError()); // value_info is only a hint.
+  }
   return success();
 }
 
@@ -566,15 +567,35 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 
 } // namespace
 
-OwningOpRef<ModuleOp> kiln::importONNXModel(StringRef path, MLIRContext &context,
-                                            const ImportOptions &options) {
+static Location prepare(MLIRContext &context, StringRef name) {
   DialectRegistry registry;
   registerImporterDialects(registry);
   context.appendDialectRegistry(registry);
   context.loadAllAvailableDialects();
-  Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
+  return FileLineColLoc::get(&context, name, 0, 0);
+}
+
+OwningOpRef<ModuleOp> kiln::importONNXModel(StringRef path, MLIRContext &context,
+                                            const ImportOptions &options) {
+  Location fileLoc = prepare(context, path);
   auto model = std::make_shared<::onnx::ModelProto>();
   if (failed(readModel(path, options, fileLoc, *model)))
     return nullptr;
-  return GraphImporter(context, path, options, model).run();
+  StringRef dir = llvm::sys::path::parent_path(path);
+  return GraphImporter(context, path, dir.empty() ? "." : dir, options, model).run();
+}
+
+OwningOpRef<ModuleOp> kiln::importONNXModelFromBuffer(llvm::ArrayRef<char> bytes, StringRef name,
+                                                      StringRef modelDir, MLIRContext &context,
+                                                      const ImportOptions &options) {
+  Location fileLoc = prepare(context, name);
+  if (bytes.size() > options.maxModelBytes)
+    return emitError(fileLoc) << "model of " << bytes.size() << " bytes exceeds the limit of "
+                              << options.maxModelBytes << " bytes (--max-model-bytes)",
+           nullptr;
+  auto model = std::make_shared<::onnx::ModelProto>();
+  google::protobuf::io::ArrayInputStream stream(bytes.data(), (int)bytes.size());
+  if (failed(parseModel(stream, options, fileLoc, *model)))
+    return nullptr;
+  return GraphImporter(context, name, modelDir, options, model).run();
 }

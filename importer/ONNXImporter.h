@@ -35,6 +35,14 @@ struct ImportOptions {
 mlir::OwningOpRef<mlir::ModuleOp> importONNXModel(llvm::StringRef path, mlir::MLIRContext &context,
                                                   const ImportOptions &options = {});
 
+/// Imports a model held in memory; external data is resolved relative to `modelDir`, and
+/// `name` stands for the file in diagnostics. The bytes are parsed (copied) before returning.
+mlir::OwningOpRef<mlir::ModuleOp> importONNXModelFromBuffer(llvm::ArrayRef<char> bytes,
+                                                            llvm::StringRef name,
+                                                            llvm::StringRef modelDir,
+                                                            mlir::MLIRContext &context,
+                                                            const ImportOptions &options = {});
+
 /// Registers the dialects the importer produces.
 void registerImporterDialects(mlir::DialectRegistry &registry);
 

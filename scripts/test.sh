@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # The README's test command: sets up, builds, and runs every Kiln test suite, then prints one
 # closing line "kiln: N passed, M failed, K skipped" summed over all suites.
+#
+#   1. lit: IR, pass, importer, hostile-model and tool tests (build/)
+#   2. pytest: ONNX backend node-test import + round trip, fuzz regressions
+#   3. the lit suite again on an AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/)
+#   4. a short libFuzzer run of the importer (KILN_FUZZ_SECONDS, default 60)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -10,12 +15,40 @@ bash scripts/build.sh || { echo "kiln: build failed"; exit 1; }
 results="$root/build/test-results"
 rm -rf "$results" && mkdir -p "$results"
 status=0
+lit=/usr/lib/llvm-22/bin/lit
 
 echo "== lit: IR, importer and tool tests"
-/usr/lib/llvm-22/bin/lit -sv --xunit-xml-output "$results/lit.xml" build/test || status=1
+$lit -sv --xunit-xml-output "$results/lit.xml" build/test || status=1
 
-echo "== pytest: ONNX backend node tests, generated files"
+echo "== pytest: ONNX backend node tests, fuzz regressions, generated files"
 .venv/bin/python -m pytest -q test/python --junitxml "$results/pytest.xml" || status=1
+
+echo "== sanitizers: lit suite on an ASan+UBSan build (clang-22)"
+if CC=clang-22 CXX=clang++-22 KILN_BUILD_DIR="$root/build-asan" bash scripts/build.sh \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKILN_SANITIZE=ON -DKILN_FUZZ=ON; then
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    $lit -sv --xunit-xml-output "$results/lit-asan.xml" build-asan/test || status=1
+
+  echo "== fuzz: kiln-fuzz-import for ${KILN_FUZZ_SECONDS:-60} s"
+  fuzzdir="$(mktemp -d)"
+  cp test/models/*.onnx test/Importer/Inputs/hostile/*.onnx "$fuzzdir/"
+  if (cd "$fuzzdir" && \
+      "$root/build-asan/bin/kiln-fuzz-import" -max_total_time="${KILN_FUZZ_SECONDS:-60}" \
+        -max_len=65536 -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$fuzzdir/" \
+        "$fuzzdir" >"$results/fuzz.log" 2>&1); then
+    fuzz_case='<testcase classname="fuzz" name="kiln-fuzz-import"/>'
+  else
+    fuzz_case='<testcase classname="fuzz" name="kiln-fuzz-import"><failure/></testcase>'
+    tail -40 "$results/fuzz.log"
+    echo "fuzz: crash inputs are in $fuzzdir (crash-*); add them to test/fuzz/regressions/"
+    status=1
+  fi
+  grep -E "^Done|stat::number_of_executed_units" "$results/fuzz.log" | tail -1
+  echo "<testsuite>$fuzz_case</testsuite>" >"$results/fuzz.xml"
+else
+  echo "kiln: sanitizer build failed"
+  status=1
+fi
 
 .venv/bin/python scripts/summarize_results.py "$results"/*.xml || status=1
 exit $status

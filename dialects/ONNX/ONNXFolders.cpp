@@ -235,6 +235,8 @@ OpFoldResult SizeOp::fold(FoldAdaptor) {
 }
 
 OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
   if (Attribute folded = foldCast(*this, adaptor.getInput()))
     return folded;
   return foldShapeValue(*this);

@@ -307,6 +307,7 @@ def ONNX_DropoutOp : ONNX_Op<"Dropout", [Pure, DeclareOpInterfaceMethods<ONNX_Sh
     TensorOf<[BF16, F16, F32, F64]>:$output,
     TensorOf<[I1]>:$mask);
   let assemblyFormat = "$data (`ratio` `(` $ratio^ `)`)? (`training_mode` `(` $training_mode^ `)`)? attr-dict `:` functional-type(operands, results)";
+  let hasCanonicalizer = 1;
 }
 
 def ONNX_EinsumOp : ONNX_Op<"Einsum", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>]> {
@@ -1082,6 +1083,7 @@ def ONNX_ReshapeOp : ONNX_Op<"Reshape", [Pure, DeclareOpInterfaceMethods<ONNX_Sh
     TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$reshaped);
   let assemblyFormat = "$data `,` $shape attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 def ONNX_RotaryEmbeddingOp : ONNX_Op<"RotaryEmbedding", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>]> {
@@ -1363,6 +1365,7 @@ def ONNX_TransposeOp : ONNX_Op<"Transpose", [Pure, DeclareOpInterfaceMethods<ONN
   let results = (outs
     TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$transposed);
   let assemblyFormat = "$data attr-dict `:` functional-type(operands, results)";
+  let hasCanonicalizer = 1;
 }
 
 def ONNX_TriluOp : ONNX_Op<"Trilu", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>]> {

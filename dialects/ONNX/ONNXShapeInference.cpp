@@ -138,14 +138,6 @@ Type stashType(MLIRContext *ctx, int64_t stash) {
   }
 }
 
-/// The hidden size of a [batch, seq, hidden] tensor, or kDynamic.
-int64_t trailingDim(Value v, int64_t rank) {
-  std::optional<Shape> s = getRankedShape(v);
-  if (!s || (int64_t)s->size() != rank)
-    return kDynamic;
-  return s->back();
-}
-
 int64_t mulDims(int64_t a, int64_t b) {
   int64_t r;
   if (a == kDynamic || b == kDynamic || llvm::MulOverflow(a, b, r))

@@ -116,6 +116,9 @@ FOLDABLE = {"Add", "Sub", "Mul", "Div", "Neg", "Cast", "Concat", "ConstantOfShap
             "Unsqueeze", "Where", "Expand", "Less", "Greater", "Not", "Sqrt", "Max", "Min",
             "CastLike", "Flatten"}
 
+# Ops with canonicalisation patterns in ONNXCanonicalize.cpp.
+CANONICALIZED = {"Dropout", "Reshape", "Transpose"}
+
 ELEMENT_TYPES = {
     "tensor(float)": "F32", "tensor(float16)": "F16", "tensor(bfloat16)": "BF16",
     "tensor(double)": "F64", "tensor(bool)": "I1", "tensor(int8)": "I8", "tensor(int16)": "I16",
@@ -305,6 +308,8 @@ def gen_op(s, summary):
     ]
     if s.name in FOLDABLE and s.domain == "":
         lines.append("  let hasFolder = 1;")
+    if s.name in CANONICALIZED and s.domain == "":
+        lines.append("  let hasCanonicalizer = 1;")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
