@@ -29,6 +29,10 @@ def ONNX_Dialect : Dialect {
   let useDefaultAttributePrinterParser = 0;
 }
 
+// ONNX requires at least one value for a variadic input (Concat, Sum, Max, Min, Einsum).
+def ONNX_VariadicOperandsNotEmpty : PredOpTrait<"variadic operands are not empty",
+    CPred<"$_op.getNumOperands() >= 1">>;
+
 class ONNX_Op<string mnemonic, list<Trait> traits = []> :
     Op<ONNX_Dialect, mnemonic, traits>;
 

@@ -37,6 +37,19 @@ RankedTensorType foldableType(Operation *op) {
 
 DenseElementsAttr dense(Attribute attr) { return dyn_cast_or_null<DenseElementsAttr>(attr); }
 
+/// Whether `in` broadcasts to exactly `out`. Folders check this rather than trust result types,
+/// which may come from a model's (unverified) value_info.
+bool broadcastsTo(ArrayRef<int64_t> in, ArrayRef<int64_t> out) {
+  if (in.size() > out.size())
+    return false;
+  for (size_t i = 0; i < in.size(); ++i) {
+    int64_t o = out[out.size() - in.size() + i];
+    if (in[i] != 1 && in[i] != o)
+      return false;
+  }
+  return true;
+}
+
 /// Row-major strides of `shape`.
 SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
   SmallVector<int64_t> strides(shape.size(), 1);
@@ -96,11 +109,13 @@ Attribute foldElementwise(Operation *op, ArrayRef<Attribute> operands, const Int
   SmallVector<SmallVector<Attribute>> inputs;
   for (Attribute a : operands) {
     DenseElementsAttr d = dense(a);
-    if (!d)
+    if (!d || !broadcastsTo(d.getType().getShape(), type.getShape()))
       return nullptr;
     inputs.push_back(broadcastElements(d, type));
   }
-  Type inElement = cast<TypedAttr>(inputs[0][0]).getType();
+  if (type.getNumElements() == 0)
+    return DenseElementsAttr::get(type, ArrayRef<Attribute>());
+  Type inElement = dense(operands[0]).getElementType();
   bool isUnsigned = inElement.isUnsignedInteger();
   Type outElement = type.getElementType();
   SmallVector<Attribute> results;
@@ -155,7 +170,8 @@ Attribute foldShapeValue(Operation *op) {
 Attribute foldReshapeLike(Operation *op, Attribute input) {
   RankedTensorType type = foldableType(op);
   DenseElementsAttr d = dense(input);
-  if (!type || !d || d.getType().getElementType() != type.getElementType())
+  if (!type || !d || d.getType().getElementType() != type.getElementType() ||
+      d.getNumElements() != type.getNumElements())
     return nullptr;
   return d.reshape(type);
 }
@@ -194,7 +210,7 @@ std::optional<Attribute> castElement(Attribute value, Type to) {
 Attribute foldCast(Operation *op, Attribute input) {
   RankedTensorType type = foldableType(op);
   DenseElementsAttr d = dense(input);
-  if (!type || !d)
+  if (!type || !d || d.getType().getShape() != type.getShape())
     return nullptr;
   if (d.getElementType() == type.getElementType())
     return d;
@@ -269,7 +285,8 @@ OpFoldResult FlattenOp::fold(FoldAdaptor adaptor) {
 OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
   RankedTensorType type = foldableType(*this);
   DenseElementsAttr d = dense(adaptor.getInput());
-  if (!type || !d || d.getElementType() != type.getElementType())
+  if (!type || !d || d.getElementType() != type.getElementType() ||
+      !broadcastsTo(d.getType().getShape(), type.getShape()))
     return nullptr;
   return DenseElementsAttr::get(type, broadcastElements(d, type));
 }
@@ -280,7 +297,7 @@ OpFoldResult ConstantOfShapeOp::fold(FoldAdaptor) {
     return nullptr;
   if (auto value = getValue()) {
     auto d = dyn_cast<DenseElementsAttr>(*value);
-    if (!d)
+    if (!d || d.getNumElements() != 1 || d.getElementType() != type.getElementType())
       return nullptr;
     return DenseElementsAttr::get(type, *d.getValues<Attribute>().begin());
   }
@@ -297,8 +314,22 @@ OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
       return foldShapeValue(*this);
     inputs.push_back(dense(a));
   }
-  int64_t axis = *normalizeAxis((int64_t)getAxis(), type.getRank());
+  std::optional<int64_t> axisOr = normalizeAxis((int64_t)getAxis(), type.getRank());
+  if (!axisOr)
+    return nullptr;
+  int64_t axis = *axisOr, total = 0;
   ArrayRef<int64_t> shape = type.getShape();
+  for (DenseElementsAttr d : inputs) {
+    ArrayRef<int64_t> s = d.getType().getShape();
+    if (s.size() != shape.size())
+      return nullptr;
+    for (size_t i = 0; i < s.size(); ++i)
+      if ((int64_t)i != axis && s[i] != shape[i])
+        return nullptr;
+    total += s[axis];
+  }
+  if (total != shape[axis])
+    return nullptr;
   int64_t outer = *getElementCount(shape.take_front(axis));
   int64_t inner = *getElementCount(shape.drop_front(axis + 1));
   SmallVector<SmallVector<Attribute>> values;
@@ -320,7 +351,16 @@ OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
   if (!type || !data || !indices)
     return foldShapeValue(*this);
   ArrayRef<int64_t> shape = data.getType().getShape();
-  int64_t axis = *normalizeAxis((int64_t)getAxis(), shape.size());
+  std::optional<int64_t> axisOr = normalizeAxis((int64_t)getAxis(), shape.size());
+  auto indicesType = dyn_cast<RankedTensorType>(getIndices().getType());
+  if (!axisOr || !indicesType)
+    return nullptr;
+  int64_t axis = *axisOr;
+  SmallVector<int64_t> expected(shape.take_front(axis));
+  llvm::append_range(expected, indicesType.getShape());
+  llvm::append_range(expected, shape.drop_front(axis + 1));
+  if (ArrayRef<int64_t>(expected) != type.getShape())
+    return nullptr;
   int64_t outer = *getElementCount(shape.take_front(axis));
   int64_t inner = *getElementCount(shape.drop_front(axis + 1));
   int64_t dim = shape[axis];
@@ -349,16 +389,32 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   if (!type || !data || !starts || (getAxes() && !axes) || (getSteps() && !steps))
     return foldShapeValue(*this);
   // Shape inference already checked the parameters; compute per-axis start and step.
+  auto ends = getConstantInts(getEnds());
   ArrayRef<int64_t> inShape = data.getType().getShape();
+  if (!ends || ends->size() != starts->size() || (axes && axes->size() != starts->size()) ||
+      (steps && steps->size() != starts->size()) || type.getRank() != (int64_t)inShape.size())
+    return nullptr;
   SmallVector<int64_t> begin(inShape.size(), 0), step(inShape.size(), 1);
+  SmallVector<int64_t> length(inShape);
   for (size_t i = 0; i < starts->size(); ++i) {
-    int64_t axis = *normalizeAxis(axes ? (*axes)[i] : (int64_t)i, inShape.size());
-    int64_t dim = inShape[axis], s = steps ? (*steps)[i] : 1, b = (*starts)[i];
-    if (b < 0)
-      b = b < -dim ? (s > 0 ? 0 : -1) : b + dim;
-    begin[axis] = s > 0 ? std::clamp<int64_t>(b, 0, dim) : std::clamp<int64_t>(b, -1, dim - 1);
-    step[axis] = s;
+    std::optional<int64_t> axis = normalizeAxis(axes ? (*axes)[i] : (int64_t)i, inShape.size());
+    int64_t s = steps ? (*steps)[i] : 1;
+    if (!axis || s == 0)
+      return nullptr;
+    int64_t dim = inShape[*axis];
+    auto clampIndex = [&](int64_t v) {
+      if (v < 0)
+        v = v < -dim ? (s > 0 ? 0 : -1) : v + dim;
+      return s > 0 ? std::clamp<int64_t>(v, 0, dim) : std::clamp<int64_t>(v, -1, dim - 1);
+    };
+    int64_t b = clampIndex((*starts)[i]), e = clampIndex((*ends)[i]);
+    begin[*axis] = b;
+    step[*axis] = s;
+    length[*axis] = std::max<int64_t>(0, s > 0 ? (e - b + s - 1) / s : (b - e - s - 1) / -s);
   }
+  // The result type may come from a model's value_info: it must match what the slice selects.
+  if (ArrayRef<int64_t>(length) != type.getShape())
+    return nullptr;
   SmallVector<Attribute> values = broadcastElements(data, data.getType());
   SmallVector<int64_t> inStrides = stridesOf(inShape), outStrides = stridesOf(type.getShape());
   SmallVector<Attribute> result;
@@ -375,6 +431,11 @@ OpFoldResult RangeOp::fold(FoldAdaptor adaptor) {
   RankedTensorType type = foldableType(*this);
   DenseElementsAttr start = dense(adaptor.getStart()), delta = dense(adaptor.getDelta());
   if (!type || !start || !delta)
+    return nullptr;
+  if (start.getNumElements() != 1 || delta.getNumElements() != 1 || type.getRank() != 1)
+    return nullptr;
+  SmallVector<Type> inferred;
+  if (failed(inferShapes(inferred)) || inferred[0] != Type(type))
     return nullptr;
   Attribute s = *start.getValues<Attribute>().begin(), d = *delta.getValues<Attribute>().begin();
   SmallVector<Attribute> result;
@@ -473,7 +534,10 @@ OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
   RankedTensorType type = foldableType(*this);
   DenseElementsAttr cond = dense(adaptor.getCondition()), x = dense(adaptor.getX()),
                     y = dense(adaptor.getY());
-  if (!type || !cond || !x || !y)
+  if (!type || !cond || !x || !y ||
+      !llvm::all_of(ArrayRef<DenseElementsAttr>{cond, x, y}, [&](DenseElementsAttr d) {
+        return broadcastsTo(d.getType().getShape(), type.getShape());
+      }))
     return nullptr;
   SmallVector<Attribute> c = broadcastElements(cond, type.clone(cond.getElementType()));
   SmallVector<Attribute> xs = broadcastElements(x, type), ys = broadcastElements(y, type);

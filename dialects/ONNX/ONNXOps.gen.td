@@ -169,7 +169,7 @@ def ONNX_ClipOp : ONNX_Op<"Clip", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInf
   let assemblyFormat = "$input (`min` `(` $min^ `)`)? (`max` `(` $max^ `)`)? attr-dict `:` functional-type(operands, results)";
 }
 
-def ONNX_ConcatOp : ONNX_Op<"Concat", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>]> {
+def ONNX_ConcatOp : ONNX_Op<"Concat", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>, SameOperandsElementType, ONNX_VariadicOperandsNotEmpty]> {
   let summary = "concatenation of tensors along one axis";
   let description = [{
     The `Concat` operator of domain `ai.onnx`, versions 1, 4, 11, 13; the operands, attributes and results follow the newest version. Semantics: https://onnx.ai/onnx/operators/onnx__Concat.html. Older opsets are normalised to this form by the importer; Kiln's shape inference is in ONNXShapeInference.cpp.
@@ -310,7 +310,7 @@ def ONNX_DropoutOp : ONNX_Op<"Dropout", [Pure, DeclareOpInterfaceMethods<ONNX_Sh
   let hasCanonicalizer = 1;
 }
 
-def ONNX_EinsumOp : ONNX_Op<"Einsum", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>]> {
+def ONNX_EinsumOp : ONNX_Op<"Einsum", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>, SameOperandsElementType, ONNX_VariadicOperandsNotEmpty]> {
   let summary = "Einstein summation over the operands";
   let description = [{
     The `Einsum` operator of domain `ai.onnx`, versions 12; the operands, attributes and results follow the newest version. Semantics: https://onnx.ai/onnx/operators/onnx__Einsum.html. Older opsets are normalised to this form by the importer; Kiln's shape inference is in ONNXShapeInference.cpp.
@@ -702,7 +702,7 @@ def ONNX_MatMulOp : ONNX_Op<"MatMul", [Pure, DeclareOpInterfaceMethods<ONNX_Shap
   let assemblyFormat = "$A `,` $B attr-dict `:` functional-type(operands, results)";
 }
 
-def ONNX_MaxOp : ONNX_Op<"Max", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>]> {
+def ONNX_MaxOp : ONNX_Op<"Max", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>, SameOperandsElementType, ONNX_VariadicOperandsNotEmpty]> {
   let summary = "elementwise maximum of all operands with broadcasting";
   let description = [{
     The `Max` operator of domain `ai.onnx`, versions 1, 6, 8, 12, 13; the operands, attributes and results follow the newest version. Semantics: https://onnx.ai/onnx/operators/onnx__Max.html. Older opsets are normalised to this form by the importer; Kiln's shape inference is in ONNXShapeInference.cpp.
@@ -720,7 +720,7 @@ def ONNX_MaxOp : ONNX_Op<"Max", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInfer
   let hasFolder = 1;
 }
 
-def ONNX_MinOp : ONNX_Op<"Min", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>]> {
+def ONNX_MinOp : ONNX_Op<"Min", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>, SameOperandsElementType, ONNX_VariadicOperandsNotEmpty]> {
   let summary = "elementwise minimum of all operands with broadcasting";
   let description = [{
     The `Min` operator of domain `ai.onnx`, versions 1, 6, 8, 12, 13; the operands, attributes and results follow the newest version. Semantics: https://onnx.ai/onnx/operators/onnx__Min.html. Older opsets are normalised to this form by the importer; Kiln's shape inference is in ONNXShapeInference.cpp.
@@ -1297,7 +1297,7 @@ def ONNX_SubOp : ONNX_Op<"Sub", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInfer
   let hasFolder = 1;
 }
 
-def ONNX_SumOp : ONNX_Op<"Sum", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>]> {
+def ONNX_SumOp : ONNX_Op<"Sum", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>, SameOperandsElementType, ONNX_VariadicOperandsNotEmpty]> {
   let summary = "elementwise sum of all operands with broadcasting";
   let description = [{
     The `Sum` operator of domain `ai.onnx`, versions 1, 6, 8, 13; the operands, attributes and results follow the newest version. Semantics: https://onnx.ai/onnx/operators/onnx__Sum.html. Older opsets are normalised to this form by the importer; Kiln's shape inference is in ONNXShapeInference.cpp.

@@ -413,6 +413,14 @@ LogicalResult ConvOp::inferShapes(Types &types) {
       v.assign(a->begin(), a->end());
     return v;
   };
+  for (auto [name, attr, size] :
+       {std::tuple<StringRef, std::optional<ArrayRef<int64_t>>, size_t>{"strides", getStrides(),
+                                                                         spatial},
+        {"dilations", getDilations(), spatial},
+        {"pads", getPads(), 2 * spatial},
+        {"kernel_shape", getKernelShape(), spatial}})
+    if (attr && attr->size() != size)
+      return emitOpError() << name << " has " << attr->size() << " entries, expected " << size;
   SmallVector<int64_t> strides = attrOr(getStrides(), 1, spatial);
   SmallVector<int64_t> dilations = attrOr(getDilations(), 1, spatial);
   SmallVector<int64_t> pads = attrOr(getPads(), 0, 2 * spatial);
@@ -428,8 +436,13 @@ LogicalResult ConvOp::inferShapes(Types &types) {
     return emitOpError("X has ") << channels << " channels, W expects " << (*w)[1] << " x "
                                  << group << " groups";
   SmallVector<int64_t> kernel(w->begin() + 2, w->end());
-  if (auto k = getKernelShape(); k && k->size() == spatial)
+  if (auto k = getKernelShape()) {
+    for (size_t i = 0; i < spatial; ++i)
+      if (kernel[i] != kDynamic && (*k)[i] != kernel[i])
+        return emitOpError("kernel_shape ")
+               << formatShape(*k) << " disagrees with W " << formatShape(*w);
     kernel.assign(k->begin(), k->end());
+  }
   Shape out = {(*x)[0], (*w)[0]};
   StringRef autoPad = getAutoPad();
   for (size_t i = 0; i < spatial; ++i) {
@@ -516,10 +529,21 @@ LogicalResult ReshapeOp::inferShapes(Types &types) {
     }
   }
   if (inferIndex >= 0 && in) {
-    std::optional<int64_t> total = getElementCount(*in);
-    Shape known(out);
-    known.erase(known.begin() + inferIndex);
-    std::optional<int64_t> partial = getElementCount(known);
+    // The -1 dim is (input elements) / (other output elements). Dims copied by a 0 entry
+    // cancel out even when dynamic, so `?x3x4` to `[0, -1]` gives `?x12`.
+    SmallVector<bool> cancelled(in->size(), false);
+    for (auto [i, d] : llvm::enumerate(*target))
+      if (d == 0 && !getAllowzero() && i < in->size())
+        cancelled[i] = true;
+    Shape numerator, denominator;
+    for (auto [i, d] : llvm::enumerate(*in))
+      if (!cancelled[i])
+        numerator.push_back(d);
+    for (auto [i, d] : llvm::enumerate(out))
+      if ((int)i != inferIndex && !(i < cancelled.size() && cancelled[i]))
+        denominator.push_back(d);
+    std::optional<int64_t> total = getElementCount(numerator);
+    std::optional<int64_t> partial = getElementCount(denominator);
     if (total && partial && *partial != 0) {
       if (*total % *partial)
         return emitOpError("cannot reshape ") << formatShape(*in) << " to " << formatShape(*target);
@@ -642,6 +666,7 @@ LogicalResult ConcatOp::inferShapes(Types &types) {
     if (s->size() != out->size())
       return emitOpError("operands have different ranks: ")
              << formatShape(*out) << " and " << formatShape(*s);
+    Shape before = *out;
     for (size_t i = 0; i < s->size(); ++i) {
       int64_t &d = (*out)[i];
       if ((int64_t)i == axis) {
@@ -650,7 +675,7 @@ LogicalResult ConcatOp::inferShapes(Types &types) {
         d = (*s)[i];
       } else if ((*s)[i] != kDynamic && (*s)[i] != d) {
         return emitOpError("operand dims differ off the concat axis: ")
-               << formatShape(*out) << " and " << formatShape(*s);
+               << formatShape(before) << " and " << formatShape(*s);
       }
     }
   }
@@ -672,6 +697,9 @@ LogicalResult SplitOp::inferShapes(Types &types) {
   if (failed(axis))
     return failure();
   int64_t dim = (*in)[*axis];
+  if (getNumOutputs() && (int64_t)*getNumOutputs() != (int64_t)n)
+    return emitOpError("num_outputs is ") << (int64_t)*getNumOutputs() << " but the op has " << n
+                                          << " results";
   SmallVector<int64_t> sizes;
   if (getSplit()) {
     std::optional<SmallVector<int64_t>> split = getConstantInts(getSplit());

@@ -253,9 +253,11 @@ def gen_op(s, summary):
     non_single = [p for p in s.inputs if p.option != "Single"]
     if len(non_single) > 1:
         traits.append("AttrSizedOperandSegments")
-    if len(s.inputs) > 1 and len({p.type_str for p in s.inputs}) == 1 and \
-            s.inputs[0].type_str in s.constraints:
+    if len({p.type_str for p in s.inputs}) == 1 and s.inputs[0].type_str in s.constraints and \
+            (len(s.inputs) > 1 or s.inputs[0].option == "Variadic"):
         traits.append("SameOperandsElementType")
+    if any(p.option == "Variadic" for p in s.inputs):
+        traits.append("ONNX_VariadicOperandsNotEmpty")
     args = []
     for p in s.inputs:
         t = ods_type(s, p)

@@ -167,6 +167,15 @@ LogicalResult RotaryEmbeddingOp::verify() {
   }
   if (getCos().getType() != getSin().getType())
     return emitOpError("cos and sin must have the same type");
+  // cos/sin are [seq, R/2] or [batch, seq, R/2] and must match the input's seq (and batch).
+  auto table = cast<RankedTensorType>(getCos().getType()).getShape();
+  int64_t batch = type.getShape()[0];
+  int64_t seq = getLayout() == Layout::bshd ? type.getShape()[1] : type.getShape()[2];
+  if (!dimsCompatible(table[table.size() - 2], seq))
+    return emitOpError("cos/sin cover ") << table[table.size() - 2]
+                                         << " positions, the input has " << seq;
+  if (table.size() == 3 && table[0] != 1 && !dimsCompatible(table[0], batch))
+    return emitOpError("cos/sin batch ") << table[0] << " differs from the input's " << batch;
   return success();
 }
 
@@ -182,14 +191,32 @@ LogicalResult MatmulOp::verify() {
   if (!dimsCompatible(k1, k2))
     return emitOpError("contraction dims differ: ") << k1 << " vs " << k2;
   int64_t m = lhs.getShape()[lhs.getRank() - 2];
-  if (out.getRank() != std::max(lhs.getRank(), rhs.getRank()) ||
-      !dimsCompatible(out.getShape().back(), n) ||
-      !dimsCompatible(out.getShape()[out.getRank() - 2], m))
-    return emitOpError("result ") << formatShape(out.getShape()) << " is not [..., " << m << ", "
-                                  << n << "]";
-  if (getBias())
-    return checkBroadcastsTo(*this, "bias", cast<RankedTensorType>(getBias().getType()),
-                             out.getShape());
+  // Batch dims broadcast as in numpy.
+  ArrayRef<int64_t> lb = lhs.getShape().drop_back(2), rb = rhs.getShape().drop_back(2);
+  size_t batchRank = std::max(lb.size(), rb.size());
+  SmallVector<int64_t> expected;
+  for (size_t i = 0; i < batchRank; ++i) {
+    int64_t a = i < batchRank - lb.size() ? 1 : lb[i - (batchRank - lb.size())];
+    int64_t b = i < batchRank - rb.size() ? 1 : rb[i - (batchRank - rb.size())];
+    if (a != 1 && b != 1 && !dimsCompatible(a, b))
+      return emitOpError("batch dims do not broadcast: ")
+             << formatShape(lhs.getShape()) << " and " << formatShape(rhs.getShape());
+    expected.push_back(a == 1 ? b : (b == 1 || b == kDynamic ? a : b));
+  }
+  expected.append({m, n});
+  if (out.getRank() != (int64_t)expected.size() ||
+      !llvm::all_of(llvm::zip(out.getShape(), expected),
+                    [](auto p) { return dimsCompatible(std::get<0>(p), std::get<1>(p)); }))
+    return emitOpError("result ") << formatShape(out.getShape()) << " should be "
+                                  << formatShape(expected);
+  if (getBias()) {
+    auto bias = cast<RankedTensorType>(getBias().getType());
+    if (bias.getElementType() != out.getElementType())
+      return emitOpError("bias element type ") << bias.getElementType()
+                                               << " differs from the result's "
+                                               << out.getElementType();
+    return checkBroadcastsTo(*this, "bias", bias, out.getShape());
+  }
   return success();
 }
 

@@ -34,7 +34,9 @@ def TFM_Layout : I32EnumAttr<"Layout",
   let cppNamespace = "::kiln::tfm";
   let genSpecializedAttr = 0;
 }
-def TFM_LayoutAttr : EnumAttr<TFM_Dialect, TFM_Layout, "layout">;
+def TFM_LayoutAttr : EnumAttr<TFM_Dialect, TFM_Layout, "layout"> {
+  let assemblyFormat = "`<` $value `>`";
+}
 
 def TFM_GeluNone : I32EnumAttrCase<"none", 0>;
 def TFM_GeluTanh : I32EnumAttrCase<"tanh", 1>;
@@ -57,6 +59,8 @@ def TFM_Activation : I32EnumAttr<"Activation",
   let cppNamespace = "::kiln::tfm";
   let genSpecializedAttr = 0;
 }
-def TFM_ActivationAttr : EnumAttr<TFM_Dialect, TFM_Activation, "activation">;
+def TFM_ActivationAttr : EnumAttr<TFM_Dialect, TFM_Activation, "activation"> {
+  let assemblyFormat = "`<` $value `>`";
+}
 
 #endif // KILN_TFM_DIALECT_TD
