@@ -395,6 +395,12 @@ LogicalResult GraphImporter::buildNode(const ::onnx::NodeProto &node, const OpSc
     state.addAttribute(attrSchema->mlirName, *value);
   }
 
+  // Shape inference reads attributes before the op is verified, so required ones are checked
+  // here.
+  for (const kiln::onnx::AttrSchema &attr : schema.attributes)
+    if (attr.required && !state.attributes.get(attr.mlirName))
+      return emitError(loc) << "required attribute '" << attr.onnxName << "' is missing";
+
   // Operands, grouped as the schema's inputs are.
   SmallVector<Value> extraOperands;
   if (movedAxes) {

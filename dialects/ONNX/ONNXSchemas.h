@@ -27,6 +27,7 @@ struct AttrSchema {
   const char *onnxName; ///< Name in the NodeProto.
   const char *mlirName; ///< Name of the op's attribute.
   AttrKind kind;
+  bool required;
 };
 
 struct OpSchema {

@@ -332,14 +332,14 @@ def gen_inc(schemas):
            "// KILN_ONNX_SCHEMA(domain, opType, opName, versions, inputs, outputs, attributes)",
            "//   versions: the since-versions of the op, ascending;",
            "//   inputs/outputs: {name, Single|Optional|Variadic};",
-           "//   attributes: {onnx name, MLIR name, kind}.", "",
+           "//   attributes: {onnx name, MLIR name, kind, required}.", "",
            "#define KILN_MAX_ONNX_OPSET %d" % MAX_OPSET, ""]
     for s in schemas:
         ins = ", ".join('{"%s", ParamKind::%s}' % (p.name, p.option) for p in s.inputs)
         outs = ", ".join('{"%s", ParamKind::%s}' % (p.name, p.option) for p in s.outputs)
-        attrs = ", ".join('{"%s", "%s", AttrKind::%s}' % (a.name, ods_name(a.name),
-                                                         a.kind.capitalize() if ods_attr(a) else "Unsupported")
-                          for a in s.attrs)
+        attrs = ", ".join('{"%s", "%s", AttrKind::%s, %s}' % (
+            a.name, ods_name(a.name), a.kind.capitalize() if ods_attr(a) else "Unsupported",
+            "true" if a.required else "false") for a in s.attrs)
         out.append('KILN_ONNX_SCHEMA("%s", "%s", "onnx.%s", KILN_LIST(%s),\n'
                    "                 KILN_LIST(%s),\n                 KILN_LIST(%s),\n"
                    "                 KILN_LIST(%s))"
