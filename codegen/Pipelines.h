@@ -16,7 +16,18 @@ namespace kiln {
 /// propagate what folding made static.
 void buildONNXGraphPipeline(mlir::OpPassManager &pm);
 
-/// Registers the pipelines as `kiln-onnx-graph` for kiln-opt's --pass-pipeline.
+/// onnx -> linalg/tensor/arith/math on tensors (kiln-convert-onnx-to-linalg + clean-up).
+void buildONNXToLinalgPipeline(mlir::OpPassManager &pm);
+
+/// linalg on tensors -> LLVM dialect: decompose aggregates, one-shot bufferization, loops.
+void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm);
+
+/// The reference CPU path from onnx to the LLVM dialect: lowering to linalg on tensors,
+/// one-shot bufferization, loops, LLVM. Correctness first; tiling, vectorisation and
+/// multithreading come with the artifact (docs/design/runtime-and-artifact.md).
+void buildCPULoweringPipeline(mlir::OpPassManager &pm);
+
+/// Registers the pipelines (`kiln-onnx-graph`, `kiln-cpu-lower-to-llvm`) for kiln-opt.
 void registerPipelines();
 
 } // namespace kiln

@@ -42,8 +42,8 @@ cl::opt<Emit> emit("emit", cl::desc("Write the IR after this stage instead of an
                               clEnumValN(Emit::TFM, "tfm", "after fusion into the tfm dialect"),
                               clEnumValN(Emit::Linalg, "linalg", "after lowering to linalg"),
                               clEnumValN(Emit::LLVM, "llvm", "LLVM dialect")));
-cl::opt<bool> summary("summary",
-                      cl::desc("Print the model's inputs, outputs, weights and op counts"));
+cl::opt<bool> summary("summary", cl::desc("With --emit=onnx: print the model's inputs, "
+                                          "outputs, weights and op counts"));
 
 /// A human-readable overview of the compiled graph, for the main job and for users who want to
 /// know what Kiln made of their model.
@@ -104,10 +104,14 @@ int main(int argc, char **argv) {
     errs() << "kiln-compile: unknown --target '" << target << "' (expected cpu or cuda)\n";
     return 2;
   }
-  if (emit != Emit::ONNX) {
+  if (emit == Emit::Artifact || emit == Emit::TFM) {
     errs() << "kiln-compile: "
-           << (emit == Emit::Artifact ? "writing an artifact" : "this --emit stage")
-           << " is not implemented yet; use --emit=onnx\n";
+           << (emit == Emit::Artifact ? "writing an artifact" : "--emit=tfm (fusion)")
+           << " is not implemented yet; use --emit=onnx, --emit=linalg or --emit=llvm\n";
+    return 2;
+  }
+  if (target == "cuda" && emit != Emit::ONNX) {
+    errs() << "kiln-compile: --target=cuda is not implemented yet\n";
     return 2;
   }
   if (outputFile.empty()) {
@@ -136,10 +140,14 @@ int main(int argc, char **argv) {
   TimingScope passTiming = rootTiming.nest("graph passes");
   pm.enableTiming(passTiming);
   kiln::buildONNXGraphPipeline(pm);
+  if (emit == Emit::Linalg || emit == Emit::LLVM)
+    kiln::buildONNXToLinalgPipeline(pm);
+  if (emit == Emit::LLVM)
+    kiln::buildLinalgToLLVMPipeline(pm);
   if (failed(pm.run(*module)))
     return 1;
 
-  if (summary)
+  if (summary && emit == Emit::ONNX)
     printSummary(*module, outs());
 
   TimingScope outputTiming = rootTiming.nest("output");

@@ -1,0 +1,39 @@
+//===- ConvertONNXToLinalg.cpp - kiln-convert-onnx-to-linalg --------------===//
+//
+// Applies the onnx-to-linalg patterns as a partial conversion in which every onnx op is
+// illegal, so an op without a lowering fails the pass with a diagnostic naming it and the
+// reasons its patterns gave up.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
+#include "passes/Passes.h"
+
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_CONVERTONNXTOLINALG
+#include "passes/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace {
+
+struct ConvertONNXToLinalgPass
+    : public kiln::impl::ConvertONNXToLinalgBase<ConvertONNXToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<kiln::onnx::ONNXDialect>();
+    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect, arith::ArithDialect,
+                           math::MathDialect, func::FuncDialect>();
+    RewritePatternSet patterns(ctx);
+    kiln::populateElementwiseToLinalgPatterns(patterns);
+    kiln::populateStructuredToLinalgPatterns(patterns);
+    if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

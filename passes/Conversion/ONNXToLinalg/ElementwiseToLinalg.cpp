@@ -1,0 +1,320 @@
+//===- ElementwiseToLinalg.cpp - onnx elementwise ops -> linalg.generic ---===//
+//
+// Every elementwise onnx op becomes one linalg.generic over the broadcast result shape, so
+// later passes fuse chains of them. Broadcasting follows numpy: operands are right-aligned and
+// a dim that is statically 1 repeats. A dynamic dim is taken to equal the result's (Kiln does
+// not broadcast a dim that is only known to be 1 at run time; see docs/lowering.md).
+//
+// f16 and bf16 values are computed in f32 and rounded once, per the precision rules.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
+
+#include "dialects/ONNX/ONNXDialect.h"
+#include "dialects/ONNX/ONNXTypes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::onnx;
+
+FailureOr<SmallVector<OpFoldResult>>
+kiln::getBroadcastResultSizes(OpBuilder &b, Location loc, RankedTensorType resultType,
+                              ValueRange operands) {
+  SmallVector<OpFoldResult> sizes;
+  int64_t rank = resultType.getRank();
+  for (int64_t i = 0; i < rank; ++i) {
+    if (!resultType.isDynamicDim(i)) {
+      sizes.push_back(b.getIndexAttr(resultType.getDimSize(i)));
+      continue;
+    }
+    Value source;
+    int64_t sourceDim = 0;
+    for (Value v : operands) {
+      auto t = dyn_cast<RankedTensorType>(v.getType());
+      int64_t j = i - (rank - t.getRank());
+      if (j >= 0 && t.getDimSize(j) != 1) {
+        source = v;
+        sourceDim = j;
+        break;
+      }
+    }
+    if (!source)
+      return failure();
+    sizes.push_back(tensor::DimOp::create(b, loc, source, sourceDim).getResult());
+  }
+  return sizes;
+}
+
+AffineMap kiln::getBroadcastMap(MLIRContext *ctx, RankedTensorType operand,
+                                RankedTensorType result) {
+  SmallVector<AffineExpr> exprs;
+  int64_t offset = result.getRank() - operand.getRank();
+  for (int64_t j = 0; j < operand.getRank(); ++j) {
+    bool broadcast = operand.getDimSize(j) == 1 && result.getDimSize(j + offset) != 1;
+    exprs.push_back(broadcast ? getAffineConstantExpr(0, ctx) : getAffineDimExpr(j + offset, ctx));
+  }
+  return AffineMap::get(result.getRank(), 0, exprs, ctx);
+}
+
+FailureOr<Value> kiln::buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
+                                        ValueRange operands, const ScalarBuilder &body) {
+  FailureOr<SmallVector<OpFoldResult>> sizes =
+      getBroadcastResultSizes(b, loc, resultType, operands);
+  if (failed(sizes))
+    return failure();
+  Value init = tensor::EmptyOp::create(b, loc, *sizes, resultType.getElementType());
+  SmallVector<AffineMap> maps;
+  for (Value v : operands)
+    maps.push_back(getBroadcastMap(b.getContext(), cast<RankedTensorType>(v.getType()),
+                                   resultType));
+  maps.push_back(b.getMultiDimIdentityMap(resultType.getRank()));
+  SmallVector<utils::IteratorType> iterators(resultType.getRank(),
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, operands, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value r = body(nb, nloc, args.drop_back());
+        linalg::YieldOp::create(nb, nloc, r);
+      });
+  return generic.getResult(0);
+}
+
+namespace {
+
+bool isLowPrecisionFloat(Type t) { return isa<Float16Type, BFloat16Type>(t); }
+
+/// Runs `fn` on f32 copies of f16/bf16 arguments and rounds the result back to `resultType`.
+Value computeInF32(OpBuilder &b, Location loc, ValueRange args, Type resultType,
+                   function_ref<Value(OpBuilder &, Location, ValueRange)> fn) {
+  bool widen = llvm::any_of(args, [](Value v) { return isLowPrecisionFloat(v.getType()); });
+  if (!widen)
+    return fn(b, loc, args);
+  SmallVector<Value> wide;
+  for (Value v : args)
+    wide.push_back(isLowPrecisionFloat(v.getType())
+                       ? Value(arith::ExtFOp::create(b, loc, b.getF32Type(), v))
+                       : v);
+  Value r = fn(b, loc, wide);
+  if (isLowPrecisionFloat(resultType))
+    return arith::TruncFOp::create(b, loc, resultType, r);
+  return r;
+}
+
+/// The scalar computation of one onnx elementwise op, or null when the element type is not
+/// supported for it.
+using ScalarFn = std::function<Value(OpBuilder &, Location, ValueRange, Type resultElement)>;
+
+template <typename FloatOp, typename IntOp>
+ScalarFn arithBinary() {
+  return [](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
+    if (isa<FloatType>(a[0].getType()))
+      return FloatOp::create(b, loc, a[0], a[1]);
+    return IntOp::create(b, loc, a[0], a[1]);
+  };
+}
+
+ScalarFn compare(arith::CmpFPredicate f, arith::CmpIPredicate i) {
+  return [=](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
+    if (isa<FloatType>(a[0].getType()))
+      return arith::CmpFOp::create(b, loc, f, a[0], a[1]);
+    return arith::CmpIOp::create(b, loc, i, a[0], a[1]);
+  };
+}
+
+template <typename MathOp>
+ScalarFn mathUnary() {
+  return [](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
+    if (!isa<FloatType>(a[0].getType()))
+      return nullptr;
+    return MathOp::create(b, loc, a[0]);
+  };
+}
+
+Value floatConstant(OpBuilder &b, Location loc, Type t, double v) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(t, v));
+}
+
+Value castScalar(OpBuilder &b, Location loc, Value v, Type to) {
+  Type from = v.getType();
+  if (from == to)
+    return v;
+  auto fromFloat = dyn_cast<FloatType>(from), toFloat = dyn_cast<FloatType>(to);
+  if (fromFloat && toFloat)
+    return fromFloat.getWidth() < toFloat.getWidth()
+               ? Value(arith::ExtFOp::create(b, loc, to, v))
+               : Value(arith::TruncFOp::create(b, loc, to, v));
+  if (fromFloat) {
+    if (to.isInteger(1))
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, v,
+                                   floatConstant(b, loc, from, 0));
+    return arith::FPToSIOp::create(b, loc, to, v);
+  }
+  if (toFloat)
+    return from.isInteger(1) ? Value(arith::UIToFPOp::create(b, loc, to, v))
+                             : Value(arith::SIToFPOp::create(b, loc, to, v));
+  if (to.isInteger(1))
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v,
+                                 arith::ConstantOp::create(b, loc, b.getIntegerAttr(from, 0)));
+  unsigned fw = from.getIntOrFloatBitWidth(), tw = to.getIntOrFloatBitWidth();
+  if (fw < tw)
+    return from.isInteger(1) ? Value(arith::ExtUIOp::create(b, loc, to, v))
+                             : Value(arith::ExtSIOp::create(b, loc, to, v));
+  return arith::TruncIOp::create(b, loc, to, v);
+}
+
+const llvm::StringMap<ScalarFn> &scalarFunctions() {
+  using P = arith::CmpFPredicate;
+  using I = arith::CmpIPredicate;
+  static const llvm::StringMap<ScalarFn> fns = {
+      {"onnx.Add", arithBinary<arith::AddFOp, arith::AddIOp>()},
+      {"onnx.Sub", arithBinary<arith::SubFOp, arith::SubIOp>()},
+      {"onnx.Mul", arithBinary<arith::MulFOp, arith::MulIOp>()},
+      {"onnx.Div", arithBinary<arith::DivFOp, arith::DivSIOp>()},
+      {"onnx.Max", arithBinary<arith::MaximumFOp, arith::MaxSIOp>()},
+      {"onnx.Min", arithBinary<arith::MinimumFOp, arith::MinSIOp>()},
+      {"onnx.Equal", compare(P::OEQ, I::eq)},
+      {"onnx.Less", compare(P::OLT, I::slt)},
+      {"onnx.LessOrEqual", compare(P::OLE, I::sle)},
+      {"onnx.Greater", compare(P::OGT, I::sgt)},
+      {"onnx.GreaterOrEqual", compare(P::OGE, I::sge)},
+      {"onnx.And", arithBinary<arith::AndIOp, arith::AndIOp>()},
+      {"onnx.Or", arithBinary<arith::OrIOp, arith::OrIOp>()},
+      {"onnx.Pow",
+       [](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
+         if (isa<FloatType>(a[0].getType()) && a[0].getType() == a[1].getType())
+           return math::PowFOp::create(b, loc, a[0], a[1]);
+         return nullptr;
+       }},
+      {"onnx.Ceil", mathUnary<math::CeilOp>()},
+      {"onnx.Floor", mathUnary<math::FloorOp>()},
+      {"onnx.Cos", mathUnary<math::CosOp>()},
+      {"onnx.Sin", mathUnary<math::SinOp>()},
+      {"onnx.Erf", mathUnary<math::ErfOp>()},
+      {"onnx.Exp", mathUnary<math::ExpOp>()},
+      {"onnx.Log", mathUnary<math::LogOp>()},
+      {"onnx.Sqrt", mathUnary<math::SqrtOp>()},
+      {"onnx.Tanh", mathUnary<math::TanhOp>()},
+      {"onnx.Abs",
+       [](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
+         if (isa<FloatType>(a[0].getType()))
+           return math::AbsFOp::create(b, loc, a[0]);
+         return math::AbsIOp::create(b, loc, a[0]);
+       }},
+      {"onnx.Neg",
+       [](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
+         if (isa<FloatType>(a[0].getType()))
+           return arith::NegFOp::create(b, loc, a[0]);
+         Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(a[0].getType(), 0));
+         return arith::SubIOp::create(b, loc, zero, a[0]);
+       }},
+      {"onnx.Not",
+       [](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
+         Value one = arith::ConstantOp::create(b, loc, b.getBoolAttr(true));
+         return arith::XOrIOp::create(b, loc, a[0], one);
+       }},
+      {"onnx.Reciprocal",
+       [](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
+         if (!isa<FloatType>(a[0].getType()))
+           return nullptr;
+         return arith::DivFOp::create(b, loc, floatConstant(b, loc, a[0].getType(), 1), a[0]);
+       }},
+      {"onnx.Relu",
+       [](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
+         if (!isa<FloatType>(a[0].getType()))
+           return nullptr;
+         return arith::MaximumFOp::create(b, loc, a[0], floatConstant(b, loc, a[0].getType(), 0));
+       }},
+      {"onnx.Sigmoid",
+       [](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
+         if (!isa<FloatType>(a[0].getType()))
+           return nullptr;
+         Type t = a[0].getType();
+         Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, a[0]));
+         Value d = arith::AddFOp::create(b, loc, floatConstant(b, loc, t, 1), e);
+         return arith::DivFOp::create(b, loc, floatConstant(b, loc, t, 1), d);
+       }},
+      {"onnx.Where",
+       [](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
+         return arith::SelectOp::create(b, loc, a[0], a[1], a[2]);
+       }},
+      {"onnx.Cast",
+       [](OpBuilder &b, Location loc, ValueRange a, Type to) -> Value {
+         return castScalar(b, loc, a[0], to);
+       }},
+      {"onnx.CastLike",
+       [](OpBuilder &b, Location loc, ValueRange a, Type to) -> Value {
+         return castScalar(b, loc, a[0], to);
+       }},
+  };
+  return fns;
+}
+
+/// Ops computed exactly in their own type (conversions, selection, comparisons and bit logic
+/// gain nothing from f32).
+bool isExactOp(StringRef name) {
+  return name == "onnx.Cast" || name == "onnx.CastLike" || name == "onnx.Where" ||
+         name == "onnx.Not" || name == "onnx.And" || name == "onnx.Or";
+}
+
+struct ElementwiseToLinalg : ConversionPattern {
+  ElementwiseToLinalg(MLIRContext *ctx)
+      : ConversionPattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+
+  LogicalResult matchAndRewrite(Operation *op, ArrayRef<Value> operands,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto it = scalarFunctions().find(op->getName().getStringRef());
+    if (it == scalarFunctions().end())
+      return rewriter.notifyMatchFailure(op, "not an elementwise onnx op");
+    auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!resultType)
+      return rewriter.notifyMatchFailure(op, "result rank unknown");
+    SmallVector<Value> inputs(operands);
+    if (op->getName().getStringRef() == "onnx.CastLike")
+      inputs.resize(1); // The second operand only names the target type.
+    for (Value v : inputs)
+      if (!isa<RankedTensorType>(v.getType()))
+        return rewriter.notifyMatchFailure(op, "operand rank unknown");
+    Type resultElement = resultType.getElementType();
+    bool exact = isExactOp(op->getName().getStringRef()) ||
+                 op->getNumResults() != 1 || isa<IntegerType>(resultElement);
+    const ScalarFn &fn = it->second;
+    bool unsupported = false;
+    FailureOr<Value> result = buildElementwise(
+        rewriter, op->getLoc(), resultType, inputs,
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          Value r = exact ? fn(b, loc, args, resultElement)
+                          : computeInF32(b, loc, args, resultElement,
+                                         [&](OpBuilder &b2, Location l2, ValueRange a2) {
+                                           return fn(b2, l2, a2, resultElement);
+                                         });
+          if (!r) {
+            unsupported = true;
+            return args[0];
+          }
+          return r;
+        });
+    if (failed(result))
+      return rewriter.notifyMatchFailure(op, "a dynamic result dim has no source operand");
+    if (unsupported) // The conversion driver rolls back what was built.
+      return rewriter.notifyMatchFailure(op, "element type not supported for this op");
+    rewriter.replaceOp(op, *result);
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::populateElementwiseToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<ElementwiseToLinalg>(patterns.getContext());
+}
+
+bool kiln::isElementwiseONNXOp(Operation *op) {
+  return scalarFunctions().count(op->getName().getStringRef());
+}

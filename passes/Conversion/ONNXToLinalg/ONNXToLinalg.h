@@ -1,0 +1,47 @@
+//===- ONNXToLinalg.h - onnx -> linalg/tensor/arith/math --------*- C++ -*-===//
+//
+// Shared helpers and pattern sets of the onnx-to-linalg conversion (one file per family of
+// ops; the pass is in ConvertONNXToLinalg.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PASSES_CONVERSION_ONNXTOLINALG_H
+#define KILN_PASSES_CONVERSION_ONNXTOLINALG_H
+
+#include "mlir/IR/AffineMap.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <functional>
+
+namespace kiln {
+
+/// The sizes of a broadcast result: static dims as attributes, dynamic ones read (tensor.dim)
+/// from the first operand whose aligned dim is not statically 1. Fails when none has one.
+mlir::FailureOr<llvm::SmallVector<mlir::OpFoldResult>>
+getBroadcastResultSizes(mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTensorType resultType,
+                        mlir::ValueRange operands);
+
+/// The indexing map reading `operand` (right-aligned, static 1-dims repeated) inside an
+/// iteration space shaped like `result`.
+mlir::AffineMap getBroadcastMap(mlir::MLIRContext *ctx, mlir::RankedTensorType operand,
+                                mlir::RankedTensorType result);
+
+using ScalarBuilder =
+    std::function<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
+
+/// A linalg.generic computing `body` elementwise over the broadcast of `operands`.
+mlir::FailureOr<mlir::Value> buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
+                                              mlir::RankedTensorType resultType,
+                                              mlir::ValueRange operands,
+                                              const ScalarBuilder &body);
+
+bool isElementwiseONNXOp(mlir::Operation *op);
+
+void populateElementwiseToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateStructuredToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace kiln
+
+#endif // KILN_PASSES_CONVERSION_ONNXTOLINALG_H
