@@ -16,6 +16,8 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -57,6 +59,11 @@ void kiln::buildLinalgToLLVMPipeline(OpPassManager &pm) {
 void kiln::buildCPULoweringPipeline(OpPassManager &pm) {
   buildONNXToLinalgPipeline(pm);
   buildLinalgToLLVMPipeline(pm);
+}
+
+void kiln::registerPipelineDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
 }
 
 void kiln::registerPipelines() {

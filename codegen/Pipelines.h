@@ -27,6 +27,10 @@ void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm);
 /// multithreading come with the artifact (docs/design/runtime-and-artifact.md).
 void buildCPULoweringPipeline(mlir::OpPassManager &pm);
 
+/// Registers every dialect and interface implementation the pipelines need (bufferization
+/// and LLVM-conversion interfaces of upstream dialects are external models).
+void registerPipelineDialects(mlir::DialectRegistry &registry);
+
 /// Registers the pipelines (`kiln-onnx-graph`, `kiln-cpu-lower-to-llvm`) for kiln-opt.
 void registerPipelines();
 

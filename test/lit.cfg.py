@@ -21,3 +21,12 @@ llvm_config.add_tool_substitutions(["kiln-opt", "kiln-import", "kiln-compile"],
                                    [config.kiln_tools_dir])
 if os.path.exists(os.path.join(config.kiln_src_root, ".venv", "bin", "python")):
     config.available_features.add("python")
+
+# Execution tests (test/Integration) JIT the lowered IR with mlir-runner and its support libs.
+llvm_config.add_tool_substitutions(["mlir-runner"], [config.llvm_tools_dir])
+_llvm_lib_dir = os.path.normpath(os.path.join(config.llvm_tools_dir, "..", "lib"))
+config.substitutions.append(("%mlir_runner_libs", ",".join(
+    os.path.join(_llvm_lib_dir, lib)
+    for lib in ("libmlir_runner_utils.so", "libmlir_c_runner_utils.so"))))
+if os.path.exists(os.path.join(config.llvm_tools_dir, "mlir-runner")):
+    config.available_features.add("mlir-runner")

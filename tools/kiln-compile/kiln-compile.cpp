@@ -119,7 +119,9 @@ int main(int argc, char **argv) {
     return 2;
   }
 
-  MLIRContext context;
+  DialectRegistry registry;
+  kiln::registerPipelineDialects(registry);
+  MLIRContext context(registry);
   SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   DefaultTimingManager timing;

@@ -4,13 +4,12 @@
 #include "importer/ONNXImporter.h"
 #include "passes/Passes.h"
 
-#include "mlir/InitAllDialects.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
-  mlir::registerAllDialects(registry);
+  kiln::registerPipelineDialects(registry);
   kiln::registerImporterDialects(registry);
   mlir::registerAllPasses();
   kiln::registerKilnPasses();

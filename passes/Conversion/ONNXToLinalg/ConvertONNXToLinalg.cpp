@@ -31,6 +31,8 @@ struct ConvertONNXToLinalgPass
     RewritePatternSet patterns(ctx);
     kiln::populateElementwiseToLinalgPatterns(patterns);
     kiln::populateStructuredToLinalgPatterns(patterns);
+    kiln::populateShapeOpsToTensorPatterns(patterns);
+    kiln::populateNormalizationToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }

@@ -41,6 +41,8 @@ bool isElementwiseONNXOp(mlir::Operation *op);
 
 void populateElementwiseToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateStructuredToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateShapeOpsToTensorPatterns(mlir::RewritePatternSet &patterns);
+void populateNormalizationToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace kiln
 

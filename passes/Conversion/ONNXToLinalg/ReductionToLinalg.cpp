@@ -1,0 +1,249 @@
+//===- ReductionToLinalg.cpp - onnx reductions and LayerNormalization -----===//
+//
+// Reductions become one linalg.generic with reduction iterators; keepdims is an output map
+// that sends reduced dims to 0. LayerNormalization is built from the same reductions (mean,
+// then biased variance) and elementwise ops. Statistics of f16/bf16 inputs accumulate in f32.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
+
+#include "dialects/ONNX/ONNXDialect.h"
+#include "dialects/ONNX/ShapeHelpers.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::onnx;
+
+namespace {
+
+enum class Combine { Sum, SumSquare, Max, Min, Prod };
+
+Value floatConst(OpBuilder &b, Location loc, Type t, double v) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(t, v));
+}
+
+/// Reduces `input` (float) over the dims marked in `reduced`, keeping them as 1s when
+/// `keepDims`. The accumulator and the result have element type `acc`.
+Value buildReduction(OpBuilder &b, Location loc, Value input, ArrayRef<bool> reduced,
+                     bool keepDims, Type acc, Combine combine) {
+  auto in = cast<RankedTensorType>(input.getType());
+  MLIRContext *ctx = b.getContext();
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dynamicSizes;
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t i = 0; i < in.getRank(); ++i) {
+    if (reduced[i]) {
+      if (keepDims) {
+        shape.push_back(1);
+        outExprs.push_back(getAffineConstantExpr(0, ctx));
+      }
+      continue;
+    }
+    shape.push_back(in.getDimSize(i));
+    if (in.isDynamicDim(i))
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, i));
+    outExprs.push_back(getAffineDimExpr(i, ctx));
+  }
+  auto resultType = RankedTensorType::get(shape, acc);
+  double identity = combine == Combine::Max   ? -std::numeric_limits<double>::infinity()
+                    : combine == Combine::Min ? std::numeric_limits<double>::infinity()
+                    : combine == Combine::Prod ? 1.0
+                                               : 0.0;
+  Value empty = tensor::EmptyOp::create(b, loc, resultType, dynamicSizes);
+  Value init =
+      linalg::FillOp::create(b, loc, floatConst(b, loc, acc, identity), empty).getResult(0);
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(in.getRank()),
+                                 AffineMap::get(in.getRank(), 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators;
+  for (bool r : reduced)
+    iterators.push_back(r ? utils::IteratorType::reduction : utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, ValueRange{input}, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value x = args[0];
+        if (x.getType() != acc)
+          x = arith::ExtFOp::create(nb, l, acc, x);
+        Value r;
+        switch (combine) {
+        case Combine::Sum:
+          r = arith::AddFOp::create(nb, l, args[1], x);
+          break;
+        case Combine::SumSquare:
+          r = arith::AddFOp::create(nb, l, args[1], arith::MulFOp::create(nb, l, x, x));
+          break;
+        case Combine::Max:
+          r = arith::MaximumFOp::create(nb, l, args[1], x);
+          break;
+        case Combine::Min:
+          r = arith::MinimumFOp::create(nb, l, args[1], x);
+          break;
+        case Combine::Prod:
+          r = arith::MulFOp::create(nb, l, args[1], x);
+          break;
+        }
+        linalg::YieldOp::create(nb, l, r);
+      });
+  return generic.getResult(0);
+}
+
+/// The number of elements in the reduced dims, as a float scalar of type `t`.
+Value reducedCount(OpBuilder &b, Location loc, Value input, ArrayRef<bool> reduced, Type t) {
+  Value n = arith::ConstantIndexOp::create(b, loc, 1);
+  for (auto [i, r] : llvm::enumerate(reduced))
+    if (r)
+      n = arith::MulIOp::create(b, loc, n, tensor::DimOp::create(b, loc, input, i));
+  Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), n);
+  return arith::SIToFPOp::create(b, loc, t, i64);
+}
+
+Type accumulatorType(OpBuilder &b, Type element) {
+  return isa<Float16Type, BFloat16Type>(element) ? Type(b.getF32Type()) : element;
+}
+
+/// Casts a float tensor elementwise to `element` (no-op when it already has it).
+Value castTensor(OpBuilder &b, Location loc, Value v, Type element) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getElementType() == element)
+    return v;
+  bool widen = element.getIntOrFloatBitWidth() > t.getElementTypeBitWidth();
+  return *buildElementwise(b, loc, t.clone(element), ValueRange{v},
+                           [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                             if (widen)
+                               return arith::ExtFOp::create(nb, l, element, a[0]);
+                             return arith::TruncFOp::create(nb, l, element, a[0]);
+                           });
+}
+
+template <typename OpTy, Combine C>
+struct ReduceToLinalg : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto in = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    if (!in || !result || !isa<FloatType>(in.getElementType()))
+      return rewriter.notifyMatchFailure(op, "rank unknown or not a float tensor");
+    SmallVector<int64_t> axes;
+    if (op.getAxes()) {
+      std::optional<SmallVector<int64_t>> a = getConstantInts(op.getAxes());
+      if (!a)
+        return rewriter.notifyMatchFailure(op, "axes are not constant");
+      axes = *a;
+    }
+    if (axes.empty() && op.getNoopWithEmptyAxes()) {
+      rewriter.replaceOp(op, adaptor.getData());
+      return success();
+    }
+    SmallVector<bool> reduced(in.getRank(), axes.empty());
+    for (int64_t a : axes)
+      reduced[a < 0 ? a + in.getRank() : a] = true;
+    Location loc = op.getLoc();
+    Type acc = accumulatorType(rewriter, in.getElementType());
+    Value r = buildReduction(rewriter, loc, adaptor.getData(), reduced, op.getKeepdims(), acc, C);
+    auto rType = cast<RankedTensorType>(r.getType());
+    if constexpr (std::is_same_v<OpTy, ReduceMeanOp>) {
+      Value n = reducedCount(rewriter, loc, adaptor.getData(), reduced, acc);
+      r = *buildElementwise(rewriter, loc, rType, ValueRange{r},
+                            [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                              return arith::DivFOp::create(b, l, a[0], n);
+                            });
+    } else if constexpr (std::is_same_v<OpTy, ReduceL2Op>) {
+      r = *buildElementwise(rewriter, loc, rType, ValueRange{r},
+                            [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                              return math::SqrtOp::create(b, l, a[0]);
+                            });
+    }
+    r = castTensor(rewriter, loc, r, result.getElementType());
+    if (r.getType() != result)
+      r = tensor::CastOp::create(rewriter, loc, result, r);
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+struct LayerNormToLinalg : OpConversionPattern<LayerNormalizationOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(LayerNormalizationOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto in = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+    if (!in || !isa<FloatType>(in.getElementType()) ||
+        !isa<RankedTensorType>(adaptor.getScale().getType()) ||
+        (adaptor.getB() && !isa<RankedTensorType>(adaptor.getB().getType())))
+      return rewriter.notifyMatchFailure(op, "rank unknown or not a float tensor");
+    for (Value r : op->getResults())
+      if (!isa<RankedTensorType>(r.getType()))
+        return rewriter.notifyMatchFailure(op, "result rank unknown");
+    Location loc = op.getLoc();
+    int64_t axis = (int64_t)op.getAxis();
+    if (axis < 0)
+      axis += in.getRank();
+    SmallVector<bool> reduced(in.getRank(), false);
+    for (int64_t i = axis; i < in.getRank(); ++i)
+      reduced[i] = true;
+    Type acc = accumulatorType(rewriter, in.getElementType());
+    Value x = castTensor(rewriter, loc, adaptor.getX(), acc);
+    auto xType = cast<RankedTensorType>(x.getType());
+    Value n = reducedCount(rewriter, loc, x, reduced, acc);
+    auto divideByN = [&](Value v) {
+      return *buildElementwise(rewriter, loc, cast<RankedTensorType>(v.getType()), ValueRange{v},
+                               [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                 return arith::DivFOp::create(b, l, a[0], n);
+                               });
+    };
+    Value mean = divideByN(buildReduction(rewriter, loc, x, reduced, true, acc, Combine::Sum));
+    Value centered = *buildElementwise(rewriter, loc, xType, ValueRange{x, mean},
+                                       [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                         return arith::SubFOp::create(b, l, a[0], a[1]);
+                                       });
+    Value var =
+        divideByN(buildReduction(rewriter, loc, centered, reduced, true, acc, Combine::SumSquare));
+    float epsilon = op.getEpsilon().convertToFloat();
+    Value invStd = *buildElementwise(
+        rewriter, loc, cast<RankedTensorType>(var.getType()), ValueRange{var},
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value e = arith::AddFOp::create(b, l, a[0], floatConst(b, l, acc, epsilon));
+          // 1/sqrt rather than math.rsqrt, which has no libm function to lower to.
+          return arith::DivFOp::create(b, l, floatConst(b, l, acc, 1.0),
+                                       math::SqrtOp::create(b, l, e));
+        });
+    SmallVector<Value> operands = {centered, invStd, castTensor(rewriter, loc, adaptor.getScale(), acc)};
+    if (adaptor.getB())
+      operands.push_back(castTensor(rewriter, loc, adaptor.getB(), acc));
+    Value y = *buildElementwise(rewriter, loc, xType, operands,
+                                [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                  Value r = arith::MulFOp::create(b, l, a[0], a[1]);
+                                  r = arith::MulFOp::create(b, l, r, a[2]);
+                                  if (a.size() > 3)
+                                    r = arith::AddFOp::create(b, l, r, a[3]);
+                                  return r;
+                                });
+    auto castResult = [&](Value v, Value like) {
+      auto t = cast<RankedTensorType>(like.getType());
+      v = castTensor(rewriter, loc, v, t.getElementType());
+      return v.getType() == t ? v : tensor::CastOp::create(rewriter, loc, t, v).getResult();
+    };
+    rewriter.replaceOp(op, {castResult(y, op.getY()), castResult(mean, op.getMean()),
+                            castResult(invStd, op.getInvStdDev())});
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::populateNormalizationToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<ReduceToLinalg<ReduceSumOp, Combine::Sum>,
+               ReduceToLinalg<ReduceMeanOp, Combine::Sum>,
+               ReduceToLinalg<ReduceMaxOp, Combine::Max>,
+               ReduceToLinalg<ReduceMinOp, Combine::Min>,
+               ReduceToLinalg<ReduceProdOp, Combine::Prod>,
+               ReduceToLinalg<ReduceSumSquareOp, Combine::SumSquare>,
+               ReduceToLinalg<ReduceL2Op, Combine::SumSquare>, LayerNormToLinalg>(
+      patterns.getContext());
+}

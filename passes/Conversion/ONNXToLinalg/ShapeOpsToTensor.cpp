@@ -1,0 +1,432 @@
+//===- ShapeOpsToTensor.cpp - onnx shape and data-movement ops -> tensor --===//
+//
+// Shape, Size, Reshape-like ops (Reshape, Flatten, Squeeze, Unsqueeze), Concat, Slice,
+// Gather, Expand, Range and ConstantOfShape. Runtime shape tensors (the Shape -> Gather ->
+// Concat chains that folding could not remove because a dim is dynamic) are read with
+// tensor.extract, so dynamic batch and sequence sizes work end to end.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
+
+#include "dialects/ONNX/ONNXDialect.h"
+#include "dialects/ONNX/ShapeHelpers.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::onnx;
+
+namespace {
+
+Value indexConst(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+Value dimOf(OpBuilder &b, Location loc, Value tensor, int64_t i) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  if (!type.isDynamicDim(i))
+    return indexConst(b, loc, type.getDimSize(i));
+  return tensor::DimOp::create(b, loc, tensor, i);
+}
+
+/// Element `i` of a 1-D integer tensor as an index.
+Value extractIndex(OpBuilder &b, Location loc, Value tensor, int64_t i) {
+  Value e = tensor::ExtractOp::create(b, loc, tensor, ValueRange{indexConst(b, loc, i)});
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), e);
+}
+
+/// tensor.reshape of `input` to `sizes` (static dims of `resultType` win over `sizes`).
+Value reshapeTo(OpBuilder &b, Location loc, Value input, RankedTensorType resultType,
+                ArrayRef<Value> sizes) {
+  SmallVector<Value> dims;
+  for (int64_t i = 0; i < resultType.getRank(); ++i)
+    dims.push_back(arith::IndexCastOp::create(
+        b, loc, b.getI64Type(),
+        resultType.isDynamicDim(i) ? sizes[i] : indexConst(b, loc, resultType.getDimSize(i))));
+  Value shape = tensor::FromElementsOp::create(
+      b, loc, RankedTensorType::get({resultType.getRank()}, b.getI64Type()), dims);
+  return tensor::ReshapeOp::create(b, loc, resultType, input, shape);
+}
+
+bool isRanked(Value v) { return isa<RankedTensorType>(v.getType()); }
+
+struct ShapeToTensor : OpConversionPattern<ShapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ShapeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto in = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+    if (!in)
+      return rewriter.notifyMatchFailure(op, "input rank unknown");
+    int64_t rank = in.getRank();
+    auto clampIndex = [&](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + rank : v, 0, rank); };
+    int64_t start = clampIndex((int64_t)op.getStart());
+    int64_t end = clampIndex(op.getEnd() ? (int64_t)*op.getEnd() : rank);
+    SmallVector<Value> dims;
+    for (int64_t i = start; i < end; ++i)
+      dims.push_back(arith::IndexCastOp::create(rewriter, op.getLoc(), rewriter.getI64Type(),
+                                                dimOf(rewriter, op.getLoc(), adaptor.getData(), i)));
+    rewriter.replaceOpWithNewOp<tensor::FromElementsOp>(op, op.getType(), dims);
+    return success();
+  }
+};
+
+/// Reshape, Flatten, Squeeze, Unsqueeze: the result's dynamic sizes are computed, then one
+/// tensor.reshape. Reshape's shape operand is read at run time with ONNX's 0 / -1 rules.
+template <typename OpTy>
+struct ReshapeLikeToTensor : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Value input = adaptor.getOperands()[0];
+    auto in = dyn_cast<RankedTensorType>(input.getType());
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    if (!in || !result)
+      return rewriter.notifyMatchFailure(op, "rank unknown");
+    Location loc = op.getLoc();
+    SmallVector<Value> sizes;
+    if (result.hasStaticShape()) {
+      sizes.assign(result.getRank(), Value());
+    } else if constexpr (std::is_same_v<OpTy, ReshapeOp>) {
+      sizes = reshapeSizes(rewriter, loc, op, input, adaptor.getShape());
+    } else if constexpr (std::is_same_v<OpTy, FlattenOp>) {
+      int64_t axis = (int64_t)op.getAxis();
+      if (axis < 0)
+        axis += in.getRank();
+      Value outer = indexConst(rewriter, loc, 1), inner = indexConst(rewriter, loc, 1);
+      for (int64_t i = 0; i < in.getRank(); ++i) {
+        Value &part = i < axis ? outer : inner;
+        part = arith::MulIOp::create(rewriter, loc, part, dimOf(rewriter, loc, input, i));
+      }
+      sizes = {outer, inner};
+    } else {
+      // Squeeze and Unsqueeze: result dims are the input dims with the (constant) axes
+      // removed or inserted as 1.
+      std::optional<SmallVector<int64_t>> axes;
+      if (adaptor.getOperands().size() > 1)
+        axes = getConstantInts(op->getOperand(1));
+      if (!axes)
+        return rewriter.notifyMatchFailure(op, "axes are not constant");
+      constexpr bool inserting = std::is_same_v<OpTy, UnsqueezeOp>;
+      int64_t rank = inserting ? result.getRank() : in.getRank();
+      SmallVector<bool> marked(rank, false);
+      for (int64_t a : *axes)
+        marked[a < 0 ? a + rank : a] = true;
+      for (int64_t i = 0, j = 0; i < (inserting ? result.getRank() : in.getRank()); ++i) {
+        if (inserting) {
+          sizes.push_back(marked[i] ? indexConst(rewriter, loc, 1)
+                                    : dimOf(rewriter, loc, input, j++));
+        } else if (!marked[i]) {
+          sizes.push_back(dimOf(rewriter, loc, input, i));
+        }
+      }
+    }
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, input, result, sizes));
+    return success();
+  }
+
+  /// ONNX Reshape sizes at run time: 0 copies the input dim (unless allowzero), -1 takes the
+  /// remaining element count.
+  static SmallVector<Value> reshapeSizes(OpBuilder &b, Location loc, ReshapeOp op, Value input,
+                                         Value shape) {
+    auto result = cast<RankedTensorType>(op.getType());
+    auto in = cast<RankedTensorType>(input.getType());
+    Value zero = indexConst(b, loc, 0), one = indexConst(b, loc, 1),
+          minusOne = indexConst(b, loc, -1);
+    SmallVector<Value> raw, sizes;
+    for (int64_t i = 0; i < result.getRank(); ++i) {
+      Value v = extractIndex(b, loc, shape, i);
+      if (!op.getAllowzero() && i < in.getRank()) {
+        Value isZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, v, zero);
+        v = arith::SelectOp::create(b, loc, isZero, dimOf(b, loc, input, i), v);
+      }
+      raw.push_back(v);
+    }
+    Value total = one, known = one;
+    for (int64_t i = 0; i < in.getRank(); ++i)
+      total = arith::MulIOp::create(b, loc, total, dimOf(b, loc, input, i));
+    for (Value v : raw) {
+      Value isInferred = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, v, minusOne);
+      known = arith::MulIOp::create(b, loc, known,
+                                    arith::SelectOp::create(b, loc, isInferred, one, v));
+    }
+    Value inferred = arith::DivUIOp::create(b, loc, total, known);
+    for (Value v : raw) {
+      Value isInferred = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, v, minusOne);
+      sizes.push_back(arith::SelectOp::create(b, loc, isInferred, inferred, v));
+    }
+    return sizes;
+  }
+};
+
+struct ConcatToTensor : OpConversionPattern<ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    if (!result || !llvm::all_of(adaptor.getInputs(), isRanked))
+      return rewriter.notifyMatchFailure(op, "rank unknown");
+    int64_t axis = (int64_t)op.getAxis();
+    if (axis < 0)
+      axis += result.getRank();
+    SmallVector<Value> inputs;
+    for (Value v : adaptor.getInputs())
+      if (cast<RankedTensorType>(v.getType()).getDimSize(axis) != 0)
+        inputs.push_back(v);
+    if (inputs.size() == 1 && inputs[0].getType() == result) {
+      rewriter.replaceOp(op, inputs[0]);
+      return success();
+    }
+    Value concat = tensor::ConcatOp::create(rewriter, op.getLoc(), axis, inputs);
+    if (concat.getType() != result)
+      concat = tensor::CastOp::create(rewriter, op.getLoc(), result, concat);
+    rewriter.replaceOp(op, concat);
+    return success();
+  }
+};
+
+/// Slice with constant axes and positive constant steps; starts and ends may be runtime
+/// values (as in a causal mask sliced to the sequence length).
+struct SliceToTensor : OpConversionPattern<SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SliceOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto in = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    auto startsType = dyn_cast<RankedTensorType>(adaptor.getStarts().getType());
+    if (!in || !result || !startsType || startsType.isDynamicDim(0))
+      return rewriter.notifyMatchFailure(op, "rank or parameter count unknown");
+    int64_t n = startsType.getDimSize(0);
+    SmallVector<int64_t> axes, steps(n, 1);
+    if (op.getAxes()) {
+      std::optional<SmallVector<int64_t>> a = getConstantInts(op.getAxes());
+      if (!a)
+        return rewriter.notifyMatchFailure(op, "axes are not constant");
+      axes = *a;
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        axes.push_back(i);
+    }
+    if (op.getSteps()) {
+      std::optional<SmallVector<int64_t>> s = getConstantInts(op.getSteps());
+      if (!s || llvm::any_of(*s, [](int64_t v) { return v <= 0; }))
+        return rewriter.notifyMatchFailure(op, "steps are not constant and positive");
+      steps = *s;
+    }
+    Location loc = op.getLoc();
+    SmallVector<OpFoldResult> offsets(in.getRank(), rewriter.getIndexAttr(0)),
+        sizes, strides(in.getRank(), rewriter.getIndexAttr(1));
+    for (int64_t i = 0; i < in.getRank(); ++i)
+      sizes.push_back(dimOf(rewriter, loc, adaptor.getData(), i));
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t axis = axes[i] < 0 ? axes[i] + in.getRank() : axes[i];
+      Value dim = dimOf(rewriter, loc, adaptor.getData(), axis);
+      // ONNX clamps: negative values count from the end, then [0, dim].
+      auto clamp = [&](Value v) {
+        Value zero = indexConst(rewriter, loc, 0);
+        Value isNeg = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::slt, v, zero);
+        v = arith::SelectOp::create(rewriter, loc, isNeg,
+                                    arith::AddIOp::create(rewriter, loc, v, dim), v);
+        v = arith::MaxSIOp::create(rewriter, loc, v, zero);
+        return arith::MinSIOp::create(rewriter, loc, v, dim).getResult();
+      };
+      // Starts and ends are i64 and may be INT64_MAX: clamp before index arithmetic.
+      Value start = clamp(extractIndex(rewriter, loc, adaptor.getStarts(), i));
+      Value end = clamp(extractIndex(rewriter, loc, adaptor.getEnds(), i));
+      Value step = indexConst(rewriter, loc, steps[i]);
+      Value len = arith::SubIOp::create(rewriter, loc, end, start);
+      len = arith::MaxSIOp::create(rewriter, loc, len, indexConst(rewriter, loc, 0));
+      len = arith::CeilDivSIOp::create(
+          rewriter, loc, len, step);
+      offsets[axis] = start;
+      sizes[axis] = len;
+      strides[axis] = rewriter.getIndexAttr(steps[i]);
+    }
+    for (int64_t i = 0; i < result.getRank(); ++i)
+      if (!result.isDynamicDim(i))
+        sizes[i] = rewriter.getIndexAttr(result.getDimSize(i));
+    Value slice = tensor::ExtractSliceOp::create(rewriter, loc, result, adaptor.getData(),
+                                                 offsets, sizes, strides);
+    rewriter.replaceOp(op, slice);
+    return success();
+  }
+};
+
+/// Gather as a linalg.generic over the result reading `data` with tensor.extract; negative
+/// indices count from the end, as ONNX specifies.
+struct GatherToLinalg : OpConversionPattern<GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(GatherOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto data = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+    auto indices = dyn_cast<RankedTensorType>(adaptor.getIndices().getType());
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    if (!data || !indices || !result)
+      return rewriter.notifyMatchFailure(op, "rank unknown");
+    Location loc = op.getLoc();
+    int64_t axis = (int64_t)op.getAxis();
+    if (axis < 0)
+      axis += data.getRank();
+    int64_t q = indices.getRank();
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t i = 0; i < result.getRank(); ++i) {
+      if (!result.isDynamicDim(i)) {
+        sizes.push_back(rewriter.getIndexAttr(result.getDimSize(i)));
+        continue;
+      }
+      if (i < axis)
+        sizes.push_back(dimOf(rewriter, loc, adaptor.getData(), i));
+      else if (i < axis + q)
+        sizes.push_back(dimOf(rewriter, loc, adaptor.getIndices(), i - axis));
+      else
+        sizes.push_back(dimOf(rewriter, loc, adaptor.getData(), i - q + 1));
+    }
+    Value init = tensor::EmptyOp::create(rewriter, loc, sizes, result.getElementType());
+    MLIRContext *ctx = op.getContext();
+    SmallVector<AffineExpr> indexExprs;
+    for (int64_t j = 0; j < q; ++j)
+      indexExprs.push_back(getAffineDimExpr(axis + j, ctx));
+    SmallVector<AffineMap> maps = {AffineMap::get(result.getRank(), 0, indexExprs, ctx),
+                                   rewriter.getMultiDimIdentityMap(result.getRank())};
+    SmallVector<utils::IteratorType> iterators(result.getRank(), utils::IteratorType::parallel);
+    Value dataValue = adaptor.getData();
+    Value axisDim = dimOf(rewriter, loc, dataValue, axis);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{result}, ValueRange{adaptor.getIndices()}, ValueRange{init},
+        maps, iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value idx = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+          Value zero = indexConst(b, l, 0);
+          Value isNeg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, idx, zero);
+          idx = arith::SelectOp::create(b, l, isNeg, arith::AddIOp::create(b, l, idx, axisDim),
+                                        idx);
+          SmallVector<Value> coords;
+          for (int64_t i = 0; i < data.getRank(); ++i) {
+            if (i < axis)
+              coords.push_back(linalg::IndexOp::create(b, l, i));
+            else if (i == axis)
+              coords.push_back(idx);
+            else
+              coords.push_back(linalg::IndexOp::create(b, l, i + q - 1));
+          }
+          Value v = tensor::ExtractOp::create(b, l, dataValue, coords);
+          linalg::YieldOp::create(b, l, v);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// Expand: a broadcast whose target sizes come from the (runtime) shape operand.
+struct ExpandToLinalg : OpConversionPattern<ExpandOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ExpandOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto in = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    auto shapeType = dyn_cast<RankedTensorType>(adaptor.getShape().getType());
+    if (!in || !result || !shapeType || shapeType.isDynamicDim(0))
+      return rewriter.notifyMatchFailure(op, "rank unknown");
+    Location loc = op.getLoc();
+    int64_t rank = result.getRank(), shapeLen = shapeType.getDimSize(0);
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t i = 0; i < rank; ++i) {
+      if (!result.isDynamicDim(i)) {
+        sizes.push_back(rewriter.getIndexAttr(result.getDimSize(i)));
+        continue;
+      }
+      int64_t j = i - (rank - in.getRank()), k = i - (rank - shapeLen);
+      Value size = k >= 0 ? extractIndex(rewriter, loc, adaptor.getShape(), k)
+                          : indexConst(rewriter, loc, 1);
+      if (j >= 0)
+        size = arith::MaxSIOp::create(rewriter, loc, size,
+                                      dimOf(rewriter, loc, adaptor.getInput(), j));
+      sizes.push_back(size);
+    }
+    Value init = tensor::EmptyOp::create(rewriter, loc, sizes, result.getElementType());
+    SmallVector<AffineMap> maps = {getBroadcastMap(op.getContext(), in, result),
+                                   rewriter.getMultiDimIdentityMap(rank)};
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{result}, ValueRange{adaptor.getInput()}, ValueRange{init},
+        maps, iterators, [](OpBuilder &b, Location l, ValueRange args) {
+          linalg::YieldOp::create(b, l, args[0]);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct ConstantOfShapeToLinalg : OpConversionPattern<ConstantOfShapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConstantOfShapeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    if (!result)
+      return rewriter.notifyMatchFailure(op, "rank unknown");
+    Location loc = op.getLoc();
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t i = 0; i < result.getRank(); ++i)
+      sizes.push_back(result.isDynamicDim(i)
+                          ? OpFoldResult(extractIndex(rewriter, loc, adaptor.getInput(), i))
+                          : OpFoldResult(rewriter.getIndexAttr(result.getDimSize(i))));
+    TypedAttr value = rewriter.getZeroAttr(result.getElementType());
+    if (auto v = op.getValue()) {
+      auto dense = dyn_cast<DenseElementsAttr>(*v);
+      if (!dense)
+        return rewriter.notifyMatchFailure(op, "value is not a dense literal");
+      value = cast<TypedAttr>(*dense.getValues<Attribute>().begin());
+    }
+    Value scalar = arith::ConstantOp::create(rewriter, loc, value);
+    Value empty = tensor::EmptyOp::create(rewriter, loc, sizes, result.getElementType());
+    rewriter.replaceOp(op, linalg::FillOp::create(rewriter, loc, scalar, empty).getResult(0));
+    return success();
+  }
+};
+
+/// Range: element i is start + i * delta; the length comes from the result type or is
+/// computed at run time as ceil((limit - start) / delta).
+struct RangeToTensor : OpConversionPattern<RangeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(RangeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    Type element = result ? result.getElementType() : Type();
+    if (!result || !isa<IntegerType>(element))
+      return rewriter.notifyMatchFailure(op, "only integer ranges are supported yet");
+    Location loc = op.getLoc();
+    auto scalar = [&](Value t) {
+      return arith::IndexCastOp::create(
+          rewriter, loc, rewriter.getIndexType(),
+          tensor::ExtractOp::create(rewriter, loc, t, ValueRange{}));
+    };
+    Value start = scalar(adaptor.getStart()), delta = scalar(adaptor.getDelta());
+    SmallVector<Value> dynamicSizes;
+    if (result.isDynamicDim(0)) {
+      Value span = arith::SubIOp::create(rewriter, loc, scalar(adaptor.getLimit()), start);
+      Value n = arith::CeilDivSIOp::create(rewriter, loc, span, delta);
+      dynamicSizes.push_back(arith::MaxSIOp::create(rewriter, loc, n, indexConst(rewriter, loc, 0)));
+    }
+    auto generate = tensor::GenerateOp::create(rewriter, loc, result, dynamicSizes);
+    OpBuilder::InsertionGuard guard(rewriter);
+    Block *body = rewriter.createBlock(&generate.getBody(), {}, {rewriter.getIndexType()}, {loc});
+    Value v = arith::AddIOp::create(rewriter, loc, start,
+                                    arith::MulIOp::create(rewriter, loc, body->getArgument(0), delta));
+    tensor::YieldOp::create(rewriter, loc,
+                            arith::IndexCastOp::create(rewriter, loc, element, v).getResult());
+    rewriter.replaceOp(op, generate.getResult());
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::populateShapeOpsToTensorPatterns(RewritePatternSet &patterns) {
+  patterns.add<ShapeToTensor, ReshapeLikeToTensor<ReshapeOp>, ReshapeLikeToTensor<FlattenOp>,
+               ReshapeLikeToTensor<SqueezeOp>, ReshapeLikeToTensor<UnsqueezeOp>, ConcatToTensor,
+               SliceToTensor, GatherToLinalg, ExpandToLinalg, ConstantOfShapeToLinalg,
+               RangeToTensor>(patterns.getContext());
+}

@@ -1,0 +1,68 @@
+// RUN: kiln-opt %s -split-input-file -verify-diagnostics --kiln-convert-onnx-to-linalg
+// Every onnx op is illegal after the conversion: an op it cannot lower fails the pass with a
+// diagnostic naming the op.
+
+// An op with no lowering yet.
+func.func @reshape_not_lowered(%x: tensor<2x3xf32>, %s: tensor<1xi64>) -> tensor<6xf32> {
+  // expected-error @below {{failed to legalize operation 'onnx.Reshape'}}
+  %0 = onnx.Reshape %x, %s : (tensor<2x3xf32>, tensor<1xi64>) -> tensor<6xf32>
+  return %0 : tensor<6xf32>
+}
+
+// -----
+
+func.func @integer_matmul(%a: tensor<2x3xi32>, %b: tensor<3x4xi32>) -> tensor<2x4xi32> {
+  // expected-error @below {{failed to legalize operation 'onnx.MatMul'}}
+  %0 = onnx.MatMul %a, %b : (tensor<2x3xi32>, tensor<3x4xi32>) -> tensor<2x4xi32>
+  return %0 : tensor<2x4xi32>
+}
+
+// -----
+
+func.func @unranked_operand(%x: tensor<*xf32>) -> tensor<2xf32> {
+  // expected-error @below {{failed to legalize operation 'onnx.Relu'}}
+  %0 = onnx.Relu %x : (tensor<*xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+func.func @unranked_result(%x: tensor<2xf32>) -> tensor<*xf32> {
+  // expected-error @below {{failed to legalize operation 'onnx.Exp'}}
+  %0 = onnx.Exp %x : (tensor<2xf32>) -> tensor<*xf32>
+  return %0 : tensor<*xf32>
+}
+
+// -----
+
+func.func @unranked_matmul_operand(%a: tensor<*xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @below {{failed to legalize operation 'onnx.MatMul'}}
+  %0 = onnx.MatMul %a, %b : (tensor<*xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @unranked_softmax(%a: tensor<*xf32>) -> tensor<*xf32> {
+  // expected-error @below {{failed to legalize operation 'onnx.Softmax'}}
+  %0 = onnx.Softmax %a : (tensor<*xf32>) -> tensor<*xf32>
+  return %0 : tensor<*xf32>
+}
+
+// -----
+
+// Pow with an integer exponent is not lowered yet.
+func.func @pow_integer_exponent(%x: tensor<2x3xf32>, %e: tensor<i64>) -> tensor<2x3xf32> {
+  // expected-error @below {{failed to legalize operation 'onnx.Pow'}}
+  %0 = onnx.Pow %x, %e : (tensor<2x3xf32>, tensor<i64>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// A dynamic result dim that no operand can size (all of them are a static 1 there).
+func.func @dynamic_result_dim_without_source(%a: tensor<1xf32>, %b: tensor<1xf32>) -> tensor<?xf32> {
+  // expected-error @below {{failed to legalize operation 'onnx.Add'}}
+  %0 = onnx.Add %a, %b : (tensor<1xf32>, tensor<1xf32>) -> tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
