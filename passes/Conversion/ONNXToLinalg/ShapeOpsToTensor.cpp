@@ -422,11 +422,100 @@ struct RangeToTensor : OpConversionPattern<RangeOp> {
   }
 };
 
+/// Split into extract_slices along the axis: sizes from the constant `split` operand, or
+/// equal parts (the last one smaller) computed from the axis size.
+struct SplitToTensor : OpConversionPattern<SplitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SplitOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto in = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+    if (!in || !llvm::all_of(op->getResults(), isRanked))
+      return rewriter.notifyMatchFailure(op, "rank unknown");
+    Location loc = op.getLoc();
+    int64_t axis = (int64_t)op.getAxis();
+    if (axis < 0)
+      axis += in.getRank();
+    int64_t n = op.getNumResults();
+    SmallVector<Value> sizes;
+    if (op.getSplit()) {
+      std::optional<SmallVector<int64_t>> split = getConstantInts(op.getSplit());
+      if (!split)
+        return rewriter.notifyMatchFailure(op, "split sizes are not constant");
+      for (int64_t v : *split)
+        sizes.push_back(indexConst(rewriter, loc, v));
+    } else {
+      Value dim = dimOf(rewriter, loc, adaptor.getInput(), axis);
+      Value part = arith::CeilDivSIOp::create(rewriter, loc, dim, indexConst(rewriter, loc, n));
+      for (int64_t i = 0; i < n; ++i) {
+        Value rest = arith::SubIOp::create(
+            rewriter, loc, dim,
+            arith::MulIOp::create(rewriter, loc, part, indexConst(rewriter, loc, i)));
+        rest = arith::MaxSIOp::create(rewriter, loc, rest, indexConst(rewriter, loc, 0));
+        sizes.push_back(arith::MinSIOp::create(rewriter, loc, part, rest));
+      }
+    }
+    SmallVector<Value> results;
+    Value offset = indexConst(rewriter, loc, 0);
+    for (int64_t i = 0; i < n; ++i) {
+      auto type = cast<RankedTensorType>(op.getResult(i).getType());
+      SmallVector<OpFoldResult> offsets(in.getRank(), rewriter.getIndexAttr(0)), extents,
+          strides(in.getRank(), rewriter.getIndexAttr(1));
+      for (int64_t d = 0; d < in.getRank(); ++d)
+        extents.push_back(type.isDynamicDim(d)
+                              ? OpFoldResult(d == axis ? sizes[i]
+                                                       : dimOf(rewriter, loc, adaptor.getInput(), d))
+                              : OpFoldResult(rewriter.getIndexAttr(type.getDimSize(d))));
+      offsets[axis] = offset;
+      results.push_back(tensor::ExtractSliceOp::create(rewriter, loc, type, adaptor.getInput(),
+                                                       offsets, extents, strides));
+      offset = arith::AddIOp::create(rewriter, loc, offset, sizes[i]);
+    }
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+/// Trilu keeps the elements on one side of diagonal k of the last two dims, zeroes the rest.
+struct TriluToLinalg : OpConversionPattern<TriluOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TriluOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    if (!result || result.getRank() < 2)
+      return rewriter.notifyMatchFailure(op, "rank unknown or < 2");
+    Location loc = op.getLoc();
+    Value k = indexConst(rewriter, loc, 0);
+    if (adaptor.getK())
+      k = arith::IndexCastOp::create(
+          rewriter, loc, rewriter.getIndexType(),
+          tensor::ExtractOp::create(rewriter, loc, adaptor.getK(), ValueRange{}));
+    bool upper = op.getUpper() != 0;
+    int64_t rank = result.getRank();
+    Type element = result.getElementType();
+    FailureOr<Value> out = buildElementwise(
+        rewriter, loc, result, ValueRange{adaptor.getInput()},
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value row = linalg::IndexOp::create(b, l, rank - 2);
+          Value col = linalg::IndexOp::create(b, l, rank - 1);
+          // Upper keeps col - row >= k, lower keeps col - row <= k.
+          Value diff = arith::SubIOp::create(b, l, col, row);
+          Value keep = arith::CmpIOp::create(
+              b, l, upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle, diff, k);
+          Value zero = arith::ConstantOp::create(b, l, b.getZeroAttr(element));
+          return arith::SelectOp::create(b, l, keep, args[0], zero);
+        });
+    if (failed(out))
+      return rewriter.notifyMatchFailure(op, "a dynamic result dim has no source operand");
+    rewriter.replaceOp(op, *out);
+    return success();
+  }
+};
+
 } // namespace
 
 void kiln::populateShapeOpsToTensorPatterns(RewritePatternSet &patterns) {
   patterns.add<ShapeToTensor, ReshapeLikeToTensor<ReshapeOp>, ReshapeLikeToTensor<FlattenOp>,
                ReshapeLikeToTensor<SqueezeOp>, ReshapeLikeToTensor<UnsqueezeOp>, ConcatToTensor,
                SliceToTensor, GatherToLinalg, ExpandToLinalg, ConstantOfShapeToLinalg,
-               RangeToTensor>(patterns.getContext());
+               RangeToTensor, SplitToTensor, TriluToLinalg>(patterns.getContext());
 }

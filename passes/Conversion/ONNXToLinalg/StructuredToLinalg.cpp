@@ -219,9 +219,172 @@ struct SoftmaxToLinalg : OpConversionPattern<OpTy> {
   }
 };
 
+/// Gemm: alpha * op(A) * op(B) + beta * C as a contraction with transposing maps, then one
+/// elementwise epilogue.
+struct GemmToLinalg : OpConversionPattern<GemmOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(GemmOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    auto a = dyn_cast<RankedTensorType>(adaptor.getA().getType());
+    auto b = dyn_cast<RankedTensorType>(adaptor.getB().getType());
+    if (!result || !a || !b || !isa<FloatType>(result.getElementType()) ||
+        (adaptor.getC() && !isa<RankedTensorType>(adaptor.getC().getType())))
+      return rewriter.notifyMatchFailure(op, "rank unknown or not a float tensor");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    bool ta = op.getTransA() != 0, tb = op.getTransB() != 0;
+    AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+               k = getAffineDimExpr(2, ctx);
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(3, 0, ta ? ArrayRef<AffineExpr>{k, m} : ArrayRef<AffineExpr>{m, k}, ctx),
+        AffineMap::get(3, 0, tb ? ArrayRef<AffineExpr>{n, k} : ArrayRef<AffineExpr>{k, n}, ctx),
+        AffineMap::get(3, 0, {m, n}, ctx)};
+    SmallVector<OpFoldResult> sizes;
+    for (auto [i, source, dim] : {std::tuple<int64_t, Value, int64_t>{0, adaptor.getA(), ta ? 1 : 0},
+                                  {1, adaptor.getB(), tb ? 0 : 1}})
+      sizes.push_back(result.isDynamicDim(i)
+                          ? OpFoldResult(tensor::DimOp::create(rewriter, loc, source, dim).getResult())
+                          : OpFoldResult(rewriter.getIndexAttr(result.getDimSize(i))));
+    Type element = result.getElementType();
+    Type acc = isLowPrecisionFloat(element) ? rewriter.getF32Type() : element;
+    Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getFloatAttr(acc, 0.0));
+    Value init = linalg::FillOp::create(rewriter, loc, zero,
+                                        tensor::EmptyOp::create(rewriter, loc, sizes, acc).getResult())
+                     .getResult(0);
+    SmallVector<utils::IteratorType> iterators = {utils::IteratorType::parallel,
+                                                  utils::IteratorType::parallel,
+                                                  utils::IteratorType::reduction};
+    auto accType = result.clone(acc);
+    Value product =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{accType}, ValueRange{adaptor.getA(), adaptor.getB()},
+            ValueRange{init}, maps, iterators,
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              Value x = args[0], y = args[1];
+              if (acc != element) {
+                x = arith::ExtFOp::create(nb, l, acc, x);
+                y = arith::ExtFOp::create(nb, l, acc, y);
+              }
+              linalg::YieldOp::create(
+                  nb, l, ValueRange{arith::AddFOp::create(nb, l, args[2],
+                                                          arith::MulFOp::create(nb, l, x, y))});
+            })
+            .getResult(0);
+    float alpha = op.getAlpha().convertToFloat(), beta = op.getBeta().convertToFloat();
+    SmallVector<Value> operands = {product};
+    if (adaptor.getC() && beta != 0)
+      operands.push_back(adaptor.getC());
+    Value out = *buildElementwise(
+        rewriter, loc, result, operands, [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+          Value r = args[0];
+          if (alpha != 1)
+            r = arith::MulFOp::create(nb, l, r,
+                                      arith::ConstantOp::create(nb, l, nb.getFloatAttr(acc, alpha)));
+          if (args.size() > 1) {
+            Value c = args[1];
+            if (c.getType() != acc)
+              c = arith::ExtFOp::create(nb, l, acc, c);
+            if (beta != 1)
+              c = arith::MulFOp::create(nb, l, c,
+                                        arith::ConstantOp::create(nb, l, nb.getFloatAttr(acc, beta)));
+            r = arith::AddFOp::create(nb, l, r, c);
+          }
+          return acc == element ? r : Value(arith::TruncFOp::create(nb, l, element, r));
+        });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+/// 2-D convolution (NCHW, group 1) as linalg.conv_2d_nchw_fchw over an explicitly padded
+/// input, then the per-channel bias.
+struct ConvToLinalg : OpConversionPattern<ConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConvOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto x = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+    auto w = dyn_cast<RankedTensorType>(adaptor.getW().getType());
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    if (!x || !w || !result || x.getRank() != 4 || result.getElementType() != x.getElementType())
+      return rewriter.notifyMatchFailure(op, "only 2-D convolutions of known rank");
+    if (op.getGroup() != 1)
+      return rewriter.notifyMatchFailure(op, "grouped convolution is not supported yet");
+    if (op.getAutoPad() != "NOTSET" && op.getAutoPad() != "VALID")
+      return rewriter.notifyMatchFailure(op, "SAME auto_pad is not supported yet");
+    if (result.isDynamicDim(2) || result.isDynamicDim(3) || w.isDynamicDim(2) ||
+        w.isDynamicDim(3))
+      return rewriter.notifyMatchFailure(op, "dynamic spatial dims are not supported yet");
+    Location loc = op.getLoc();
+    auto attrOr = [](std::optional<ArrayRef<int64_t>> a, int64_t dflt, size_t n) {
+      SmallVector<int64_t> v(n, dflt);
+      if (a && a->size() == n)
+        v.assign(a->begin(), a->end());
+      return v;
+    };
+    SmallVector<int64_t> strides = attrOr(op.getStrides(), 1, 2);
+    SmallVector<int64_t> dilations = attrOr(op.getDilations(), 1, 2);
+    SmallVector<int64_t> pads = attrOr(op.getPads(), 0, 4);
+    if (op.getAutoPad() == "VALID")
+      pads.assign(4, 0);
+    Value input = adaptor.getX();
+    Type element = x.getElementType();
+    if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
+      SmallVector<OpFoldResult> low = {rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
+                                       rewriter.getIndexAttr(pads[0]), rewriter.getIndexAttr(pads[1])};
+      SmallVector<OpFoldResult> high = {rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
+                                        rewriter.getIndexAttr(pads[2]), rewriter.getIndexAttr(pads[3])};
+      SmallVector<int64_t> padded(x.getShape());
+      for (int i = 0; i < 2; ++i)
+        if (!ShapedType::isDynamic(padded[2 + i]))
+          padded[2 + i] += pads[i] + pads[i + 2];
+      Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(element));
+      input = tensor::PadOp::create(rewriter, loc, RankedTensorType::get(padded, element), input,
+                                    low, high, zero);
+    }
+    SmallVector<OpFoldResult> sizes = {
+        x.isDynamicDim(0) ? OpFoldResult(tensor::DimOp::create(rewriter, loc, adaptor.getX(), 0).getResult())
+                          : OpFoldResult(rewriter.getIndexAttr(x.getDimSize(0))),
+        w.isDynamicDim(0) ? OpFoldResult(tensor::DimOp::create(rewriter, loc, adaptor.getW(), 0).getResult())
+                          : OpFoldResult(rewriter.getIndexAttr(w.getDimSize(0))),
+        rewriter.getIndexAttr(result.getDimSize(2)), rewriter.getIndexAttr(result.getDimSize(3))};
+    Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(element));
+    Value init = linalg::FillOp::create(rewriter, loc, zero,
+                                        tensor::EmptyOp::create(rewriter, loc, sizes, element).getResult())
+                     .getResult(0);
+    Value conv = linalg::Conv2DNchwFchwOp::create(
+                     rewriter, loc, TypeRange{init.getType()}, ValueRange{input, adaptor.getW()},
+                     ValueRange{init}, rewriter.getI64TensorAttr(strides),
+                     rewriter.getI64TensorAttr(dilations))
+                     .getResult(0);
+    if (adaptor.getB()) {
+      // Bias [M] along dim 1 of the [N, M, H, W] result.
+      MLIRContext *ctx = op.getContext();
+      auto convType = cast<RankedTensorType>(conv.getType());
+      SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(4),
+                                     AffineMap::get(4, 0, {getAffineDimExpr(1, ctx)}, ctx),
+                                     rewriter.getMultiDimIdentityMap(4)};
+      Value out = tensor::EmptyOp::create(rewriter, loc, sizes, element);
+      conv = linalg::GenericOp::create(
+                 rewriter, loc, TypeRange{convType}, ValueRange{conv, adaptor.getB()},
+                 ValueRange{out}, maps,
+                 SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+                 [](OpBuilder &nb, Location l, ValueRange args) {
+                   linalg::YieldOp::create(nb, l, ValueRange{arith::AddFOp::create(nb, l, args[0], args[1])});
+                 })
+                 .getResult(0);
+    }
+    if (conv.getType() != result)
+      conv = tensor::CastOp::create(rewriter, loc, result, conv);
+    rewriter.replaceOp(op, conv);
+    return success();
+  }
+};
+
 } // namespace
 
 void kiln::populateStructuredToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<ConstantToArith, IdentityToNothing, MatMulToLinalg, TransposeToLinalg,
-               SoftmaxToLinalg<SoftmaxOp>, SoftmaxToLinalg<LogSoftmaxOp>>(patterns.getContext());
+               SoftmaxToLinalg<SoftmaxOp>, SoftmaxToLinalg<LogSoftmaxOp>, GemmToLinalg,
+               ConvToLinalg>(patterns.getContext());
 }

@@ -20,7 +20,7 @@
 // CHECK-NEXT{LITERAL}: [-2.5, 1.25, 5]]
 // Div [2,3] / [3]
 // CHECK: rank = 2 offset = 0 sizes = [2, 3] strides = [3, 1] data =
-// CHECK-NEXT{LITERAL}: [[0.0333333, -0.4, 0.0428571],
+// CHECK-NEXT: {{\[\[}}0.0333333, -0.4, {{(0\.0428571|0\.0428572)}}],
 // CHECK-NEXT{LITERAL}: [-0.333333, -1, 0.285714]]
 // Pow [2,3] ^ [1,3]
 // CHECK: rank = 2 offset = 0 sizes = [2, 3] strides = [3, 1] data =
@@ -54,12 +54,12 @@ func.func private @printMemrefF32(tensor<*xf32>)
 func.func private @printMemrefI64(tensor<*xi64>)
 
 func.func @entry() {
-  %a = onnx.Constant dense<[[0.10000000149011612, 0.20000000298023224, 0.30000001192092896], [-1.0, 0.5, 2.0]]> : tensor<2x3xf32>
+  %a = onnx.Constant dense<[[0.1, 0.2, 0.3], [-1.0, 0.5, 2.0]]> : tensor<2x3xf32>
   %b = onnx.Constant dense<[3.0, -0.5, 7.0]> : tensor<3xf32>
   %c = onnx.Constant dense<[[0.25], [-2.0]]> : tensor<2x1xf32>
   %d = onnx.Constant dense<[[1.5, -0.75, 4.0]]> : tensor<1x3xf32>
   %s = onnx.Constant dense<2.5> : tensor<f32>
-  %p = onnx.Constant dense<[[1.5, 4.0, 0.20000000298023224], [9.0, 2.0, 3.0]]> : tensor<2x3xf32>
+  %p = onnx.Constant dense<[[1.5, 4.0, 0.2], [9.0, 2.0, 3.0]]> : tensor<2x3xf32>
   %e = onnx.Constant dense<[[2.0, 0.5, -1.0]]> : tensor<1x3xf32>
   %i = onnx.Constant dense<[7, -7, 9, -9]> : tensor<4xi64>
   %j = onnx.Constant dense<[2, 2, -4, -4]> : tensor<4xi64>

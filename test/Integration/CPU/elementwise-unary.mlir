@@ -7,16 +7,16 @@
 
 // Erf
 // CHECK: rank = 1 offset = 0 sizes = [6] strides = [1] data =
-// CHECK-NEXT{LITERAL}: [-0.999593, -0.5205, 0, 0.328627, 0.842701, 0.999866]
+// CHECK-NEXT: [-0.999593, -0.5205, 0, 0.328627, 0.842701, {{(0\.999865|0\.999866)}}]
 // Tanh
 // CHECK: rank = 1 offset = 0 sizes = [6] strides = [1] data =
-// CHECK-NEXT{LITERAL}: [-0.986614, -0.462117, 0, 0.291313, 0.761594, 0.991007]
+// CHECK-NEXT: [{{(-0\.986615|-0\.986614)}}, -0.462117, 0, 0.291313, 0.761594, {{(0\.991007|0\.991008)}}]
 // Sigmoid
 // CHECK: rank = 1 offset = 0 sizes = [6] strides = [1] data =
-// CHECK-NEXT{LITERAL}: [0.0758582, 0.377541, 0.5, 0.574443, 0.731059, 0.937027]
+// CHECK-NEXT: [0.0758582, 0.377541, 0.5, {{(0\.574442|0\.574443)}}, {{(0\.731058|0\.731059)}}, {{(0\.937026|0\.937027)}}]
 // Exp
 // CHECK: rank = 1 offset = 0 sizes = [6] strides = [1] data =
-// CHECK-NEXT{LITERAL}: [0.082085, 0.606531, 1, 1.34986, 2.71828, 14.8797]
+// CHECK-NEXT: [0.082085, {{(0\.60653|0\.606531)}}, 1, 1.34986, 2.71828, 14.8797]
 // Relu
 // CHECK: rank = 1 offset = 0 sizes = [6] strides = [1] data =
 // CHECK-NEXT{LITERAL}: [0, 0, 0, 0.3, 1, 2.7]
@@ -34,19 +34,19 @@
 // CHECK-NEXT{LITERAL}: [-2, -0, 0, 1, 1, 3]
 // Sin
 // CHECK: rank = 1 offset = 0 sizes = [6] strides = [1] data =
-// CHECK-NEXT{LITERAL}: [-0.598472, -0.479426, 0, 0.29552, 0.841471, 0.42738]
+// CHECK-NEXT: [-0.598472, {{(-0\.479426|-0\.479425)}}, 0, 0.29552, 0.841471, 0.42738]
 // Cos
 // CHECK: rank = 1 offset = 0 sizes = [6] strides = [1] data =
-// CHECK-NEXT{LITERAL}: [-0.801144, 0.877583, 1, 0.955337, 0.540302, -0.904072]
+// CHECK-NEXT: [{{(-0\.801144|-0\.801143)}}, {{(0\.877582|0\.877583)}}, 1, {{(0\.955336|0\.955337)}}, {{(0\.540302|0\.540303)}}, -0.904072]
 // Log
 // CHECK: rank = 1 offset = 0 sizes = [6] strides = [1] data =
-// CHECK-NEXT{LITERAL}: [-4.60517, -0.693147, 0, 0.693147, 2.30259, 7.11842]
+// CHECK-NEXT: [-4.60517, -0.693147, 0, 0.693147, {{(2\.30258|2\.30259)}}, 7.11842]
 // Sqrt
 // CHECK: rank = 1 offset = 0 sizes = [6] strides = [1] data =
-// CHECK-NEXT{LITERAL}: [0.1, 0.707107, 1, 1.41421, 3.16228, 35.1355]
+// CHECK-NEXT: [0.1, 0.707107, 1, 1.41421, 3.16228, {{(35\.1354|35\.1355)}}]
 // Reciprocal
 // CHECK: rank = 1 offset = 0 sizes = [6] strides = [1] data =
-// CHECK-NEXT{LITERAL}: [100, 2, 1, 0.5, 0.1, 0.000810045]
+// CHECK-NEXT: [100, 2, 1, 0.5, 0.1, {{(0\.000810044|0\.000810045)}}]
 
 func.func @main(%x: tensor<6xf32>, %p: tensor<6xf32>) -> (tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>) {
   %erf = onnx.Erf %x : (tensor<6xf32>) -> tensor<6xf32>
@@ -69,8 +69,8 @@ func.func @main(%x: tensor<6xf32>, %p: tensor<6xf32>) -> (tensor<6xf32>, tensor<
 func.func private @printMemrefF32(tensor<*xf32>)
 
 func.func @entry() {
-  %x = onnx.Constant dense<[-2.5, -0.5, 0.0, 0.30000001192092896, 1.0, 2.700000047683716]> : tensor<6xf32>
-  %p = onnx.Constant dense<[0.009999999776482582, 0.5, 1.0, 2.0, 10.0, 1234.5]> : tensor<6xf32>
+  %x = onnx.Constant dense<[-2.5, -0.5, 0.0, 0.3, 1.0, 2.7]> : tensor<6xf32>
+  %p = onnx.Constant dense<[0.01, 0.5, 1.0, 2.0, 10.0, 1234.5]> : tensor<6xf32>
   %r0, %r1, %r2, %r3, %r4, %r5, %r6, %r7, %r8, %r9, %r10, %r11, %r12, %r13 = call @main(%x, %p) : (tensor<6xf32>, tensor<6xf32>) -> (tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>)
   %u0 = tensor.cast %r0 : tensor<6xf32> to tensor<*xf32>
   call @printMemrefF32(%u0) : (tensor<*xf32>) -> ()

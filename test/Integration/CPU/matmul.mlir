@@ -18,14 +18,14 @@
 // CHECK-NEXT{LITERAL}: [1.95, -0.35]]]
 // [1,2,2,3] x [2,1,3,2]
 // CHECK: rank = 4 offset = 0 sizes = [2, 2, 2, 2] strides = [8, 4, 2, 1] data =
-// CHECK-NEXT{LITERAL}: [[[[3.33333, 2.58333],
-// CHECK-NEXT{LITERAL}: [0.333333, 0.333333]],
-// CHECK-NEXT{LITERAL}: [[-2.66667, -1.91667],
-// CHECK-NEXT{LITERAL}: [-5.66667, -4.16667]]],
-// CHECK-NEXT{LITERAL}: [[[-1.16667, -1.91667],
-// CHECK-NEXT{LITERAL}: [0.333333, 0.333333]],
-// CHECK-NEXT{LITERAL}: [[1.83333, 2.58333],
-// CHECK-NEXT{LITERAL}: [3.33333, 4.83333]]]]
+// CHECK-NEXT{LITERAL}: [[[[2.5, 1.9375],
+// CHECK-NEXT{LITERAL}: [0.25, 0.25]],
+// CHECK-NEXT{LITERAL}: [[-2, -1.4375],
+// CHECK-NEXT{LITERAL}: [-4.25, -3.125]]],
+// CHECK-NEXT{LITERAL}: [[[-0.875, -1.4375],
+// CHECK-NEXT{LITERAL}: [0.25, 0.25]],
+// CHECK-NEXT{LITERAL}: [[1.375, 1.9375],
+// CHECK-NEXT{LITERAL}: [2.5, 3.625]]]]
 // [3] x [3,2]
 // CHECK: rank = 1 offset = 0 sizes = [2] strides = [1] data =
 // CHECK-NEXT{LITERAL}: [5.25, -1.7]
@@ -34,7 +34,7 @@
 // CHECK-NEXT{LITERAL}: [4.75, -0.6875]
 // [3] x [3]
 // CHECK: rank = 0 offset = 0 sizes = [] strides = [] data =
-// CHECK-NEXT: [5.8125]
+// CHECK-NEXT{LITERAL}: [5.8125]
 
 func.func @main(%a: tensor<2x3xf32>, %w: tensor<3x2xf32>, %x: tensor<2x2x3xf32>, %l: tensor<1x2x2x3xf32>, %r: tensor<2x1x3x2xf32>, %v: tensor<3xf32>) -> (tensor<2x2xf32>, tensor<2x2x2xf32>, tensor<2x2x2x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<f32>) {
   %mm = onnx.MatMul %a, %w : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32>
@@ -50,10 +50,10 @@ func.func private @printMemrefF32(tensor<*xf32>)
 
 func.func @entry() {
   %a = onnx.Constant dense<[[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]]> : tensor<2x3xf32>
-  %w = onnx.Constant dense<[[1.0, 2.0], [-0.5, 0.10000000149011612], [3.0, -2.0]]> : tensor<3x2xf32>
-  %x = onnx.Constant dense<[[[-0.5, -0.4000000059604645, -0.30000001192092896], [-0.20000000298023224, -0.10000000149011612, 0.0]], [[0.10000000149011612, 0.20000000298023224, 0.30000001192092896], [0.4000000059604645, 0.5, 0.6000000238418579]]]> : tensor<2x2x3xf32>
+  %w = onnx.Constant dense<[[1.0, 2.0], [-0.5, 0.1], [3.0, -2.0]]> : tensor<3x2xf32>
+  %x = onnx.Constant dense<[[[-0.5, -0.4, -0.3], [-0.2, -0.1, 0.0]], [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]]> : tensor<2x2x3xf32>
   %l = onnx.Constant dense<[[[[-1.0, -0.75, -0.5], [-0.25, 0.0, 0.25]], [[0.5, 0.75, 1.0], [1.25, 1.5, 1.75]]]]> : tensor<1x2x2x3xf32>
-  %r = onnx.Constant dense<[[[[-2.0, -1.6666666269302368], [-1.3333333730697632, -1.0], [-0.6666666865348816, -0.3333333432674408]]], [[[0.0, 0.3333333432674408], [0.6666666865348816, 1.0], [1.3333333730697632, 1.6666666269302368]]]]> : tensor<2x1x3x2xf32>
+  %r = onnx.Constant dense<[[[[-1.5, -1.25], [-1.0, -0.75], [-0.5, -0.25]]], [[[0.0, 0.25], [0.5, 0.75], [1.0, 1.25]]]]> : tensor<2x1x3x2xf32>
   %v = onnx.Constant dense<[0.5, -2.0, 1.25]> : tensor<3xf32>
   %r0, %r1, %r2, %r3, %r4, %r5 = call @main(%a, %w, %x, %l, %r, %v) : (tensor<2x3xf32>, tensor<3x2xf32>, tensor<2x2x3xf32>, tensor<1x2x2x3xf32>, tensor<2x1x3x2xf32>, tensor<3xf32>) -> (tensor<2x2xf32>, tensor<2x2x2xf32>, tensor<2x2x2x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<f32>)
   %u0 = tensor.cast %r0 : tensor<2x2xf32> to tensor<*xf32>

@@ -28,7 +28,7 @@ func.func @main(%a: tensor<2x3xf32>, %b: tensor<3xf32>, %c: tensor<2x1xf32>) -> 
 func.func private @printMemrefF32(tensor<*xf32>)
 
 func.func @entry() {
-  %a = onnx.Constant dense<[[0.10000000149011612, 5.0, -3.0], [2.0, -1.0, 0.0]]> : tensor<2x3xf32>
+  %a = onnx.Constant dense<[[0.1, 5.0, -3.0], [2.0, -1.0, 0.0]]> : tensor<2x3xf32>
   %b = onnx.Constant dense<[1.0, -2.0, 0.5]> : tensor<3xf32>
   %c = onnx.Constant dense<[[-4.0], [3.0]]> : tensor<2x1xf32>
   %r0, %r1, %r2 = call @main(%a, %b, %c) : (tensor<2x3xf32>, tensor<3xf32>, tensor<2x1xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>)

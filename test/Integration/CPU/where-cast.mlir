@@ -16,10 +16,10 @@
 // CHECK-NEXT{LITERAL}: [1, 0, 0]]
 // Cast f32 -> i64 truncates toward zero
 // CHECK: rank = 1 offset = 0 sizes = [6] strides = [1] data =
-// CHECK-NEXT{LITERAL}: [-2, 0, 0, 1, 2, 16777216]
+// CHECK-NEXT{LITERAL}: [-2, 0, 0, 1, 2, 123456]
 // Cast i64 -> f32
 // CHECK: rank = 1 offset = 0 sizes = [6] strides = [1] data =
-// CHECK-NEXT{LITERAL}: [-2, 0, 0, 1, 2, 1.67772e+07]
+// CHECK-NEXT{LITERAL}: [-2, 0, 0, 1, 2, 123456]
 // Cast f32 -> bool -> f32
 // CHECK: rank = 1 offset = 0 sizes = [4] strides = [1] data =
 // CHECK-NEXT{LITERAL}: [0, 0, 1, 1]
@@ -39,9 +39,9 @@ func.func private @printMemrefF32(tensor<*xf32>)
 func.func private @printMemrefI64(tensor<*xi64>)
 
 func.func @entry() {
-  %a = onnx.Constant dense<[[0.10000000149011612, 0.20000000298023224, 0.30000001192092896], [-1.0, 0.5, 2.0]]> : tensor<2x3xf32>
-  %b = onnx.Constant dense<[0.15000000596046448, 0.5, 0.0]> : tensor<3xf32>
-  %x = onnx.Constant dense<[-2.700000047683716, -0.5, 0.0, 1.5, 2.9000000953674316, 16777216.0]> : tensor<6xf32>
+  %a = onnx.Constant dense<[[0.1, 0.2, 0.3], [-1.0, 0.5, 2.0]]> : tensor<2x3xf32>
+  %b = onnx.Constant dense<[0.15, 0.5, 0.0]> : tensor<3xf32>
+  %x = onnx.Constant dense<[-2.7, -0.5, 0.0, 1.5, 2.9, 123456.75]> : tensor<6xf32>
   %z = onnx.Constant dense<[0.0, -0.0, 0.5, -3.0]> : tensor<4xf32>
   %r0, %r1, %r2, %r3, %r4 = call @main(%a, %b, %x, %z) : (tensor<2x3xf32>, tensor<3xf32>, tensor<6xf32>, tensor<4xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>, tensor<6xi64>, tensor<6xf32>, tensor<4xf32>)
   %u0 = tensor.cast %r0 : tensor<2x3xf32> to tensor<*xf32>
