@@ -12,13 +12,15 @@
 // CHECK-NEXT{LITERAL}: [[3.1, -0.3, 7.3],
 // CHECK-NEXT{LITERAL}: [2, 0, 9]]
 // MatMul(Relu(.), w)
-// CHECK: rank = 2 offset = 0 sizes = [2, 2] strides = [2, 1] data =
-// CHECK-NEXT{LITERAL}: [[25, -8.4],
-// CHECK-NEXT{LITERAL}: [29, -14]]
+// CHECK: rank = 2 offset = 0 sizes = [2, 4] strides = [4, 1] data =
+// CHECK-NEXT{LITERAL}: [[2.5, -0.84, -0.2, 0.155],
+// CHECK-NEXT{LITERAL}: [2.9, -1.4, 0.3, 0.1]]
 // Softmax(Transpose(.), axis 0)
-// CHECK: rank = 2 offset = 0 sizes = [2, 2] strides = [2, 1] data =
-// CHECK-NEXT{LITERAL}: [[1, 1],
-// CHECK-NEXT: [{{(3\.12294e-15|3\.12295e-15)}}, 2.11513e-19]]
+// CHECK: rank = 2 offset = 0 sizes = [4, 2] strides = [2, 1] data =
+// CHECK-NEXT: {{\[\[}}{{(0\.834383|0\.834384)}}, {{(0\.870585|0\.870586)}}],
+// CHECK-NEXT{LITERAL}: [0.029568, 0.0118126],
+// CHECK-NEXT: [{{(0\.0560751|0\.0560752)}}, 0.0646615],
+// CHECK-NEXT: [0.0799733, {{(0\.0529403|0\.0529404)}}]]
 
 func.func @main(%a: tensor<?x?xf32>, %b: tensor<?xf32>, %w: tensor<?x?xf32>) -> (tensor<?x?xf32>, tensor<?x?xf32>, tensor<?x?xf32>) {
   %add = onnx.Add %a, %b : (tensor<?x?xf32>, tensor<?xf32>) -> tensor<?x?xf32>
@@ -36,8 +38,8 @@ func.func @entry() {
   %a_dyn = tensor.cast %a : tensor<2x3xf32> to tensor<?x?xf32>
   %b = onnx.Constant dense<[3.0, -0.5, 7.0]> : tensor<3xf32>
   %b_dyn = tensor.cast %b : tensor<3xf32> to tensor<?xf32>
-  %w = onnx.Constant dense<[[1.0, 2.0], [-0.5, 0.1], [3.0, -2.0]]> : tensor<3x2xf32>
-  %w_dyn = tensor.cast %w : tensor<3x2xf32> to tensor<?x?xf32>
+  %w = onnx.Constant dense<[[0.1, 0.2, -0.3, 0.05], [-0.05, 0.01, 0.2, 0.4], [0.3, -0.2, 0.1, 0.0]]> : tensor<3x4xf32>
+  %w_dyn = tensor.cast %w : tensor<3x4xf32> to tensor<?x?xf32>
   %r0, %r1, %r2 = call @main(%a_dyn, %b_dyn, %w_dyn) : (tensor<?x?xf32>, tensor<?xf32>, tensor<?x?xf32>) -> (tensor<?x?xf32>, tensor<?x?xf32>, tensor<?x?xf32>)
   %u0 = tensor.cast %r0 : tensor<?x?xf32> to tensor<*xf32>
   call @printMemrefF32(%u0) : (tensor<*xf32>) -> ()
