@@ -65,6 +65,9 @@ AffineMap kiln::getBroadcastMap(MLIRContext *ctx, RankedTensorType operand,
 
 FailureOr<Value> kiln::buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
                                         ValueRange operands, const ScalarBuilder &body) {
+  for (Value v : operands)
+    if (cast<RankedTensorType>(v.getType()).getRank() > resultType.getRank())
+      return failure();
   FailureOr<SmallVector<OpFoldResult>> sizes =
       getBroadcastResultSizes(b, loc, resultType, operands);
   if (failed(sizes))
@@ -111,12 +114,16 @@ Value computeInF32(OpBuilder &b, Location loc, ValueRange args, Type resultType,
 /// supported for it.
 using ScalarFn = std::function<Value(OpBuilder &, Location, ValueRange, Type resultElement)>;
 
+/// A binary arith op; with more operands (Max, Min, Sum) applied left to right, and with one
+/// operand the identity.
 template <typename FloatOp, typename IntOp>
 ScalarFn arithBinary() {
   return [](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
-    if (isa<FloatType>(a[0].getType()))
-      return FloatOp::create(b, loc, a[0], a[1]);
-    return IntOp::create(b, loc, a[0], a[1]);
+    Value r = a[0];
+    for (Value v : a.drop_front())
+      r = isa<FloatType>(r.getType()) ? Value(FloatOp::create(b, loc, r, v))
+                                      : Value(IntOp::create(b, loc, r, v));
+    return r;
   };
 }
 
@@ -146,6 +153,8 @@ Value castScalar(OpBuilder &b, Location loc, Value v, Type to) {
   if (from == to)
     return v;
   auto fromFloat = dyn_cast<FloatType>(from), toFloat = dyn_cast<FloatType>(to);
+  if (fromFloat && toFloat && fromFloat.getWidth() == toFloat.getWidth()) // bf16 <-> f16
+    return arith::TruncFOp::create(b, loc, to, arith::ExtFOp::create(b, loc, b.getF32Type(), v));
   if (fromFloat && toFloat)
     return fromFloat.getWidth() < toFloat.getWidth()
                ? Value(arith::ExtFOp::create(b, loc, to, v))
@@ -179,6 +188,7 @@ const llvm::StringMap<ScalarFn> &scalarFunctions() {
       {"onnx.Div", arithBinary<arith::DivFOp, arith::DivSIOp>()},
       {"onnx.Max", arithBinary<arith::MaximumFOp, arith::MaxSIOp>()},
       {"onnx.Min", arithBinary<arith::MinimumFOp, arith::MinSIOp>()},
+      {"onnx.Sum", arithBinary<arith::AddFOp, arith::AddIOp>()},
       {"onnx.Equal", compare(P::OEQ, I::eq)},
       {"onnx.Less", compare(P::OLT, I::slt)},
       {"onnx.LessOrEqual", compare(P::OLE, I::sle)},
@@ -282,6 +292,11 @@ struct ElementwiseToLinalg : ConversionPattern {
       if (!isa<RankedTensorType>(v.getType()))
         return rewriter.notifyMatchFailure(op, "operand rank unknown");
     Type resultElement = resultType.getElementType();
+    auto isUnsigned = [](Value v) {
+      return cast<ShapedType>(v.getType()).getElementType().isUnsignedInteger();
+    };
+    if (llvm::any_of(inputs, isUnsigned) || resultElement.isUnsignedInteger())
+      return rewriter.notifyMatchFailure(op, "unsigned integer tensors are not supported yet");
     bool exact = isExactOp(op->getName().getStringRef()) ||
                  op->getNumResults() != 1 || isa<IntegerType>(resultElement);
     const ScalarFn &fn = it->second;

@@ -235,6 +235,45 @@ struct LayerNormToLinalg : OpConversionPattern<LayerNormalizationOp> {
   }
 };
 
+/// LogSoftmax as x - max - log(sum(exp(x - max))), stable for any range of inputs.
+struct LogSoftmaxToLinalg : OpConversionPattern<LogSoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(LogSoftmaxOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    if (!result || !isa<FloatType>(result.getElementType()))
+      return rewriter.notifyMatchFailure(op, "rank unknown or not a float tensor");
+    int64_t rank = result.getRank(), axis = (int64_t)op.getAxis();
+    if (axis < -rank || axis >= rank)
+      return rewriter.notifyMatchFailure(op, "axis out of range");
+    if (axis < 0)
+      axis += rank;
+    Location loc = op.getLoc();
+    Type acc = accumulatorType(rewriter, result.getElementType());
+    Value x = castTensor(rewriter, loc, adaptor.getInput(), acc);
+    auto xType = cast<RankedTensorType>(x.getType());
+    SmallVector<bool> reduced(rank, false);
+    reduced[axis] = true;
+    Value max = buildReduction(rewriter, loc, x, reduced, true, acc, Combine::Max);
+    Value shifted = *buildElementwise(rewriter, loc, xType, ValueRange{x, max},
+                                      [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                        return arith::SubFOp::create(b, l, a[0], a[1]);
+                                      });
+    Value exps = *buildElementwise(rewriter, loc, xType, ValueRange{shifted},
+                                   [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                     return math::ExpOp::create(b, l, a[0]);
+                                   });
+    Value sum = buildReduction(rewriter, loc, exps, reduced, true, acc, Combine::Sum);
+    Value out = *buildElementwise(rewriter, loc, xType, ValueRange{shifted, sum},
+                                  [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                    return arith::SubFOp::create(b, l, a[0],
+                                                                 math::LogOp::create(b, l, a[1]));
+                                  });
+    rewriter.replaceOp(op, castTensor(rewriter, loc, out, result.getElementType()));
+    return success();
+  }
+};
+
 } // namespace
 
 void kiln::populateNormalizationToLinalgPatterns(RewritePatternSet &patterns) {
@@ -244,6 +283,7 @@ void kiln::populateNormalizationToLinalgPatterns(RewritePatternSet &patterns) {
                ReduceToLinalg<ReduceMinOp, Combine::Min>,
                ReduceToLinalg<ReduceProdOp, Combine::Prod>,
                ReduceToLinalg<ReduceSumSquareOp, Combine::SumSquare>,
-               ReduceToLinalg<ReduceL2Op, Combine::SumSquare>, LayerNormToLinalg>(
+               ReduceToLinalg<ReduceL2Op, Combine::SumSquare>, LayerNormToLinalg,
+               LogSoftmaxToLinalg>(
       patterns.getContext());
 }

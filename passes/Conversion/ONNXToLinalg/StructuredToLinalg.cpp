@@ -73,6 +73,9 @@ struct MatMulToLinalg : OpConversionPattern<MatMulOp> {
     Location loc = op.getLoc();
     bool hasM = a.getRank() > 1, hasN = b.getRank() > 1;
     int64_t batchRank = result.getRank() - hasM - hasN;
+    if (batchRank < std::max<int64_t>(a.getRank() - 2, 0) ||
+        batchRank < std::max<int64_t>(b.getRank() - 2, 0))
+      return rewriter.notifyMatchFailure(op, "result rank is lower than the operands imply");
     // Loop dims: batch dims, then m, n (when present), then k.
     int64_t mDim = batchRank, nDim = batchRank + hasM, kDim = batchRank + hasM + hasN;
     int64_t numLoops = kDim + 1;
@@ -167,6 +170,10 @@ struct TransposeToLinalg : OpConversionPattern<TransposeOp> {
     else
       for (int64_t i = in.getRank() - 1; i >= 0; --i)
         perm.push_back(i);
+    SmallVector<int64_t> sorted(perm);
+    llvm::sort(sorted);
+    if (!llvm::equal(sorted, llvm::seq<int64_t>(0, in.getRank())))
+      return rewriter.notifyMatchFailure(op, "perm is not a permutation");
     SmallVector<OpFoldResult> sizes;
     for (int64_t p : perm)
       sizes.push_back(in.isDynamicDim(p)
@@ -184,17 +191,19 @@ struct TransposeToLinalg : OpConversionPattern<TransposeOp> {
   }
 };
 
-/// Softmax (and LogSoftmax as log of it) along one axis; f16/bf16 computed in f32.
-template <typename OpTy>
-struct SoftmaxToLinalg : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+/// Softmax along one axis; f16/bf16 computed in f32. (LogSoftmax is built from reductions in
+/// ReductionToLinalg.cpp: log(softmax) would lose everything below e^-88.)
+struct SoftmaxToLinalg : OpConversionPattern<SoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     auto result = dyn_cast<RankedTensorType>(op.getType());
     if (!result || !isa<FloatType>(result.getElementType()))
       return rewriter.notifyMatchFailure(op, "rank unknown or not a float tensor");
     Location loc = op.getLoc();
     int64_t axis = (int64_t)op.getAxis();
+    if (axis < -result.getRank() || axis >= result.getRank())
+      return rewriter.notifyMatchFailure(op, "axis out of range");
     if (axis < 0)
       axis += result.getRank();
     Value input = adaptor.getInput();
@@ -209,11 +218,6 @@ struct SoftmaxToLinalg : OpConversionPattern<OpTy> {
         getBroadcastResultSizes(rewriter, loc, wideType, ValueRange{input});
     Value init = tensor::EmptyOp::create(rewriter, loc, *sizes, wideType.getElementType());
     Value out = linalg::SoftmaxOp::create(rewriter, loc, wideType, input, init, axis).getResult()[0];
-    if (std::is_same_v<OpTy, LogSoftmaxOp>)
-      out = *buildElementwise(rewriter, loc, wideType, ValueRange{out},
-                              [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-                                return math::LogOp::create(b, l, args[0]);
-                              });
     rewriter.replaceOp(op, wideType == result ? out : roundTo(rewriter, loc, out, result));
     return success();
   }
@@ -385,6 +389,6 @@ struct ConvToLinalg : OpConversionPattern<ConvOp> {
 
 void kiln::populateStructuredToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<ConstantToArith, IdentityToNothing, MatMulToLinalg, TransposeToLinalg,
-               SoftmaxToLinalg<SoftmaxOp>, SoftmaxToLinalg<LogSoftmaxOp>, GemmToLinalg,
+               SoftmaxToLinalg, GemmToLinalg,
                ConvToLinalg>(patterns.getContext());
 }
