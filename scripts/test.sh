@@ -3,9 +3,10 @@
 # closing line "kiln: N passed, M failed, K skipped" summed over all suites.
 #
 #   1. lit: IR, pass, importer, hostile-model and tool tests (build/)
-#   2. pytest: ONNX backend node-test import + round trip, fuzz regressions
-#   3. the lit suite again on an AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/)
-#   4. a short libFuzzer run of the importer (KILN_FUZZ_SECONDS, default 60)
+#   2. pytest: ONNX backend node-test import + round trip, fuzz regressions, model numerics
+#   3. conformance: ONNX backend node tests compiled, run on the CPU path, compared
+#   4. the lit suite again on an AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/)
+#   5. a short libFuzzer run of the importer (KILN_FUZZ_SECONDS, default 60)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -22,6 +23,10 @@ $lit -sv --xunit-xml-output "$results/lit.xml" build/test || status=1
 
 echo "== pytest: ONNX backend node tests, fuzz regressions, generated files"
 .venv/bin/python -m pytest -q test/python --junitxml "$results/pytest.xml" || status=1
+
+echo "== conformance: ONNX backend node tests executed on the reference CPU path"
+.venv/bin/python test/conformance/run_node_tests.py --expected test/conformance/expected_passes.txt \
+  --junit "$results/conformance.xml" || status=1
 
 echo "== sanitizers: lit suite on an ASan+UBSan build (clang-22)"
 if CC=clang-22 CXX=clang++-22 KILN_BUILD_DIR="$root/build-asan" bash scripts/build.sh \

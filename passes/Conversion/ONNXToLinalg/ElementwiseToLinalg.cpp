@@ -198,9 +198,14 @@ const llvm::StringMap<ScalarFn> &scalarFunctions() {
       {"onnx.Or", arithBinary<arith::OrIOp, arith::OrIOp>()},
       {"onnx.Pow",
        [](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
-         if (isa<FloatType>(a[0].getType()) && a[0].getType() == a[1].getType())
-           return math::PowFOp::create(b, loc, a[0], a[1]);
-         return nullptr;
+         if (!isa<FloatType>(a[0].getType()))
+           return nullptr;
+         // ONNX allows an exponent of another type (an integer, or a different float).
+         return math::PowFOp::create(b, loc, a[0], castScalar(b, loc, a[1], a[0].getType()));
+       }},
+      {"onnx.IsNaN",
+       [](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
+         return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, a[0], a[0]);
        }},
       {"onnx.Ceil", mathUnary<math::CeilOp>()},
       {"onnx.Floor", mathUnary<math::FloorOp>()},
@@ -270,7 +275,7 @@ const llvm::StringMap<ScalarFn> &scalarFunctions() {
 /// gain nothing from f32).
 bool isExactOp(StringRef name) {
   return name == "onnx.Cast" || name == "onnx.CastLike" || name == "onnx.Where" ||
-         name == "onnx.Not" || name == "onnx.And" || name == "onnx.Or";
+         name == "onnx.Not" || name == "onnx.And" || name == "onnx.Or" || name == "onnx.IsNaN";
 }
 
 struct ElementwiseToLinalg : ConversionPattern {
@@ -324,10 +329,111 @@ struct ElementwiseToLinalg : ConversionPattern {
   }
 };
 
+/// Clip: min and max are optional scalar operands, so which one is present comes from the
+/// op, not from the operand list.
+struct ClipToLinalg : OpConversionPattern<ClipOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ClipOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    if (!result || !isa<RankedTensorType>(adaptor.getInput().getType()) ||
+        result.getElementType().isUnsignedInteger())
+      return rewriter.notifyMatchFailure(op, "rank unknown or unsigned");
+    SmallVector<Value> operands = {adaptor.getInput()};
+    bool hasMin = (bool)adaptor.getMin(), hasMax = (bool)adaptor.getMax();
+    if (hasMin)
+      operands.push_back(adaptor.getMin());
+    if (hasMax)
+      operands.push_back(adaptor.getMax());
+    for (Value v : operands)
+      if (!isa<RankedTensorType>(v.getType()))
+        return rewriter.notifyMatchFailure(op, "operand rank unknown");
+    bool isFloat = isa<FloatType>(result.getElementType());
+    FailureOr<Value> out = buildElementwise(
+        rewriter, op.getLoc(), result, operands,
+        [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          Value x = a[0];
+          unsigned next = 1;
+          if (hasMin)
+            x = isFloat ? Value(arith::MaximumFOp::create(b, loc, x, a[next]))
+                        : Value(arith::MaxSIOp::create(b, loc, x, a[next]));
+          if (hasMin)
+            ++next;
+          if (hasMax)
+            x = isFloat ? Value(arith::MinimumFOp::create(b, loc, x, a[next]))
+                        : Value(arith::MinSIOp::create(b, loc, x, a[next]));
+          return x;
+        });
+    if (failed(out))
+      return rewriter.notifyMatchFailure(op, "a dynamic result dim has no source operand");
+    rewriter.replaceOp(op, *out);
+    return success();
+  }
+};
+
+/// GELU, exact (erf) or tanh-approximated, computed in f32 for f16/bf16.
+struct GeluToLinalg : OpConversionPattern<GeluOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(GeluOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    if (!result || !isa<FloatType>(result.getElementType()))
+      return rewriter.notifyMatchFailure(op, "rank unknown or not a float tensor");
+    bool tanhForm = op.getApproximate() == "tanh";
+    Type element = result.getElementType();
+    FailureOr<Value> out = buildElementwise(
+        rewriter, op.getLoc(), result, ValueRange{adaptor.getX()},
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          return computeInF32(b, loc, args, element, [&](OpBuilder &nb, Location l, ValueRange a) {
+            Type t = a[0].getType();
+            Value x = a[0], half = floatConstant(nb, l, t, 0.5), one = floatConstant(nb, l, t, 1);
+            Value inner;
+            if (tanhForm) {
+              // tanh(sqrt(2/pi) * (x + 0.044715 x^3))
+              Value x3 = arith::MulFOp::create(nb, l, x, arith::MulFOp::create(nb, l, x, x));
+              Value poly = arith::AddFOp::create(
+                  nb, l, x, arith::MulFOp::create(nb, l, floatConstant(nb, l, t, 0.044715), x3));
+              inner = math::TanhOp::create(
+                  nb, l, arith::MulFOp::create(nb, l, floatConstant(nb, l, t, 0.7978845608028654),
+                                               poly));
+            } else {
+              inner = math::ErfOp::create(
+                  nb, l, arith::MulFOp::create(nb, l, x, floatConstant(nb, l, t, 0.7071067811865476)));
+            }
+            Value r = arith::MulFOp::create(nb, l, half, x);
+            return Value(arith::MulFOp::create(nb, l, r, arith::AddFOp::create(nb, l, one, inner)));
+          });
+        });
+    rewriter.replaceOp(op, *out);
+    return success();
+  }
+};
+
+/// Dropout at inference: the output is the input and the mask is all true.
+struct DropoutToLinalg : OpConversionPattern<DropoutOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(DropoutOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto maskType = dyn_cast<RankedTensorType>(op.getMask().getType());
+    if (op.getTrainingMode() || !maskType || adaptor.getData().getType() != op.getOutput().getType())
+      return rewriter.notifyMatchFailure(op, "training mode or rank unknown");
+    FailureOr<Value> mask = buildElementwise(
+        rewriter, op.getLoc(), maskType, ValueRange{adaptor.getData()},
+        [](OpBuilder &b, Location loc, ValueRange) -> Value {
+          return arith::ConstantOp::create(b, loc, b.getBoolAttr(true));
+        });
+    if (failed(mask))
+      return rewriter.notifyMatchFailure(op, "a dynamic result dim has no source operand");
+    rewriter.replaceOp(op, {adaptor.getData(), *mask});
+    return success();
+  }
+};
+
 } // namespace
 
 void kiln::populateElementwiseToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<ElementwiseToLinalg>(patterns.getContext());
+  patterns.add<ElementwiseToLinalg, ClipToLinalg, GeluToLinalg, DropoutToLinalg>(
+      patterns.getContext());
 }
 
 bool kiln::isElementwiseONNXOp(Operation *op) {

@@ -235,6 +235,51 @@ struct LayerNormToLinalg : OpConversionPattern<LayerNormalizationOp> {
   }
 };
 
+/// RMSNormalization: x / sqrt(mean(x^2 over axis..) + epsilon) * scale.
+struct RMSNormToLinalg : OpConversionPattern<RMSNormalizationOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(RMSNormalizationOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto in = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    if (!in || !result || !isa<FloatType>(in.getElementType()) ||
+        !isa<RankedTensorType>(adaptor.getScale().getType()))
+      return rewriter.notifyMatchFailure(op, "rank unknown or not a float tensor");
+    Location loc = op.getLoc();
+    int64_t axis = (int64_t)op.getAxis();
+    if (axis < 0)
+      axis += in.getRank();
+    SmallVector<bool> reduced(in.getRank(), false);
+    for (int64_t i = axis; i < in.getRank(); ++i)
+      reduced[i] = true;
+    Type acc = accumulatorType(rewriter, in.getElementType());
+    Value x = castTensor(rewriter, loc, adaptor.getX(), acc);
+    Value n = reducedCount(rewriter, loc, x, reduced, acc);
+    Value sumSq = buildReduction(rewriter, loc, x, reduced, true, acc, Combine::SumSquare);
+    float epsilon = op.getEpsilon().convertToFloat();
+    Value invRms = *buildElementwise(
+        rewriter, loc, cast<RankedTensorType>(sumSq.getType()), ValueRange{sumSq},
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value mean = arith::DivFOp::create(b, l, a[0], n);
+          Value e = arith::AddFOp::create(b, l, mean, floatConst(b, l, acc, epsilon));
+          return arith::DivFOp::create(b, l, floatConst(b, l, acc, 1.0),
+                                       math::SqrtOp::create(b, l, e));
+        });
+    Value scale = castTensor(rewriter, loc, adaptor.getScale(), acc);
+    Value y = *buildElementwise(rewriter, loc, cast<RankedTensorType>(x.getType()),
+                                ValueRange{x, invRms, scale},
+                                [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                  return arith::MulFOp::create(
+                                      b, l, arith::MulFOp::create(b, l, a[0], a[1]), a[2]);
+                                });
+    y = castTensor(rewriter, loc, y, result.getElementType());
+    if (y.getType() != result)
+      y = tensor::CastOp::create(rewriter, loc, result, y);
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
 /// LogSoftmax as x - max - log(sum(exp(x - max))), stable for any range of inputs.
 struct LogSoftmaxToLinalg : OpConversionPattern<LogSoftmaxOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -284,6 +329,6 @@ void kiln::populateNormalizationToLinalgPatterns(RewritePatternSet &patterns) {
                ReduceToLinalg<ReduceProdOp, Combine::Prod>,
                ReduceToLinalg<ReduceSumSquareOp, Combine::SumSquare>,
                ReduceToLinalg<ReduceL2Op, Combine::SumSquare>, LayerNormToLinalg,
-               LogSoftmaxToLinalg>(
+               LogSoftmaxToLinalg, RMSNormToLinalg>(
       patterns.getContext());
 }

@@ -511,11 +511,95 @@ struct TriluToLinalg : OpConversionPattern<TriluOp> {
   }
 };
 
+/// GatherElements: out[i] = data[i with i[axis] replaced by indices[i]].
+struct GatherElementsToLinalg : OpConversionPattern<GatherElementsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(GatherElementsOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto data = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+    auto indices = dyn_cast<RankedTensorType>(adaptor.getIndices().getType());
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    if (!data || !indices || !result || indices.getRank() != data.getRank())
+      return rewriter.notifyMatchFailure(op, "rank unknown or mismatched");
+    Location loc = op.getLoc();
+    int64_t axis = (int64_t)op.getAxis();
+    if (axis < 0)
+      axis += data.getRank();
+    Value dataValue = adaptor.getData();
+    Value axisDim = dimOf(rewriter, loc, dataValue, axis);
+    FailureOr<Value> out = buildElementwise(
+        rewriter, loc, result, ValueRange{adaptor.getIndices()},
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value idx = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+          Value zero = indexConst(b, l, 0);
+          Value isNeg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, idx, zero);
+          idx = arith::SelectOp::create(b, l, isNeg, arith::AddIOp::create(b, l, idx, axisDim),
+                                        idx);
+          SmallVector<Value> coords;
+          for (int64_t i = 0; i < data.getRank(); ++i)
+            coords.push_back(i == axis ? idx : Value(linalg::IndexOp::create(b, l, i)));
+          return tensor::ExtractOp::create(b, l, dataValue, coords);
+        });
+    if (failed(out))
+      return rewriter.notifyMatchFailure(op, "a dynamic result dim has no source operand");
+    rewriter.replaceOp(op, *out);
+    return success();
+  }
+};
+
+/// Pad in constant mode with constant pads (negative pads crop), as tensor.pad.
+struct PadToTensor : OpConversionPattern<PadOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(PadOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto in = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    if (!in || !result || op.getMode() != "constant")
+      return rewriter.notifyMatchFailure(op, "only constant-mode Pad of known rank");
+    std::optional<SmallVector<int64_t>> pads = getConstantInts(op.getPads());
+    SmallVector<int64_t> axes;
+    if (op.getAxes()) {
+      std::optional<SmallVector<int64_t>> a = getConstantInts(op.getAxes());
+      if (!a)
+        return rewriter.notifyMatchFailure(op, "axes are not constant");
+      for (int64_t v : *a)
+        axes.push_back(v < 0 ? v + in.getRank() : v);
+    } else {
+      for (int64_t i = 0; i < in.getRank(); ++i)
+        axes.push_back(i);
+    }
+    if (!pads || pads->size() != 2 * axes.size() ||
+        llvm::any_of(*pads, [](int64_t p) { return p < 0; }))
+      return rewriter.notifyMatchFailure(op, "pads are not constant and non-negative");
+    Location loc = op.getLoc();
+    SmallVector<OpFoldResult> low(in.getRank(), rewriter.getIndexAttr(0)),
+        high(in.getRank(), rewriter.getIndexAttr(0));
+    for (auto [i, axis] : llvm::enumerate(axes)) {
+      low[axis] = rewriter.getIndexAttr((*pads)[i]);
+      high[axis] = rewriter.getIndexAttr((*pads)[i + axes.size()]);
+    }
+    Value value;
+    if (adaptor.getConstantValue() &&
+        cast<ShapedType>(adaptor.getConstantValue().getType()).getRank() <= 1)
+      value = tensor::ExtractOp::create(
+          rewriter, loc, adaptor.getConstantValue(),
+          SmallVector<Value>(cast<ShapedType>(adaptor.getConstantValue().getType()).getRank(),
+                             indexConst(rewriter, loc, 0)));
+    else
+      value = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(in.getElementType()));
+    Value padded = tensor::PadOp::create(rewriter, loc, result, adaptor.getData(), low, high,
+                                         value);
+    rewriter.replaceOp(op, padded);
+    return success();
+  }
+};
+
 } // namespace
 
 void kiln::populateShapeOpsToTensorPatterns(RewritePatternSet &patterns) {
   patterns.add<ShapeToTensor, ReshapeLikeToTensor<ReshapeOp>, ReshapeLikeToTensor<FlattenOp>,
                ReshapeLikeToTensor<SqueezeOp>, ReshapeLikeToTensor<UnsqueezeOp>, ConcatToTensor,
                SliceToTensor, GatherToLinalg, ExpandToLinalg, ConstantOfShapeToLinalg,
-               RangeToTensor, SplitToTensor, TriluToLinalg>(patterns.getContext());
+               RangeToTensor, SplitToTensor, TriluToLinalg, GatherElementsToLinalg,
+               PadToTensor>(patterns.getContext());
 }

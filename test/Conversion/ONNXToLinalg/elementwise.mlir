@@ -332,3 +332,15 @@ func.func @castlike_reads_first_operand_only(%a: tensor<3xf32>, %t: tensor<1xi64
   %0 = onnx.CastLike %a, %t : (tensor<3xf32>, tensor<1xi64>) -> tensor<3xi64>
   return %0 : tensor<3xi64>
 }
+
+// -----
+
+// A float base with an integer exponent: the exponent is converted, then math.powf.
+// CHECK-LABEL: func.func @pow_integer_exponent
+// CHECK: ^bb0(%[[X:.*]]: f32, %[[E:.*]]: i64, %{{.*}}: f32):
+// CHECK: %[[EF:.*]] = arith.sitofp %[[E]] : i64 to f32
+// CHECK: math.powf %[[X]], %[[EF]] : f32
+func.func @pow_integer_exponent(%x: tensor<2x3xf32>, %e: tensor<i64>) -> tensor<2x3xf32> {
+  %0 = onnx.Pow %x, %e : (tensor<2x3xf32>, tensor<i64>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}

@@ -51,11 +51,11 @@ func.func @unranked_softmax(%a: tensor<*xf32>) -> tensor<*xf32> {
 
 // -----
 
-// Pow with an integer exponent is not lowered yet.
-func.func @pow_integer_exponent(%x: tensor<2x3xf32>, %e: tensor<i64>) -> tensor<2x3xf32> {
+// Pow of an integer base is not lowered yet (a float base with an integer exponent is).
+func.func @pow_integer_base(%x: tensor<2x3xi64>, %e: tensor<i64>) -> tensor<2x3xi64> {
   // expected-error @below {{failed to legalize operation 'onnx.Pow'}}
-  %0 = onnx.Pow %x, %e : (tensor<2x3xf32>, tensor<i64>) -> tensor<2x3xf32>
-  return %0 : tensor<2x3xf32>
+  %0 = onnx.Pow %x, %e : (tensor<2x3xi64>, tensor<i64>) -> tensor<2x3xi64>
+  return %0 : tensor<2x3xi64>
 }
 
 // -----
