@@ -22,9 +22,7 @@ import concurrent.futures
 import glob
 import os
 import re
-import subprocess
 import sys
-import tempfile
 
 import numpy as np
 import onnx
@@ -33,24 +31,12 @@ from onnx import numpy_helper
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "test", "python"))
-from kiln_testing import opset_range, supported_ops, tool  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from kiln_jit import KilnError, compile_and_run  # noqa: E402
+from kiln_testing import opset_range, supported_ops  # noqa: E402
 
 NODE_DIR = os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data", "node")
-RUNNER = "/usr/lib/llvm-22/bin/mlir-runner"
-RUNNER_LIBS = ",".join("/usr/lib/llvm-22/lib/lib%s.so" % n
-                       for n in ("mlir_runner_utils", "mlir_c_runner_utils"))
 RTOL, ATOL = 1e-3, 1e-7
-
-MLIR_ELEMENT = {np.dtype("float32"): "f32", np.dtype("float64"): "f64",
-                np.dtype("float16"): "f16", np.dtype("int64"): "i64", np.dtype("int32"): "i32",
-                np.dtype("int16"): "i16", np.dtype("int8"): "i8", np.dtype("bool"): "i1"}
-# Output element type -> (print function, element printed, ONNX Cast target or None).
-PRINTERS = {"f32": ("F32", "f32", None), "f64": ("F64", "f64", None),
-            "f16": ("F16", "f16", None), "bf16": ("BF16", "bf16", None),
-            "i64": ("I64", "i64", None), "i32": ("I32", "i32", None),
-            "i16": ("I16", "i16", None),
-            # printMemrefI8 prints characters: widen 8-bit and bool outputs to int32.
-            "i8": ("I32", "i32", 6), "i1": ("I32", "i32", 6)}
 
 
 def candidates():
@@ -66,69 +52,6 @@ def candidates():
             yield os.path.basename(os.path.dirname(path))
 
 
-def literal(array):
-    """An MLIR dense literal holding `array` exactly (raw little-endian hex)."""
-    element = MLIR_ELEMENT.get(array.dtype)
-    if element is None:
-        raise ValueError("input element type %s" % array.dtype)
-    type_ = "tensor<%s>" % "x".join([str(d) for d in array.shape] + [element])
-    if array.size == 0:
-        return "dense<> : " + type_, type_
-    if element == "i1":
-        values = ", ".join("true" if v else "false" for v in array.reshape(-1))
-        return "dense<[%s]> : tensor<%dxi1>" % (values, array.size), type_, True
-    raw = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes()
-    return 'dense<"0x%s"> : %s' % (raw.hex().upper(), type_), type_
-
-
-def entry_function(arg_types, result_types, inputs):
-    lines = []
-    used = set()
-    body = ["func.func @entry() {"]
-    args = []
-    for k, array in enumerate(inputs):
-        lit = literal(array)
-        if len(lit) == 3:  # i1: flat literal, then reshape by cast through a 1-D constant
-            flat, type_, _ = lit
-            body.append("  %%f%d = onnx.Constant %s" % (k, flat))
-            shape = np.array(array.shape, np.int64)
-            body.append("  %%s%d = onnx.Constant %s" % (k, literal(shape)[0]))
-            body.append("  %%c%d = onnx.Reshape %%f%d, %%s%d : (tensor<%dxi1>, tensor<%dxi64>) -> %s"
-                        % (k, k, k, array.size, shape.size, type_))
-        else:
-            body.append("  %%c%d = onnx.Constant %s" % (k, lit[0]))
-            type_ = lit[1]
-        body.append("  %%a%d = tensor.cast %%c%d : %s to %s" % (k, k, type_, arg_types[k]))
-        args.append("%%a%d" % k)
-    body.append("  %%r:%d = call @main(%s) : (%s) -> (%s)" % (
-        len(result_types), ", ".join(args), ", ".join(arg_types), ", ".join(result_types)))
-    for j, type_ in enumerate(result_types):
-        element = type_[len("tensor<"):-1].split("x")[-1]
-        if element not in PRINTERS:
-            raise ValueError("output element type %s" % element)
-        fn, printed, cast_to = PRINTERS[element]
-        value = "%%r#%d" % j
-        if cast_to is not None:
-            cast_type = type_[:len(type_) - len(element) - 1] + printed + ">"
-            body.append("  %%p%d = onnx.Cast %s {to = %d : i64} : (%s) -> %s"
-                        % (j, value, cast_to, type_, cast_type))
-            value, type_ = "%%p%d" % j, cast_type
-        body.append("  %%u%d = tensor.cast %s : %s to tensor<*x%s>" % (j, value, type_, printed))
-        body.append("  call @printMemref%s(%%u%d) : (tensor<*x%s>) -> ()" % (fn, j, printed))
-        used.add((fn, printed))
-    body += ["  return", "}"]
-    for fn, printed in sorted(used):
-        lines.append("func.func private @printMemref%s(tensor<*x%s>) attributes "
-                     "{llvm.emit_c_interface}" % (fn, printed))
-    return "\n".join(lines + body)
-
-
-def parse_printed(text):
-    data = text.split("data =", 1)[1]
-    tokens = re.findall(r"-?nan|-?inf|-?\d+(?:\.\d*)?(?:e[-+]?\d+)?", data)
-    return np.array([float(t) for t in tokens], np.float64)
-
-
 def run_test(name):
     """(name, passed, reason)."""
     try:
@@ -137,62 +60,25 @@ def run_test(name):
         return name, False, "harness: %s" % str(e).splitlines()[0][:120]
 
 
+def load_tensors(folder, prefix):
+    paths = sorted(glob.glob(os.path.join(folder, prefix + "_*.pb")),
+                   key=lambda p: int(re.search(r"(\d+)\.pb$", p).group(1)))
+    return [numpy_helper.to_array(onnx.load_tensor(p)) for p in paths]
+
+
 def run_one(name):
-    folder = os.path.join(NODE_DIR, name)
-    model_path = os.path.join(folder, "model.onnx")
-    data = os.path.join(folder, "test_data_set_0")
-    inputs = [numpy_helper.to_array(onnx.load_tensor(p))
-              for p in sorted(glob.glob(os.path.join(data, "input_*.pb")),
-                              key=lambda p: int(re.search(r"(\d+)\.pb$", p).group(1)))]
-    expected = [numpy_helper.to_array(onnx.load_tensor(p))
-                for p in sorted(glob.glob(os.path.join(data, "output_*.pb")),
-                                key=lambda p: int(re.search(r"(\d+)\.pb$", p).group(1)))]
-    with tempfile.TemporaryDirectory() as tmp:
-        r = subprocess.run([tool("kiln-compile"), model_path, "--emit=onnx", "-o", "-"],
-                           capture_output=True, text=True, timeout=120)
-        if r.returncode:
-            return name, False, "import: " + first_error(r.stderr)
-        ir = r.stdout
-        sig = re.search(r"func\.func @main\((.*?)\) -> \(?(.*?)\)? \{\n", ir)
-        arg_types = re.findall(r"%arg\d+: (tensor<[^>]*>)", sig.group(1))
-        result_types = re.findall(r"(tensor<[^>]*>)", sig.group(2))
-        if len(arg_types) != len(inputs) or len(result_types) != len(expected):
-            return name, False, "harness: optional inputs/outputs"
-        try:
-            entry = entry_function(arg_types, result_types, inputs)
-        except ValueError as e:
-            return name, False, "harness: %s" % e
-        end = ir.rfind("\n}\n")
-        with open(os.path.join(tmp, "t.mlir"), "w") as f:
-            f.write(ir[:end] + "\n" + entry + ir[end:])
-        r = subprocess.run([tool("kiln-opt"), os.path.join(tmp, "t.mlir"),
-                            "--pass-pipeline=builtin.module(kiln-cpu-lower-to-llvm)",
-                            "-o", os.path.join(tmp, "t.ll.mlir")],
-                           capture_output=True, text=True, timeout=120)
-        if r.returncode:
-            return name, False, "lower: " + first_error(r.stderr)
-        try:
-            r = subprocess.run([RUNNER, os.path.join(tmp, "t.ll.mlir"), "-e", "entry",
-                                "-entry-point-result=void", "-shared-libs=" + RUNNER_LIBS],
-                               capture_output=True, text=True, timeout=120)
-        except subprocess.TimeoutExpired:
-            return name, False, "run: timeout"
-        if r.returncode:
-            return name, False, "run: exit %d %s" % (r.returncode, first_error(r.stderr))
-    printed = r.stdout.split("Memref")[1:]
-    if len(printed) != len(expected):
-        return name, False, "run: printed %d outputs, expected %d" % (len(printed), len(expected))
-    for j, (text, want) in enumerate(zip(printed, expected)):
+    data = os.path.join(NODE_DIR, name, "test_data_set_0")
+    inputs, expected = load_tensors(data, "input"), load_tensors(data, "output")
+    try:
+        outputs, _ = compile_and_run(os.path.join(NODE_DIR, name, "model.onnx"), inputs,
+                                     [e.shape for e in expected])
+    except KilnError as e:
+        return name, False, str(e)
+    for j, (got, want) in enumerate(zip(outputs, expected)):
         want = want.astype(np.float64)
-        if want.size == 0:
-            continue  # printMemref shows nothing checkable for an empty tensor
-        got = parse_printed(text)
-        if got.size != want.size:
-            return name, False, "output %d: %d values, expected %d" % (j, got.size, want.size)
-        got = got.reshape(want.shape)
-        if not np.allclose(got, want, rtol=RTOL, atol=ATOL, equal_nan=True):
+        if want.size and not np.allclose(got, want, rtol=RTOL, atol=ATOL, equal_nan=True):
             return name, False, "output %d: values differ (max abs diff %.3g)" % (
-                j, np.nanmax(np.abs(got - want)) if want.size else 0)
+                j, np.nanmax(np.abs(got - want)))
     return name, True, ""
 
 
@@ -207,13 +93,6 @@ def write_junit(path, results, must_pass):
                 f.write("<%s message=%s/>" % (tag, quoteattr(why)))
             f.write("</testcase>\n")
         f.write("</testsuite>\n")
-
-
-def first_error(stderr):
-    for line in stderr.splitlines():
-        if "error:" in line:
-            return line.split("error:", 1)[1].strip()[:160]
-    return stderr.strip().splitlines()[0][:160] if stderr.strip() else "failed"
 
 
 def main():
