@@ -33,23 +33,10 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "test", "python"))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from kiln_jit import KilnError, compile_and_run  # noqa: E402
-from kiln_testing import opset_range, supported_ops  # noqa: E402
+from kiln_testing import node_test_candidates, node_test_dir  # noqa: E402
 
-NODE_DIR = os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data", "node")
+NODE_DIR = node_test_dir()
 RTOL, ATOL = 1e-3, 1e-7
-
-
-def candidates():
-    ops = supported_ops()
-    low, high = opset_range()
-    for path in sorted(glob.glob(os.path.join(NODE_DIR, "*", "model.onnx"))):
-        model = onnx.load(path, load_external_data=False)
-        opset = {o.domain or "ai.onnx": o.version for o in model.opset_import}.get("ai.onnx", 0)
-        if model.functions or not (low <= opset <= high):
-            continue
-        if all((n.domain if n.domain != "ai.onnx" else "", n.op_type) in ops
-               for n in model.graph.node):
-            yield os.path.basename(os.path.dirname(path))
 
 
 def run_test(name):
@@ -105,7 +92,7 @@ def main():
     ap.add_argument("--junit", help="write a JUnit XML report: passes, regressions as "
                                     "failures, known failures as skipped")
     args = ap.parse_args()
-    names = [n for n in candidates() if re.search(args.filter, n)]
+    names = [n for n in node_test_candidates() if re.search(args.filter, n)]
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         results = list(pool.map(run_test, names))
     passed = sorted(n for n, ok, _ in results if ok)

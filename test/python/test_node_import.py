@@ -3,29 +3,14 @@ all supported, and checks that kiln-opt round-trips the result (print -> parse -
 identical). Known failures are listed, with their reason, in node_import_known_failures.txt: a
 model on that list that starts passing is reported (XPASS), one off it that fails is a
 regression."""
-import glob
 import os
 
-import onnx
 import pytest
 
-from kiln_testing import ROOT, opset_range, run, supported_ops, tool
+from kiln_testing import node_test_candidates, node_test_dir, run, tool
 
-NODE_DIR = os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data", "node")
+NODE_DIR = node_test_dir()
 KNOWN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node_import_known_failures.txt")
-
-
-def candidates():
-    ops = supported_ops()
-    low, high = opset_range()
-    for path in sorted(glob.glob(os.path.join(NODE_DIR, "*", "model.onnx"))):
-        model = onnx.load(path, load_external_data=False)
-        opset = {o.domain or "ai.onnx": o.version for o in model.opset_import}.get("ai.onnx", 0)
-        if model.functions or not (low <= opset <= high):
-            continue
-        if all((n.domain if n.domain != "ai.onnx" else "", n.op_type) in ops
-               for n in model.graph.node):
-            yield os.path.basename(os.path.dirname(path))
 
 
 def known_failures():
@@ -40,7 +25,7 @@ def known_failures():
     return entries
 
 
-CANDIDATES = list(candidates())
+CANDIDATES = list(node_test_candidates())
 KNOWN_FAILURES = known_failures()
 
 

@@ -121,6 +121,12 @@ Value castTensor(OpBuilder &b, Location loc, Value v, Type element) {
                            });
 }
 
+/// `v` converted to the element type and (possibly more static) type of `result`.
+Value castToResult(OpBuilder &b, Location loc, Value v, RankedTensorType result) {
+  v = castTensor(b, loc, v, result.getElementType());
+  return v.getType() == result ? v : tensor::CastOp::create(b, loc, result, v).getResult();
+}
+
 template <typename OpTy, Combine C>
 struct ReduceToLinalg : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
@@ -160,10 +166,7 @@ struct ReduceToLinalg : OpConversionPattern<OpTy> {
                               return math::SqrtOp::create(b, l, a[0]);
                             });
     }
-    r = castTensor(rewriter, loc, r, result.getElementType());
-    if (r.getType() != result)
-      r = tensor::CastOp::create(rewriter, loc, result, r);
-    rewriter.replaceOp(op, r);
+    rewriter.replaceOp(op, castToResult(rewriter, loc, r, result));
     return success();
   }
 };
@@ -225,9 +228,7 @@ struct LayerNormToLinalg : OpConversionPattern<LayerNormalizationOp> {
                                   return r;
                                 });
     auto castResult = [&](Value v, Value like) {
-      auto t = cast<RankedTensorType>(like.getType());
-      v = castTensor(rewriter, loc, v, t.getElementType());
-      return v.getType() == t ? v : tensor::CastOp::create(rewriter, loc, t, v).getResult();
+      return castToResult(rewriter, loc, v, cast<RankedTensorType>(like.getType()));
     };
     rewriter.replaceOp(op, {castResult(y, op.getY()), castResult(mean, op.getMean()),
                             castResult(invStd, op.getInvStdDev())});
@@ -272,10 +273,7 @@ struct RMSNormToLinalg : OpConversionPattern<RMSNormalizationOp> {
                                   return arith::MulFOp::create(
                                       b, l, arith::MulFOp::create(b, l, a[0], a[1]), a[2]);
                                 });
-    y = castTensor(rewriter, loc, y, result.getElementType());
-    if (y.getType() != result)
-      y = tensor::CastOp::create(rewriter, loc, result, y);
-    rewriter.replaceOp(op, y);
+    rewriter.replaceOp(op, castToResult(rewriter, loc, y, result));
     return success();
   }
 };
@@ -314,7 +312,7 @@ struct LogSoftmaxToLinalg : OpConversionPattern<LogSoftmaxOp> {
                                     return arith::SubFOp::create(b, l, a[0],
                                                                  math::LogOp::create(b, l, a[1]));
                                   });
-    rewriter.replaceOp(op, castTensor(rewriter, loc, out, result.getElementType()));
+    rewriter.replaceOp(op, castToResult(rewriter, loc, out, result));
     return success();
   }
 };

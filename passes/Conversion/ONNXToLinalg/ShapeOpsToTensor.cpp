@@ -55,6 +55,15 @@ Value reshapeTo(OpBuilder &b, Location loc, Value input, RankedTensorType result
 
 bool isRanked(Value v) { return isa<RankedTensorType>(v.getType()); }
 
+/// An ONNX gather index (any integer type, negative counting from the end) as an index into
+/// a dim of size `dim`.
+Value normalizeGatherIndex(OpBuilder &b, Location loc, Value index, Value dim) {
+  Value idx = arith::IndexCastOp::create(b, loc, b.getIndexType(), index);
+  Value isNeg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, idx,
+                                      indexConst(b, loc, 0));
+  return arith::SelectOp::create(b, loc, isNeg, arith::AddIOp::create(b, loc, idx, dim), idx);
+}
+
 struct ShapeToTensor : OpConversionPattern<ShapeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ShapeOp op, OpAdaptor adaptor,
@@ -298,11 +307,7 @@ struct GatherToLinalg : OpConversionPattern<GatherOp> {
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{result}, ValueRange{adaptor.getIndices()}, ValueRange{init},
         maps, iterators, [&](OpBuilder &b, Location l, ValueRange args) {
-          Value idx = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
-          Value zero = indexConst(b, l, 0);
-          Value isNeg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, idx, zero);
-          idx = arith::SelectOp::create(b, l, isNeg, arith::AddIOp::create(b, l, idx, axisDim),
-                                        idx);
+          Value idx = normalizeGatherIndex(b, l, args[0], axisDim);
           SmallVector<Value> coords;
           for (int64_t i = 0; i < data.getRank(); ++i) {
             if (i < axis)
@@ -530,11 +535,7 @@ struct GatherElementsToLinalg : OpConversionPattern<GatherElementsOp> {
     FailureOr<Value> out = buildElementwise(
         rewriter, loc, result, ValueRange{adaptor.getIndices()},
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Value idx = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
-          Value zero = indexConst(b, l, 0);
-          Value isNeg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, idx, zero);
-          idx = arith::SelectOp::create(b, l, isNeg, arith::AddIOp::create(b, l, idx, axisDim),
-                                        idx);
+          Value idx = normalizeGatherIndex(b, l, args[0], axisDim);
           SmallVector<Value> coords;
           for (int64_t i = 0; i < data.getRank(); ++i)
             coords.push_back(i == axis ? idx : Value(linalg::IndexOp::create(b, l, i)));
