@@ -33,7 +33,9 @@ void kiln::buildONNXGraphPipeline(OpPassManager &pm) {
 }
 
 void kiln::buildONNXToLinalgPipeline(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(kiln::createRaiseONNXAttention());
   pm.addPass(kiln::createConvertONNXToLinalg());
+  pm.addPass(kiln::createConvertTFMToLinalg());
   pm.addPass(createCanonicalizerPass());
 }
 

@@ -4,6 +4,7 @@
 #define KILN_PASSES_PASSES_H
 
 #include "dialects/ONNX/ONNXDialect.h"
+#include "dialects/TFM/TFMDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -41,4 +41,28 @@ def DecomposeAggregatedOps : Pass<"kiln-decompose-aggregated-ops", "::mlir::func
                            "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def ConvertTFMToLinalg : Pass<"kiln-convert-tfm-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "lower tfm ops to linalg, tensor, arith and math on tensors";
+  let description = [{
+    tfm.attention becomes a score contraction (layouts and grouped KV heads in the indexing
+    maps), one elementwise op for scale, softcap, mask and causal masking, a max and a sum over
+    the keys, and P·V divided by the sum; f32 for f16/bf16; fully masked rows give zeros.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::math::MathDialect"];
+}
+
+def RaiseONNXAttention : Pass<"kiln-raise-onnx-attention", "::mlir::func::FuncOp"> {
+  let summary = "raise the ONNX Attention op (opset 23+) to tfm.attention";
+  let description = [{
+    Replaces onnx.Attention by tfm.attention when their semantics coincide: no past key/value
+    or nonpad_kv_seqlen, present and qk outputs unused, no softcap (ONNX applies it after the
+    mask), a mask whose key dim equals the keys' (ONNX pads shorter masks), and for is_causal
+    equal query and key lengths (ONNX aligns causal masks top-left, tfm bottom-right). 3-D
+    operands are viewed as [batch, seq, heads, head_dim] (the bshd layout), so no transpose is
+    materialised. Other cases are left alone with the reason recorded for the fusion report.
+  }];
+  let dependentDialects = ["::kiln::tfm::TFMDialect", "::mlir::tensor::TensorDialect"];
+}
+
 #endif // KILN_PASSES_TD

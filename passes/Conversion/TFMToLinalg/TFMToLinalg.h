@@ -1,0 +1,14 @@
+//===- TFMToLinalg.h - tfm -> linalg/tensor/arith/math ----------*- C++ -*-===//
+
+#ifndef KILN_PASSES_CONVERSION_TFMTOLINALG_H
+#define KILN_PASSES_CONVERSION_TFMTOLINALG_H
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace kiln {
+
+void populateAttentionToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace kiln
+
+#endif // KILN_PASSES_CONVERSION_TFMTOLINALG_H
