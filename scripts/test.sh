@@ -6,7 +6,8 @@
 #   2. pytest: ONNX backend node-test import + round trip, fuzz regressions, model numerics
 #   3. conformance: ONNX backend node tests compiled, run on the CPU path, compared
 #   4. the lit suite again on an AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/)
-#   5. a short libFuzzer run of the importer (KILN_FUZZ_SECONDS, default 60)
+#   5. a short libFuzzer run of the importer (KILN_FUZZ_RUNS inputs, default 30000, fixed seed
+#      so that a run is reproducible)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -34,11 +35,11 @@ if CC=clang-22 CXX=clang++-22 KILN_BUILD_DIR="$root/build-asan" bash scripts/bui
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     $lit -sv --xunit-xml-output "$results/lit-asan.xml" build-asan/test || status=1
 
-  echo "== fuzz: kiln-fuzz-import for ${KILN_FUZZ_SECONDS:-60} s"
+  echo "== fuzz: kiln-fuzz-import, ${KILN_FUZZ_RUNS:-30000} inputs"
   fuzzdir="$(mktemp -d)"
   cp test/models/*.onnx test/Importer/Inputs/hostile/*.onnx "$fuzzdir/"
   if (cd "$fuzzdir" && \
-      "$root/build-asan/bin/kiln-fuzz-import" -max_total_time="${KILN_FUZZ_SECONDS:-60}" \
+      "$root/build-asan/bin/kiln-fuzz-import" -runs="${KILN_FUZZ_RUNS:-30000}" -seed=1 \
         -max_len=65536 -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$fuzzdir/" \
         "$fuzzdir" >"$results/fuzz.log" 2>&1); then
     fuzz_case='<testcase classname="fuzz" name="kiln-fuzz-import"/>'
