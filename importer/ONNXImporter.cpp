@@ -574,10 +574,11 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 } // namespace
 
 static Location prepare(MLIRContext &context, StringRef name) {
-  DialectRegistry registry;
-  registerImporterDialects(registry);
-  context.appendDialectRegistry(registry);
-  context.loadAllAvailableDialects();
+  // Load only what the importer builds: tools register every upstream dialect for later
+  // stages, and loading all of them costs more than importing a small model.
+  context.getOrLoadDialect<kiln::onnx::ONNXDialect>();
+  context.getOrLoadDialect<kiln::tfm::TFMDialect>();
+  context.getOrLoadDialect<func::FuncDialect>();
   return FileLineColLoc::get(&context, name, 0, 0);
 }
 

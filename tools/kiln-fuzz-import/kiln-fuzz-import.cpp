@@ -2,8 +2,9 @@
 //
 // Feeds arbitrary bytes to the importer as a model file. Whatever the bytes, the importer must
 // either fail with diagnostics or return a module that verifies and survives the graph
-// pipeline (shape inference and folding run on what it built). Crashes, sanitizer reports,
-// timeouts and out-of-memory are findings.
+// pipeline (shape inference and folding run on what it built) and, with KILN_FUZZ_LOWER=1 in
+// the environment, the lowering to linalg (about 25 times slower per input, so CI's short runs
+// leave it off). Crashes, sanitizer reports, timeouts and out-of-memory are findings.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +18,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
+#include <string>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // External data may only be resolved inside this (empty) folder.
@@ -30,7 +32,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   options.maxModelBytes = 1 << 20;
   options.maxTensorBytes = 64 << 20;
 
-  mlir::MLIRContext context(mlir::MLIRContext::Threading::DISABLED);
+  static mlir::DialectRegistry registry = [] {
+    mlir::DialectRegistry r;
+    kiln::registerPipelineDialects(r);
+    return r;
+  }();
+  mlir::MLIRContext context(registry, mlir::MLIRContext::Threading::DISABLED);
   context.getDiagEngine().registerHandler([](mlir::Diagnostic &) { return mlir::success(); });
   mlir::OwningOpRef<mlir::ModuleOp> module = kiln::importONNXModelFromBuffer(
       llvm::ArrayRef<char>(reinterpret_cast<const char *>(data), size), "fuzz.onnx", modelDir,
@@ -43,6 +50,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   mlir::PassManager pm(&context);
   kiln::buildONNXGraphPipeline(pm);
+  static const bool lower = [] {
+    const char *v = std::getenv("KILN_FUZZ_LOWER");
+    return v && std::string(v) == "1";
+  }();
+  if (lower)
+    kiln::buildONNXToLinalgPipeline(pm);
   (void)pm.run(*module); // Failing with a diagnostic is fine; crashing is not.
   return 0;
 }
