@@ -3,6 +3,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${KILN_BUILD_DIR:-$root/build}"
+# Paths below the checkout are hashed relative to it, so clones in other folders (CI) share
+# the compiler cache.
+export CCACHE_BASEDIR="$root"
 if [ ! -f "$build/build.ninja" ] || [ $# -gt 0 ]; then
   cmake -G Ninja -S "$root" -B "$build" \
     -DCMAKE_BUILD_TYPE=Release \
