@@ -529,21 +529,41 @@ LogicalResult ReshapeOp::inferShapes(Types &types) {
     }
   }
   if (inferIndex >= 0 && in) {
-    // The -1 dim is (input elements) / (other output elements). Dims copied by a 0 entry
-    // cancel out even when dynamic, so `?x3x4` to `[0, -1]` gives `?x12`.
-    SmallVector<bool> cancelled(in->size(), false);
-    for (auto [i, d] : llvm::enumerate(*target))
-      if (d == 0 && !getAllowzero() && i < in->size())
-        cancelled[i] = true;
-    Shape numerator, denominator;
-    for (auto [i, d] : llvm::enumerate(*in))
-      if (!cancelled[i])
-        numerator.push_back(d);
-    for (auto [i, d] : llvm::enumerate(out))
-      if ((int)i != inferIndex && !(i < cancelled.size() && cancelled[i]))
-        denominator.push_back(d);
-    std::optional<int64_t> total = getElementCount(numerator);
-    std::optional<int64_t> partial = getElementCount(denominator);
+    // The -1 dim is (input elements) / (other output elements). Equal dims cancel even when
+    // dynamic: dims copied by a 0 entry, and entries that are Shape(data)[i] (so `?x3x4` to
+    // `[0, -1]` and `[b, s, 4, 4]` to `[Shape(x)[0], 32, -1]` have a static -1).
+    SymbolicShape numerator = getSymbolicShape(getData());
+    std::optional<SymbolicShape> entries = getSymbolicShapeValue(getShape());
+    SymbolicShape denominator;
+    SmallVector<bool> cancelled(numerator.size(), false);
+    auto cancel = [&](const DimValue &d) {
+      for (auto [j, n] : llvm::enumerate(numerator))
+        if (!cancelled[j] && n.isSymbol() && d.isSymbol() && n.source == d.source &&
+            n.index == d.index) {
+          cancelled[j] = true;
+          return true;
+        }
+      return false;
+    };
+    for (auto [i, d] : llvm::enumerate(out)) {
+      if ((int)i == inferIndex)
+        continue;
+      if ((*target)[i] == 0 && !getAllowzero() && i < numerator.size() && !cancelled[i]) {
+        cancelled[i] = true; // a copied dim cancels its own input dim
+        continue;
+      }
+      if (entries && i < entries->size() && cancel((*entries)[i]))
+        continue;
+      denominator.push_back(DimValue{d, nullptr, -1});
+    }
+    Shape num, den;
+    for (auto [j, n] : llvm::enumerate(numerator))
+      if (!cancelled[j])
+        num.push_back(n.isStatic() ? n.value : kDynamic);
+    for (const DimValue &d : denominator)
+      den.push_back(d.value);
+    std::optional<int64_t> total = getElementCount(num);
+    std::optional<int64_t> partial = getElementCount(den);
     if (total && partial && *partial != 0) {
       if (*total % *partial)
         return emitOpError("cannot reshape ") << formatShape(*in) << " to " << formatShape(*target);

@@ -84,8 +84,8 @@ std::optional<SmallVector<int64_t>> kiln::onnx::getConstantInts(Value value) {
 }
 
 /// Slice of a shape value with constant parameters, as Slice and Shape(start, end) use it.
-static std::optional<Shape> sliceShapeValue(ArrayRef<int64_t> values, int64_t start, int64_t end,
-                                            int64_t step) {
+static std::optional<SymbolicShape> sliceShapeValue(ArrayRef<DimValue> values, int64_t start,
+                                                    int64_t end, int64_t step) {
   int64_t n = values.size();
   if (step == 0)
     return std::nullopt;
@@ -94,7 +94,7 @@ static std::optional<Shape> sliceShapeValue(ArrayRef<int64_t> values, int64_t st
       i = i < -n ? -1 : i + n;
     return std::clamp(i, lo, hi);
   };
-  Shape result;
+  SymbolicShape result;
   if (step > 0) {
     for (int64_t i = clampIndex(start, 0, n), e = clampIndex(end, 0, n); i < e; i += step)
       result.push_back(values[i]);
@@ -106,35 +106,62 @@ static std::optional<Shape> sliceShapeValue(ArrayRef<int64_t> values, int64_t st
   return result;
 }
 
-std::optional<Shape> kiln::onnx::getShapeValue(Value value) {
-  if (auto ints = getConstantInts(value))
-    return Shape(ints->begin(), ints->end());
+SymbolicShape kiln::onnx::getSymbolicShape(Value tensor) {
+  SymbolicShape dims;
+  auto type = cast<RankedTensorType>(tensor.getType());
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    dims.push_back(type.isDynamicDim(i) ? DimValue{kDynamic, tensor, i}
+                                        : DimValue{type.getDimSize(i), nullptr, -1});
+  return dims;
+}
+
+/// Whether two entries are known to be equal (1), known to differ (0), or unknown (-1). A
+/// symbolic dim is never negative, which settles the `Equal(shape, -1)` guards exporters put
+/// around Expand targets.
+static int compareDims(const DimValue &a, const DimValue &b) {
+  if (a.isStatic() && b.isStatic())
+    return a.value == b.value;
+  if (a.isSymbol() && b.isSymbol() && a.source == b.source && a.index == b.index)
+    return 1;
+  if ((a.isSymbol() && b.isStatic() && b.value < 0) ||
+      (b.isSymbol() && a.isStatic() && a.value < 0))
+    return 0;
+  return -1;
+}
+
+std::optional<SymbolicShape> kiln::onnx::getSymbolicShapeValue(Value value) {
+  if (auto ints = getConstantInts(value)) {
+    SymbolicShape result;
+    for (int64_t v : *ints)
+      result.push_back(DimValue{v, nullptr, -1});
+    return result;
+  }
 
   Operation *def = value.getDefiningOp();
-  auto unknownOfStaticLength = [&]() -> std::optional<Shape> {
+  auto unknownOfStaticLength = [&]() -> std::optional<SymbolicShape> {
     auto type = dyn_cast<RankedTensorType>(value.getType());
     if (!type || type.getRank() > 1)
       return std::nullopt;
     if (type.getRank() == 0)
-      return Shape{kDynamic};
+      return SymbolicShape{DimValue{}};
     if (type.isDynamicDim(0))
       return std::nullopt;
-    return Shape(type.getDimSize(0), kDynamic);
+    return SymbolicShape(type.getDimSize(0), DimValue{});
   };
   if (!def)
     return unknownOfStaticLength();
 
   if (auto shapeOp = dyn_cast<ShapeOp>(def)) {
-    std::optional<Shape> dims = getRankedShape(shapeOp.getData());
-    if (!dims)
+    if (!isa<RankedTensorType>(shapeOp.getData().getType()))
       return unknownOfStaticLength();
-    int64_t end = shapeOp.getEnd() ? *shapeOp.getEnd() : (int64_t)dims->size();
-    return sliceShapeValue(*dims, shapeOp.getStart(), end, 1);
+    SymbolicShape dims = getSymbolicShape(shapeOp.getData());
+    int64_t end = shapeOp.getEnd() ? (int64_t)*shapeOp.getEnd() : (int64_t)dims.size();
+    return sliceShapeValue(dims, (int64_t)shapeOp.getStart(), end, 1);
   }
   if (auto concat = dyn_cast<ConcatOp>(def)) {
-    Shape result;
+    SymbolicShape result;
     for (Value input : concat.getInputs()) {
-      std::optional<Shape> part = getShapeValue(input);
+      std::optional<SymbolicShape> part = getSymbolicShapeValue(input);
       if (!part)
         return unknownOfStaticLength();
       result.append(part->begin(), part->end());
@@ -142,13 +169,13 @@ std::optional<Shape> kiln::onnx::getShapeValue(Value value) {
     return result;
   }
   if (isa<UnsqueezeOp, SqueezeOp, CastOp, IdentityOp, ReshapeOp>(def))
-    return getShapeValue(def->getOperand(0));
+    return getSymbolicShapeValue(def->getOperand(0));
   if (auto gather = dyn_cast<GatherOp>(def)) {
-    std::optional<Shape> data = getShapeValue(gather.getData());
+    std::optional<SymbolicShape> data = getSymbolicShapeValue(gather.getData());
     std::optional<SmallVector<int64_t>> indices = getConstantInts(gather.getIndices());
     if (!data || !indices)
       return unknownOfStaticLength();
-    Shape result;
+    SymbolicShape result;
     for (int64_t index : *indices) {
       std::optional<int64_t> i = normalizeAxis(index, data->size());
       if (!i)
@@ -158,7 +185,7 @@ std::optional<Shape> kiln::onnx::getShapeValue(Value value) {
     return result;
   }
   if (auto slice = dyn_cast<SliceOp>(def)) {
-    std::optional<Shape> data = getShapeValue(slice.getData());
+    std::optional<SymbolicShape> data = getSymbolicShapeValue(slice.getData());
     auto starts = getConstantInts(slice.getStarts());
     auto ends = getConstantInts(slice.getEnds());
     std::optional<SmallVector<int64_t>> steps;
@@ -169,5 +196,44 @@ std::optional<Shape> kiln::onnx::getShapeValue(Value value) {
       return unknownOfStaticLength();
     return sliceShapeValue(*data, (*starts)[0], (*ends)[0], steps ? (*steps)[0] : 1);
   }
+  if (auto where = dyn_cast<WhereOp>(def)) {
+    // Where(Equal(a, b), x, y) entry by entry, when every comparison is decided.
+    auto equal = where.getCondition().getDefiningOp<EqualOp>();
+    if (!equal)
+      return unknownOfStaticLength();
+    std::optional<SymbolicShape> a = getSymbolicShapeValue(equal.getA()),
+                                 b = getSymbolicShapeValue(equal.getB()),
+                                 x = getSymbolicShapeValue(where.getX()),
+                                 y = getSymbolicShapeValue(where.getY());
+    if (!a || !b || !x || !y)
+      return unknownOfStaticLength();
+    size_t n = std::max({a->size(), b->size(), x->size(), y->size()});
+    auto at = [&](const SymbolicShape &v, size_t i) -> std::optional<DimValue> {
+      if (v.size() == 1)
+        return v[0];
+      if (v.size() != n)
+        return std::nullopt;
+      return v[i];
+    };
+    SymbolicShape result;
+    for (size_t i = 0; i < n; ++i) {
+      auto ai = at(*a, i), bi = at(*b, i), xi = at(*x, i), yi = at(*y, i);
+      if (!ai || !bi || !xi || !yi)
+        return unknownOfStaticLength();
+      int cmp = compareDims(*ai, *bi);
+      result.push_back(cmp == 1 ? *xi : cmp == 0 ? *yi : DimValue{});
+    }
+    return result;
+  }
   return unknownOfStaticLength();
+}
+
+std::optional<Shape> kiln::onnx::getShapeValue(Value value) {
+  std::optional<SymbolicShape> symbolic = getSymbolicShapeValue(value);
+  if (!symbolic)
+    return std::nullopt;
+  Shape result;
+  for (const DimValue &d : *symbolic)
+    result.push_back(d.isStatic() ? d.value : kDynamic);
+  return result;
 }

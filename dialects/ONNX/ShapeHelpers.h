@@ -47,8 +47,27 @@ std::optional<llvm::SmallVector<int64_t>> getConstantInts(mlir::Value value);
 /// The dense contents of `value` when it is a non-resource constant, else null.
 mlir::DenseElementsAttr getConstantDense(mlir::Value value);
 
-/// What is known about the contents of the 1-D (or scalar) integer tensor `value`: one entry
-/// per element, kDynamic where unknown. nullopt when not even its length is known.
+/// One element of a shape value: a static value, or dim `index` of the tensor `source` (whose
+/// size is dynamic), or unknown.
+struct DimValue {
+  int64_t value = kDynamic;
+  mlir::Value source;
+  int64_t index = -1;
+
+  bool isStatic() const { return value != kDynamic; }
+  bool isSymbol() const { return !isStatic() && source; }
+};
+using SymbolicShape = llvm::SmallVector<DimValue, 6>;
+
+/// The dims of a ranked tensor as symbolic entries.
+SymbolicShape getSymbolicShape(mlir::Value tensor);
+
+/// What is known about the contents of the 1-D (or scalar) integer tensor `value`, entry by
+/// entry: static values, dims of other tensors (through Shape, Gather, Slice, Concat, ...,
+/// and Where(Equal(...)) guards), or unknown. nullopt when not even its length is known.
+std::optional<SymbolicShape> getSymbolicShapeValue(mlir::Value value);
+
+/// getSymbolicShapeValue with symbols as kDynamic.
 std::optional<Shape> getShapeValue(mlir::Value value);
 
 } // namespace kiln::onnx
