@@ -103,6 +103,16 @@ Value reducedCount(OpBuilder &b, Location loc, Value input, ArrayRef<bool> reduc
   return arith::SIToFPOp::create(b, loc, t, i64);
 }
 
+/// The dims a normalisation over `axis` and everything after it reduces.
+SmallVector<bool> normalizedDims(int64_t rank, int64_t axis) {
+  if (axis < 0)
+    axis += rank;
+  SmallVector<bool> reduced(rank, false);
+  for (int64_t i = axis; i < rank; ++i)
+    reduced[i] = true;
+  return reduced;
+}
+
 Type accumulatorType(OpBuilder &b, Type element) {
   return isa<Float16Type, BFloat16Type>(element) ? Type(b.getF32Type()) : element;
 }
@@ -184,12 +194,7 @@ struct LayerNormToLinalg : OpConversionPattern<LayerNormalizationOp> {
       if (!isa<RankedTensorType>(r.getType()))
         return rewriter.notifyMatchFailure(op, "result rank unknown");
     Location loc = op.getLoc();
-    int64_t axis = (int64_t)op.getAxis();
-    if (axis < 0)
-      axis += in.getRank();
-    SmallVector<bool> reduced(in.getRank(), false);
-    for (int64_t i = axis; i < in.getRank(); ++i)
-      reduced[i] = true;
+    SmallVector<bool> reduced = normalizedDims(in.getRank(), (int64_t)op.getAxis());
     Type acc = accumulatorType(rewriter, in.getElementType());
     Value x = castTensor(rewriter, loc, adaptor.getX(), acc);
     auto xType = cast<RankedTensorType>(x.getType());
@@ -247,12 +252,7 @@ struct RMSNormToLinalg : OpConversionPattern<RMSNormalizationOp> {
         !isa<RankedTensorType>(adaptor.getScale().getType()))
       return rewriter.notifyMatchFailure(op, "rank unknown or not a float tensor");
     Location loc = op.getLoc();
-    int64_t axis = (int64_t)op.getAxis();
-    if (axis < 0)
-      axis += in.getRank();
-    SmallVector<bool> reduced(in.getRank(), false);
-    for (int64_t i = axis; i < in.getRank(); ++i)
-      reduced[i] = true;
+    SmallVector<bool> reduced = normalizedDims(in.getRank(), (int64_t)op.getAxis());
     Type acc = accumulatorType(rewriter, in.getElementType());
     Value x = castTensor(rewriter, loc, adaptor.getX(), acc);
     Value n = reducedCount(rewriter, loc, x, reduced, acc);
