@@ -33,9 +33,7 @@ Value splitHeads(PatternRewriter &rewriter, Location loc, Value v, int64_t heads
       {type.getDimSize(0), type.getDimSize(1), heads, hidden / heads}, type.getElementType());
   SmallVector<OpFoldResult> shape;
   for (int64_t i = 0; i < 2; ++i)
-    shape.push_back(type.isDynamicDim(i)
-                        ? OpFoldResult(tensor::DimOp::create(rewriter, loc, v, i).getResult())
-                        : OpFoldResult(rewriter.getIndexAttr(type.getDimSize(i))));
+    shape.push_back(tensor::getMixedSize(rewriter, loc, v, i));
   shape.push_back(rewriter.getIndexAttr(heads));
   shape.push_back(rewriter.getIndexAttr(hidden / heads));
   return tensor::ExpandShapeOp::create(rewriter, loc, result, v,

@@ -435,7 +435,3 @@ void kiln::populateElementwiseToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<ElementwiseToLinalg, ClipToLinalg, GeluToLinalg, DropoutToLinalg>(
       patterns.getContext());
 }
-
-bool kiln::isElementwiseONNXOp(Operation *op) {
-  return scalarFunctions().count(op->getName().getStringRef());
-}

@@ -37,8 +37,6 @@ mlir::FailureOr<mlir::Value> buildElementwise(mlir::OpBuilder &b, mlir::Location
                                               mlir::ValueRange operands,
                                               const ScalarBuilder &body);
 
-bool isElementwiseONNXOp(mlir::Operation *op);
-
 void populateElementwiseToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateStructuredToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateShapeOpsToTensorPatterns(mlir::RewritePatternSet &patterns);

@@ -466,10 +466,9 @@ struct SplitToTensor : OpConversionPattern<SplitOp> {
       SmallVector<OpFoldResult> offsets(in.getRank(), rewriter.getIndexAttr(0)), extents,
           strides(in.getRank(), rewriter.getIndexAttr(1));
       for (int64_t d = 0; d < in.getRank(); ++d)
-        extents.push_back(type.isDynamicDim(d)
-                              ? OpFoldResult(d == axis ? sizes[i]
-                                                       : dimOf(rewriter, loc, adaptor.getInput(), d))
-                              : OpFoldResult(rewriter.getIndexAttr(type.getDimSize(d))));
+        extents.push_back(!type.isDynamicDim(d) ? rewriter.getIndexAttr(type.getDimSize(d))
+                          : d == axis ? OpFoldResult(sizes[i])
+                                      : tensor::getMixedSize(rewriter, loc, adaptor.getInput(), d));
       offsets[axis] = offset;
       results.push_back(tensor::ExtractSliceOp::create(rewriter, loc, type, adaptor.getInput(),
                                                        offsets, extents, strides));

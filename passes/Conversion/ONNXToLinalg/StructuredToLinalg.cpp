@@ -176,11 +176,7 @@ struct TransposeToLinalg : OpConversionPattern<TransposeOp> {
       return rewriter.notifyMatchFailure(op, "perm is not a permutation");
     SmallVector<OpFoldResult> sizes;
     for (int64_t p : perm)
-      sizes.push_back(in.isDynamicDim(p)
-                          ? OpFoldResult(tensor::DimOp::create(rewriter, op.getLoc(),
-                                                               adaptor.getData(), p)
-                                             .getResult())
-                          : OpFoldResult(rewriter.getIndexAttr(in.getDimSize(p))));
+      sizes.push_back(tensor::getMixedSize(rewriter, op.getLoc(), adaptor.getData(), p));
     Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), sizes, in.getElementType());
     auto t = linalg::TransposeOp::create(rewriter, op.getLoc(), adaptor.getData(), init, perm);
     Value out = t.getResult()[0];
@@ -245,11 +241,8 @@ struct GemmToLinalg : OpConversionPattern<GemmOp> {
         AffineMap::get(3, 0, tb ? ArrayRef<AffineExpr>{n, k} : ArrayRef<AffineExpr>{k, n}, ctx),
         AffineMap::get(3, 0, {m, n}, ctx)};
     SmallVector<OpFoldResult> sizes;
-    for (auto [i, source, dim] : {std::tuple<int64_t, Value, int64_t>{0, adaptor.getA(), ta ? 1 : 0},
-                                  {1, adaptor.getB(), tb ? 0 : 1}})
-      sizes.push_back(result.isDynamicDim(i)
-                          ? OpFoldResult(tensor::DimOp::create(rewriter, loc, source, dim).getResult())
-                          : OpFoldResult(rewriter.getIndexAttr(result.getDimSize(i))));
+    sizes.push_back(tensor::getMixedSize(rewriter, loc, adaptor.getA(), ta ? 1 : 0));
+    sizes.push_back(tensor::getMixedSize(rewriter, loc, adaptor.getB(), tb ? 0 : 1));
     Type element = result.getElementType();
     Type acc = isLowPrecisionFloat(element) ? rewriter.getF32Type() : element;
     Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getFloatAttr(acc, 0.0));
@@ -347,10 +340,8 @@ struct ConvToLinalg : OpConversionPattern<ConvOp> {
                                     low, high, zero);
     }
     SmallVector<OpFoldResult> sizes = {
-        x.isDynamicDim(0) ? OpFoldResult(tensor::DimOp::create(rewriter, loc, adaptor.getX(), 0).getResult())
-                          : OpFoldResult(rewriter.getIndexAttr(x.getDimSize(0))),
-        w.isDynamicDim(0) ? OpFoldResult(tensor::DimOp::create(rewriter, loc, adaptor.getW(), 0).getResult())
-                          : OpFoldResult(rewriter.getIndexAttr(w.getDimSize(0))),
+        tensor::getMixedSize(rewriter, loc, adaptor.getX(), 0),
+        tensor::getMixedSize(rewriter, loc, adaptor.getW(), 0),
         rewriter.getIndexAttr(result.getDimSize(2)), rewriter.getIndexAttr(result.getDimSize(3))};
     Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(element));
     Value init = linalg::FillOp::create(rewriter, loc, zero,

@@ -51,13 +51,6 @@ Value dimOf(OpBuilder &b, Location loc, Value v, int64_t i) {
   return tensor::DimOp::create(b, loc, v, i);
 }
 
-OpFoldResult sizeOf(OpBuilder &b, Location loc, Value v, int64_t i) {
-  auto t = cast<RankedTensorType>(v.getType());
-  if (!t.isDynamicDim(i))
-    return b.getIndexAttr(t.getDimSize(i));
-  return tensor::DimOp::create(b, loc, v, i).getResult();
-}
-
 Value floatConst(OpBuilder &b, Location loc, Type t, double v) {
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(t, v));
 }
@@ -107,8 +100,8 @@ struct AttentionToLinalg : OpConversionPattern<AttentionOp> {
                d = getAffineDimExpr(4, ctx);
     AffineExpr kvHead = group == 1 ? h : h.floorDiv(group);
     SmallVector<OpFoldResult> scoreSizes = {
-        sizeOf(rewriter, loc, q, qPos[0]), rewriter.getIndexAttr(hq),
-        sizeOf(rewriter, loc, q, qPos[2]), sizeOf(rewriter, loc, k, kPos[2])};
+        tensor::getMixedSize(rewriter, loc, q, qPos[0]), rewriter.getIndexAttr(hq),
+        tensor::getMixedSize(rewriter, loc, q, qPos[2]), tensor::getMixedSize(rewriter, loc, k, kPos[2])};
     auto scoreType = RankedTensorType::get(
         {qType.getDimSize(qPos[0]), hq, qType.getDimSize(qPos[2]), kType.getDimSize(kPos[2])},
         acc);
@@ -220,7 +213,7 @@ struct AttentionToLinalg : OpConversionPattern<AttentionOp> {
     outSizes[outPos[0]] = scoreSizes[0];
     outSizes[outPos[1]] = scoreSizes[1];
     outSizes[outPos[2]] = scoreSizes[2];
-    outSizes[outPos[3]] = sizeOf(rewriter, loc, v, vPos[3]);
+    outSizes[outPos[3]] = tensor::getMixedSize(rewriter, loc, v, vPos[3]);
     auto accOutType = outType.clone(acc);
     AffineExpr e = d; // loop 4 is the value's head dim here
     Value weighted =
