@@ -13,6 +13,7 @@
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -39,12 +40,10 @@ void kiln::buildONNXToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
-void kiln::buildLinalgToLLVMPipeline(OpPassManager &pm) {
-  pm.addNestedPass<func::FuncOp>(kiln::createDecomposeAggregatedOps());
-  pm.addPass(createCanonicalizerPass());
-  bufferization::OneShotBufferizePassOptions bufferization;
-  bufferization.bufferizeFunctionBoundaries = true;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+namespace {
+
+/// Linalg on buffers (and the rest of the bufferized program) to the LLVM dialect.
+void buildBuffersToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -56,6 +55,36 @@ void kiln::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+} // namespace
+
+void kiln::buildLinalgToLLVMPipeline(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(kiln::createDecomposeAggregatedOps());
+  pm.addPass(createCanonicalizerPass());
+  bufferization::OneShotBufferizePassOptions bufferization;
+  bufferization.bufferizeFunctionBoundaries = true;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  buildBuffersToLLVMPipeline(pm);
+}
+
+void kiln::buildCPUArtifactLoweringPipeline(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(kiln::createDecomposeAggregatedOps());
+  pm.addPass(createCanonicalizerPass());
+  bufferization::OneShotBufferizePassOptions bufferization;
+  bufferization.bufferizeFunctionBoundaries = true;
+  // The runtime passes dense row-major buffers; identity layouts at the boundary say so.
+  bufferization.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  // Outputs are the caller's buffers: results become out-parameters written by a copy.
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  // A run must not leak: every intermediate buffer gets freed after its last use.
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(kiln::createContractionToRuntimeGemm());
+  pm.addPass(createCanonicalizerPass());
+  buildBuffersToLLVMPipeline(pm);
 }
 
 void kiln::buildCPULoweringPipeline(OpPassManager &pm) {

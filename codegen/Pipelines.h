@@ -22,6 +22,11 @@ void buildONNXToLinalgPipeline(mlir::OpPassManager &pm);
 /// linalg on tensors -> LLVM dialect: decompose aggregates, one-shot bufferization, loops.
 void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm);
 
+/// linalg on tensors -> LLVM dialect for a CPU artifact: bufferization with identity layouts at
+/// the function boundary, results turned into caller-owned out-parameters, deallocation,
+/// contractions handed to the runtime's GEMM, loops, LLVM.
+void buildCPUArtifactLoweringPipeline(mlir::OpPassManager &pm);
+
 /// The reference CPU path from onnx to the LLVM dialect: lowering to linalg on tensors,
 /// one-shot bufferization, loops, LLVM. Correctness first; tiling, vectorisation and
 /// multithreading come with the artifact (docs/design/runtime-and-artifact.md).

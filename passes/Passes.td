@@ -65,4 +65,34 @@ def RaiseONNXAttention : Pass<"kiln-raise-onnx-attention", "::mlir::func::FuncOp
   let dependentDialects = ["::kiln::tfm::TFMDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def BuildShapesFunction : Pass<"kiln-build-shapes-function", "::mlir::ModuleOp"> {
+  let summary = "derive a function computing @main's dynamic result dims from its inputs";
+  let description = [{
+    Runs on linalg on tensors. Clones `@main` into `@main_shapes(inputs..., memref<?xi64>)`
+    that stores every dynamic dim of every result (result order, then dim order) into the
+    memref, then resolves `tensor.dim` of op results through `ReifyRankedShapedTypeOpInterface`
+    until they are expressed in input dims, and lets the computation they no longer need die.
+    Inputs whose values (not only shapes) are still read are marked `kiln.host_value` on
+    `@main`: the runtime needs their data to compute shapes. Does nothing when every result
+    dim is static. The runtime calls the function to size caller-owned outputs before a run.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def ContractionToRuntimeGemm : Pass<"kiln-contraction-to-runtime-gemm", "::mlir::ModuleOp"> {
+  let summary = "replace f32 matrix contractions on buffers by calls to the runtime's GEMM";
+  let description = [{
+    Runs after bufferization. A linalg op that is a contraction (multiply-add body) with one m,
+    one n and one k dim, any number of batch dims, f32 operands and projected-permutation maps
+    becomes, per batch index, a call
+    `kiln_rt_gemm_f32(m, n, k, A, a_sm, a_sk, B, b_sk, b_sn, C, c_sm, c_sn)` with element
+    strides read from the buffers' strided metadata, so transposed, broadcast (stride 0 over a
+    batch dim) and sliced operands need no copy. The runtime hands it to a tuned BLAS over the
+    session's threads. Contractions of other forms stay linalg and become loops.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect", "::mlir::func::FuncDialect"];
+}
+
 #endif // KILN_PASSES_TD

@@ -5,9 +5,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/CPUArtifact.h"
 #include "codegen/Pipelines.h"
 #include "importer/ImportCLOptions.h"
 #include "importer/ONNXImporter.h"
+#include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -20,6 +22,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 
@@ -42,6 +45,11 @@ cl::opt<Emit> emit("emit", cl::desc("Write the IR after this stage instead of an
                               clEnumValN(Emit::TFM, "tfm", "after fusion into the tfm dialect"),
                               clEnumValN(Emit::Linalg, "linalg", "after lowering to linalg"),
                               clEnumValN(Emit::LLVM, "llvm", "LLVM dialect")));
+cl::opt<std::string> cpu("cpu",
+                         cl::desc("CPU to generate code for (LLVM name, e.g. x86-64-v3); 'host' "
+                                  "uses this machine's CPU and features"),
+                         cl::init("host"));
+cl::opt<bool> timingSummary("timing", cl::desc("Print the time spent in each stage"));
 cl::opt<bool> summary("summary", cl::desc("With --emit=onnx: print the model's inputs, "
                                           "outputs, weights and op counts"));
 
@@ -95,23 +103,21 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "kiln-compile: compile an ONNX model ahead of time\n\n"
-      "  kiln-compile MODEL.onnx -o MODEL.kiln [--target=cpu|cuda]   compile to an artifact\n"
+      "  kiln-compile MODEL.onnx -o MODEL.kiln [--cpu=host]          compile to a CPU artifact\n"
+      "  kiln-run MODEL.kiln --output-dir out/                       then run it\n"
       "  kiln-compile MODEL.onnx --emit=onnx -o -                    print the IR of a stage\n"
       "  kiln-compile MODEL.onnx --emit=onnx -o /dev/null --summary  inspect a model\n\n"
-      "Add --mlir-timing for a per-stage time report.\n");
+      "Stages for --emit: onnx (imported, shapes inferred, folded), tfm (raised into the\n"
+      "transformer dialect), linalg (lowered to linalg on tensors), llvm (LLVM dialect, as\n"
+      "compiled into the artifact). --timing prints the time per stage. Nothing is written\n"
+      "when compilation fails.\n");
 
   if (target != "cpu" && target != "cuda") {
     errs() << "kiln-compile: unknown --target '" << target << "' (expected cpu or cuda)\n";
     return 2;
   }
-  if (emit == Emit::Artifact || emit == Emit::TFM) {
-    errs() << "kiln-compile: "
-           << (emit == Emit::Artifact ? "writing an artifact" : "--emit=tfm (fusion)")
-           << " is not implemented yet; use --emit=onnx, --emit=linalg or --emit=llvm\n";
-    return 2;
-  }
-  if (target == "cuda" && emit != Emit::ONNX) {
-    errs() << "kiln-compile: --target=cuda is not implemented yet\n";
+  if (target == "cuda" && emit != Emit::ONNX && emit != Emit::TFM) {
+    errs() << "kiln-compile: --target=cuda is not implemented yet (use --target=cpu)\n";
     return 2;
   }
   if (outputFile.empty()) {
@@ -126,6 +132,10 @@ int main(int argc, char **argv) {
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   DefaultTimingManager timing;
   applyDefaultTimingManagerCLOptions(timing);
+  if (timingSummary) {
+    timing.setEnabled(true);
+    timing.setDisplayMode(DefaultTimingManager::DisplayMode::Tree);
+  }
   TimingScope rootTiming = timing.getRootScope();
 
   OwningOpRef<ModuleOp> module;
@@ -136,18 +146,45 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
-  PassManager pm(&context);
-  if (failed(applyPassManagerCLOptions(pm)))
-    return 1;
-  TimingScope passTiming = rootTiming.nest("graph passes");
-  pm.enableTiming(passTiming);
-  kiln::buildONNXGraphPipeline(pm);
-  if (emit == Emit::Linalg || emit == Emit::LLVM)
-    kiln::buildONNXToLinalgPipeline(pm);
-  if (emit == Emit::LLVM)
-    kiln::buildLinalgToLLVMPipeline(pm);
-  if (failed(pm.run(*module)))
-    return 1;
+  {
+    PassManager pm(&context);
+    if (failed(applyPassManagerCLOptions(pm)))
+      return 1;
+    TimingScope passTiming = rootTiming.nest("graph passes");
+    if (!timingSummary)
+      pm.enableTiming(passTiming);
+    kiln::buildONNXGraphPipeline(pm);
+    if (emit == Emit::TFM)
+      pm.addNestedPass<func::FuncOp>(kiln::createRaiseONNXAttention());
+    if (emit == Emit::Linalg)
+      kiln::buildONNXToLinalgPipeline(pm);
+    if (failed(pm.run(*module)))
+      return 1;
+  }
+
+  if (emit == Emit::Artifact) {
+    if (outputFile == "-") {
+      errs() << "kiln-compile: an artifact is binary; give -o FILE.kiln (or --emit=STAGE)\n";
+      return 2;
+    }
+    kiln::CPUArtifactOptions options;
+    options.cpu = cpu;
+    StringRef stem = sys::path::stem(inputFile);
+    options.modelName = stem.str();
+    TimingScope codegenTiming = rootTiming.nest("code generation");
+    if (Error e = kiln::compileCPUArtifact(*module, options, outputFile, codegenTiming)) {
+      errs() << "kiln-compile: '" << inputFile << "': " << toString(std::move(e)) << "\n";
+      return 1;
+    }
+    return 0;
+  }
+  if (emit == Emit::LLVM) {
+    TimingScope codegenTiming = rootTiming.nest("lowering");
+    if (Error e = kiln::lowerForCPUArtifact(*module, codegenTiming)) {
+      errs() << "kiln-compile: '" << inputFile << "': " << toString(std::move(e)) << "\n";
+      return 1;
+    }
+  }
 
   if (summary && emit == Emit::ONNX)
     printSummary(*module, outs());

@@ -1,0 +1,440 @@
+//===- CPUArtifact.cpp - Compile an onnx module into a CPU artifact --------===//
+//
+// docs/design/runtime-and-artifact.md, section 4. The entry point's signature is read from
+// @main on tensors (before bufferization rewrites it); constants leave the LLVM module for the
+// weights section and are addressed as `kiln_weights_base + offset`; a generated C stub
+// implements the ABI of runtime/lib/abi.h around the MLIR-generated `_mlir_ciface_` functions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/CPUArtifact.h"
+
+#include "codegen/ArtifactWriter.h"
+#include "codegen/Pipelines.h"
+#include "passes/Passes.h"
+#include "runtime/lib/ArtifactFormat.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <memory>
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+/// runtime/lib/abi.h as a string, embedded at build time.
+const char *const kAbiHeader =
+#include "codegen/AbiHeader.inc"
+    ;
+
+llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+/// ONNX TensorProto.DataType of an MLIR element type; 0 when the runtime cannot carry it.
+uint32_t onnxElementType(Type t) {
+  if (t.isF32()) return 1;
+  if (t.isUnsignedInteger(8)) return 2;
+  if (t.isSignlessInteger(8) || t.isSignedInteger(8)) return 3;
+  if (t.isUnsignedInteger(16)) return 4;
+  if (t.isSignlessInteger(16) || t.isSignedInteger(16)) return 5;
+  if (t.isSignlessInteger(32) || t.isSignedInteger(32)) return 6;
+  if (t.isSignlessInteger(64) || t.isSignedInteger(64)) return 7;
+  if (t.isSignlessInteger(1)) return 9;
+  if (t.isF16()) return 10;
+  if (t.isF64()) return 11;
+  if (t.isUnsignedInteger(32)) return 12;
+  if (t.isUnsignedInteger(64)) return 13;
+  if (t.isBF16()) return 16;
+  return 0;
+}
+
+/// The signature of @main on tensors: names, element types, dims and dim names.
+LogicalResult describeEntry(func::FuncOp main, ArtifactDescription &out) {
+  auto describe = [&](Type type, DictionaryAttr attrs, bool isInput, unsigned index,
+                      TensorSignature &t) -> LogicalResult {
+    auto nameAttr = attrs ? attrs.getAs<StringAttr>("onnx.name") : nullptr;
+    t.name = nameAttr ? nameAttr.str() : (isInput ? "input" : "output") + std::to_string(index);
+    auto ranked = dyn_cast<RankedTensorType>(type);
+    if (!ranked)
+      return main.emitError() << (isInput ? "input" : "output") << " '" << t.name
+                              << "' has no known rank (" << type << ")";
+    t.elementType = onnxElementType(ranked.getElementType());
+    if (!t.elementType)
+      return main.emitError() << (isInput ? "input" : "output") << " '" << t.name
+                              << "' has element type " << ranked.getElementType()
+                              << ", which the runtime does not support";
+    auto params = attrs ? attrs.getAs<ArrayAttr>("onnx.dim_params") : nullptr;
+    for (int64_t d = 0; d < ranked.getRank(); ++d) {
+      bool dynamic = ranked.isDynamicDim(d);
+      t.dims.push_back(dynamic ? -1 : ranked.getDimSize(d));
+      std::string param;
+      if (dynamic && isInput) {
+        auto p = params && d < int64_t(params.size()) ? dyn_cast<StringAttr>(params[d]) : nullptr;
+        param = p && !p.getValue().empty() ? p.str() : t.name + "[" + std::to_string(d) + "]";
+      } else if (dynamic) {
+        param = "?";
+      }
+      t.dimParams.push_back(param);
+    }
+    t.hostValue = attrs && attrs.get("kiln.host_value");
+    return success();
+  };
+  for (unsigned i = 0; i < main.getNumArguments(); ++i) {
+    out.inputs.emplace_back();
+    if (failed(describe(main.getArgumentTypes()[i], main.getArgAttrDict(i), true, i,
+                        out.inputs.back())))
+      return failure();
+  }
+  for (unsigned i = 0; i < main.getNumResults(); ++i) {
+    out.outputs.emplace_back();
+    if (failed(describe(main.getResultTypes()[i], main.getResultAttrDict(i), false, i,
+                        out.outputs.back())))
+      return failure();
+  }
+  return success();
+}
+
+/// Raw bytes of a constant global's initializer, if it is one worth moving out of the code.
+std::optional<ArrayRef<char>> constantBytes(LLVM::GlobalOp global) {
+  if (!global.getConstant() || !global.getValue())
+    return std::nullopt;
+  Attribute value = *global.getValue();
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    auto type = cast<ShapedType>(resource.getType());
+    if (!blob || type.getElementTypeBitWidth() % 8)
+      return std::nullopt;
+    ArrayRef<char> data = blob->getData();
+    if (data.size() != uint64_t(type.getNumElements()) * (type.getElementTypeBitWidth() / 8))
+      return std::nullopt;
+    return data;
+  }
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    if (dense.isSplat() || dense.getElementType().getIntOrFloatBitWidth() % 8 ||
+        !dense.getElementType().isIntOrFloat())
+      return std::nullopt;
+    return dense.getRawData();
+  }
+  return std::nullopt;
+}
+
+/// Moves large constant globals into the weights section: every `llvm.mlir.addressof` of one
+/// becomes `load(@kiln_weights_base) + offset`. The bytes stay owned by the MLIR context.
+void externalizeConstants(ModuleOp module, uint64_t minBytes, ArtifactDescription &out) {
+  llvm::StringMap<uint64_t> offsets;
+  SmallVector<LLVM::GlobalOp> moved;
+  uint64_t size = 0;
+  for (auto global : module.getOps<LLVM::GlobalOp>()) {
+    std::optional<ArrayRef<char>> bytes = constantBytes(global);
+    if (!bytes || bytes->size() < minBytes)
+      continue;
+    size = (size + artifact::kConstantAlignment - 1) / artifact::kConstantAlignment *
+           artifact::kConstantAlignment;
+    offsets[global.getSymName()] = size;
+    out.weights.emplace_back(size, *bytes);
+    size += bytes->size();
+    moved.push_back(global);
+  }
+  out.weightsSize = size;
+  if (moved.empty())
+    return;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  auto ptr = LLVM::LLVMPointerType::get(module.getContext());
+  LLVM::GlobalOp::create(b, module.getLoc(), ptr, /*isConstant=*/false, LLVM::Linkage::External,
+                         "kiln_weights_base", Attribute());
+  module.walk([&](LLVM::AddressOfOp addr) {
+    auto it = offsets.find(addr.getGlobalName());
+    if (it == offsets.end())
+      return;
+    b.setInsertionPoint(addr);
+    Location loc = addr.getLoc();
+    Value slot = LLVM::AddressOfOp::create(b, loc, ptr, "kiln_weights_base");
+    Value base = LLVM::LoadOp::create(b, loc, ptr, slot, /*alignment=*/8, /*isVolatile=*/false,
+                                      /*isNonTemporal=*/false, /*isInvariant=*/true);
+    Value at = base;
+    if (it->second) {
+      Value offset = LLVM::ConstantOp::create(b, loc, b.getI64Type(), int64_t(it->second));
+      at = LLVM::GEPOp::create(b, loc, ptr, b.getI8Type(), base, ValueRange{offset});
+    }
+    addr.replaceAllUsesWith(at);
+    addr.erase();
+  });
+  for (LLVM::GlobalOp g : moved)
+    g.erase();
+}
+
+/// The C half of the generated-code ABI (runtime/lib/abi.h): forwards runtime calls through
+/// the bound table and adapts `_mlir_ciface_main(_shapes)` to kiln_gen_module.
+std::string buildStub(unsigned numInputs, unsigned numOutputs, unsigned numOutputDims) {
+  std::string s = kAbiHeader;
+  auto params = [](unsigned n) {
+    std::string p;
+    for (unsigned i = 0; i < n; ++i)
+      p += std::string(i ? ", " : "") + "void *";
+    return p.empty() ? std::string("void") : p;
+  };
+  auto args = [](unsigned from, unsigned n) {
+    std::string a;
+    for (unsigned i = 0; i < n; ++i)
+      a += std::string(i ? ", " : "") + "d[" + std::to_string(from + i) + "]";
+    return a;
+  };
+  s += R"(
+/* Generated by kiln-compile. */
+__attribute__((visibility("hidden"))) const void *kiln_weights_base;
+static const kiln_rt_api *kiln_api;
+
+void kiln_rt_gemm_f32(int64_t m, int64_t n, int64_t k, int64_t a, int64_t a_sm, int64_t a_sk,
+                      int64_t b, int64_t b_sk, int64_t b_sn, int64_t c, int64_t c_sm,
+                      int64_t c_sn) {
+  kiln_api->gemm_f32(m, n, k, (const float *)(intptr_t)a, a_sm, a_sk,
+                     (const float *)(intptr_t)b, b_sk, b_sn, (float *)(intptr_t)c, c_sm, c_sn);
+}
+
+static void kiln_bind(const kiln_rt_api *api, const void *weights) {
+  kiln_api = api;
+  kiln_weights_base = weights;
+}
+)";
+  unsigned total = numInputs + numOutputs;
+  s += "void _mlir_ciface_main(" + params(total) + ");\n";
+  s += "static void kiln_run(void *const *d) { _mlir_ciface_main(" + args(0, total) + "); }\n";
+  if (numOutputDims) {
+    s += "void _mlir_ciface_main_shapes(" + params(numInputs + 1) + ");\n";
+    s += "static void kiln_shapes(void *const *d, int64_t *dims) {\n"
+         "  struct { int64_t *allocated, *aligned; int64_t offset, size, stride; } out =\n"
+         "      {dims, dims, 0, " + std::to_string(numOutputDims) + ", 1};\n"
+         "  _mlir_ciface_main_shapes(" + args(0, numInputs) + (numInputs ? ", " : "") +
+         "&out);\n}\n";
+  }
+  s += "__attribute__((visibility(\"default\"))) const kiln_gen_module kiln_module = {\n"
+       "    KILN_GEN_ABI_VERSION, " + std::to_string(numInputs) + ", " +
+       std::to_string(numOutputs) + ", " + std::to_string(numOutputDims) +
+       ", kiln_bind, kiln_run, " + (numOutputDims ? "kiln_shapes" : "0") + "};\n";
+  return s;
+}
+
+struct TempDir {
+  llvm::SmallString<128> path;
+  ~TempDir() {
+    if (!path.empty())
+      llvm::sys::fs::remove_directories(path);
+  }
+};
+
+llvm::Error writeFile(llvm::StringRef path, llvm::StringRef data) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec)
+    return makeError("cannot write '" + path + "': " + ec.message());
+  os << data;
+  os.close();
+  if (os.has_error()) {
+    os.clear_error();
+    return makeError("cannot write '" + path + "'");
+  }
+  return llvm::Error::success();
+}
+
+/// LLVM dialect -> optimised object code -> shared object bytes.
+llvm::Error emitSharedObject(ModuleOp module, const CPUArtifactOptions &options,
+                             unsigned numInputs, unsigned numOutputs, unsigned numOutputDims,
+                             ArtifactDescription &out, TimingScope &timing) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  registerBuiltinDialectTranslation(*module.getContext());
+  registerLLVMDialectTranslation(*module.getContext());
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule;
+  {
+    TimingScope t = timing.nest("translate to LLVM IR");
+    llvmModule = translateModuleToLLVMIR(module, llvmContext, "kiln_model");
+  }
+  if (!llvmModule)
+    return makeError("translation to LLVM IR failed");
+
+  llvm::Triple triple(llvm::sys::getProcessTriple());
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return makeError("no LLVM target for " + triple.str() + ": " + error);
+  std::string cpu = options.cpu, features;
+  if (cpu == "host") {
+    cpu = llvm::sys::getHostCPUName().str();
+    for (auto &f : llvm::sys::getHostCPUFeatures())
+      if (f.second)
+        features += (features.empty() ? "+" : ",+") + f.first().str();
+  }
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  if (!machine)
+    return makeError("cannot create an LLVM target machine for cpu '" + cpu + "'");
+  out.cpu = cpu;
+  out.cpuFeatures = features.empty() ? machine->getTargetFeatureString().str() : features;
+  llvmModule->setDataLayout(machine->createDataLayout());
+  llvmModule->setTargetTriple(triple);
+
+  {
+    TimingScope t = timing.nest("LLVM optimisation (O3)");
+    llvm::LoopAnalysisManager lam;
+    llvm::FunctionAnalysisManager fam;
+    llvm::CGSCCAnalysisManager cgam;
+    llvm::ModuleAnalysisManager mam;
+    llvm::PipelineTuningOptions tuning;
+    tuning.LoopVectorization = true;
+    tuning.SLPVectorization = true;
+    llvm::PassBuilder builder(machine.get(), tuning);
+    builder.registerModuleAnalyses(mam);
+    builder.registerCGSCCAnalyses(cgam);
+    builder.registerFunctionAnalyses(fam);
+    builder.registerLoopAnalyses(lam);
+    builder.crossRegisterProxies(lam, fam, cgam, mam);
+    llvm::ModulePassManager mpm = builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+    mpm.run(*llvmModule, mam);
+  }
+
+  llvm::SmallVector<char, 0> object;
+  {
+    TimingScope t = timing.nest("machine code");
+    llvm::raw_svector_ostream os(object);
+    llvm::legacy::PassManager codegen;
+    if (machine->addPassesToEmitFile(codegen, os, nullptr, llvm::CodeGenFileType::ObjectFile))
+      return makeError("the LLVM target cannot emit object files");
+    codegen.run(*llvmModule);
+  }
+
+  TimingScope linkTiming = timing.nest("link");
+  TempDir dir;
+  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory("kiln-compile", dir.path))
+    return makeError("cannot create a temporary directory: " + ec.message());
+  auto file = [&](llvm::StringRef name) {
+    llvm::SmallString<128> p(dir.path);
+    llvm::sys::path::append(p, name);
+    return std::string(p);
+  };
+  std::string objectPath = file("model.o"), stubPath = file("stub.c"), mapPath = file("kiln.map"),
+              soPath = file("model.so");
+  if (llvm::Error e = writeFile(objectPath, llvm::StringRef(object.data(), object.size())))
+    return e;
+  if (llvm::Error e = writeFile(stubPath, buildStub(numInputs, numOutputs, numOutputDims)))
+    return e;
+  if (llvm::Error e = writeFile(mapPath, "{ global: kiln_module; local: *; };\n"))
+    return e;
+
+  const char *ccEnv = getenv("KILN_CC");
+  std::string ccName = ccEnv && *ccEnv ? ccEnv : "cc";
+  llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName(ccName);
+  if (!cc)
+    return makeError("cannot link the model's code: no '" + ccName + "' on PATH (set KILN_CC)");
+  std::string versionScript = "-Wl,--version-script=" + mapPath;
+  llvm::SmallVector<llvm::StringRef> args = {
+      *cc, "-shared", "-fPIC", "-O2", "-fvisibility=hidden", "-o", soPath, stubPath, objectPath,
+      versionScript, "-Wl,-z,defs", "-Wl,-z,now", "-Wl,-z,relro", "-Wl,-z,noexecstack",
+      "-Wl,--build-id=none", "-lm"};
+  std::string logPath = file("link.log");
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(logPath),
+                                                llvm::StringRef(logPath)};
+  std::string execError;
+  int rc = llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, redirects, /*SecondsToWait=*/300,
+                                     0, &execError);
+  if (rc != 0) {
+    std::string log;
+    if (auto buf = llvm::MemoryBuffer::getFile(logPath))
+      log = (*buf)->getBuffer().take_back(2000).str();
+    return makeError("linking the model's code with '" + *cc + "' failed (" +
+                   (execError.empty() ? "exit " + std::to_string(rc) : execError) + "):\n" + log);
+  }
+  auto so = llvm::MemoryBuffer::getFile(soPath);
+  if (!so)
+    return makeError("cannot read the linked code: " + so.getError().message());
+  out.code.assign((*so)->getBufferStart(), (*so)->getBufferEnd());
+  return llvm::Error::success();
+}
+
+unsigned countDynamicDims(ArrayRef<TensorSignature> tensors) {
+  unsigned n = 0;
+  for (const TensorSignature &t : tensors)
+    n += llvm::count(t.dims, -1);
+  return n;
+}
+
+/// onnx -> linalg -> shapes function -> LLVM dialect; fills the signature on the way.
+llvm::Error lower(ModuleOp module, ArtifactDescription &description, TimingScope &timing) {
+  {
+    PassManager pm(module.getContext());
+    TimingScope t = timing.nest("lowering to linalg");
+    pm.enableTiming(t);
+    buildONNXToLinalgPipeline(pm);
+    pm.addPass(createBuildShapesFunction());
+    if (failed(pm.run(module)))
+      return makeError("lowering to linalg failed");
+  }
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main)
+    return makeError("the module has no @main");
+  if (failed(describeEntry(main, description)))
+    return makeError("the model's signature cannot be compiled");
+  // The runtime calls both through their C interface; the ONNX names and dim names are in the
+  // signature now and would only make the LLVM translation complain.
+  for (llvm::StringRef name : {"main", "main_shapes"})
+    if (auto f = module.lookupSymbol<func::FuncOp>(name)) {
+      f->setAttr("llvm.emit_c_interface", UnitAttr::get(module.getContext()));
+      f.removeArgAttrsAttr();
+      f.removeResAttrsAttr();
+    }
+  PassManager pm(module.getContext());
+  TimingScope t = timing.nest("lowering to LLVM dialect");
+  pm.enableTiming(t);
+  buildCPUArtifactLoweringPipeline(pm);
+  if (failed(pm.run(module)))
+    return makeError("lowering to the LLVM dialect failed");
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Error kiln::lowerForCPUArtifact(ModuleOp module, TimingScope &timing) {
+  ArtifactDescription description;
+  return lower(module, description, timing);
+}
+
+llvm::Error kiln::compileCPUArtifact(ModuleOp module, const CPUArtifactOptions &options,
+                                     llvm::StringRef outputPath, TimingScope &timing) {
+  ArtifactDescription description;
+  description.modelName = options.modelName;
+  description.producer = "kiln 0.1.0 (LLVM " LLVM_VERSION_STRING ")";
+  if (llvm::Error e = lower(module, description, timing))
+    return e;
+  {
+    TimingScope t = timing.nest("weights");
+    externalizeConstants(module, options.minExternalConstantBytes, description);
+  }
+  if (llvm::Error e = emitSharedObject(module, options, description.inputs.size(),
+                                       description.outputs.size(),
+                                       countDynamicDims(description.outputs), description, timing))
+    return e;
+  TimingScope t = timing.nest("write artifact");
+  return writeArtifact(outputPath, description);
+}
