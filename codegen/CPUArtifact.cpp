@@ -211,6 +211,33 @@ void kiln_rt_gemm_f32(int64_t m, int64_t n, int64_t k, int64_t a, int64_t a_sm, 
                      (const float *)(intptr_t)b, b_sk, b_sn, (float *)(intptr_t)c, c_sm, c_sn);
 }
 
+/* memref.copy between non-contiguous views lowers to this call (MLIR's C runner utils have
+ * it; the model carries its own so that it needs nothing beyond libc). */
+typedef struct { int64_t rank; void *descriptor; } kiln_unranked_memref;
+__attribute__((visibility("hidden"))) void memrefCopy(int64_t elem_size,
+                                                      kiln_unranked_memref *src,
+                                                      kiln_unranked_memref *dst) {
+  int64_t rank = src->rank;
+  char *s = ((char **)src->descriptor)[1], *d = ((char **)dst->descriptor)[1];
+  const int64_t *sm = (const int64_t *)((char **)src->descriptor + 2);
+  const int64_t *dm = (const int64_t *)((char **)dst->descriptor + 2);
+  const int64_t *sizes = sm + 1, *ss = sm + 1 + rank, *ds = dm + 1 + rank;
+  int64_t index[64] = {0}, total = 1;
+  if (rank > 64) return;
+  for (int64_t i = 0; i < rank; ++i) total *= sizes[i];
+  s += sm[0] * elem_size;
+  d += dm[0] * elem_size;
+  for (int64_t n = 0; n < total; ++n) {
+    int64_t so = 0, dof = 0;
+    for (int64_t i = 0; i < rank; ++i) { so += index[i] * ss[i]; dof += index[i] * ds[i]; }
+    __builtin_memcpy(d + dof * elem_size, s + so * elem_size, (unsigned long)elem_size);
+    for (int64_t i = rank - 1; i >= 0; --i) {
+      if (++index[i] < sizes[i]) break;
+      index[i] = 0;
+    }
+  }
+}
+
 static void kiln_bind(const kiln_rt_api *api, const void *weights) {
   kiln_api = api;
   kiln_weights_base = weights;
@@ -288,7 +315,7 @@ llvm::Error emitSharedObject(ModuleOp module, const CPUArtifactOptions &options,
   }
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_, std::nullopt,
-      llvm::CodeGenOptLevel::Aggressive));
+      getenv("KILN_O2") ? llvm::CodeGenOptLevel::Default : llvm::CodeGenOptLevel::Aggressive));
   if (!machine)
     return makeError("cannot create an LLVM target machine for cpu '" + cpu + "'");
   out.cpu = cpu;
@@ -311,7 +338,7 @@ llvm::Error emitSharedObject(ModuleOp module, const CPUArtifactOptions &options,
     builder.registerFunctionAnalyses(fam);
     builder.registerLoopAnalyses(lam);
     builder.crossRegisterProxies(lam, fam, cgam, mam);
-    llvm::ModulePassManager mpm = builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+    llvm::ModulePassManager mpm = builder.buildPerModuleDefaultPipeline(getenv("KILN_O2") ? llvm::OptimizationLevel::O2 : llvm::OptimizationLevel::O3);
     mpm.run(*llvmModule, mam);
   }
 
@@ -385,7 +412,6 @@ llvm::Error lower(ModuleOp module, ArtifactDescription &description, TimingScope
   {
     PassManager pm(module.getContext());
     TimingScope t = timing.nest("lowering to linalg");
-    pm.enableTiming(t);
     buildONNXToLinalgPipeline(pm);
     pm.addPass(createBuildShapesFunction());
     if (failed(pm.run(module)))
@@ -406,7 +432,6 @@ llvm::Error lower(ModuleOp module, ArtifactDescription &description, TimingScope
     }
   PassManager pm(module.getContext());
   TimingScope t = timing.nest("lowering to LLVM dialect");
-  pm.enableTiming(t);
   buildCPUArtifactLoweringPipeline(pm);
   if (failed(pm.run(module)))
     return makeError("lowering to the LLVM dialect failed");

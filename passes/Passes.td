@@ -83,9 +83,9 @@ def BuildShapesFunction : Pass<"kiln-build-shapes-function", "::mlir::ModuleOp">
 def ContractionToRuntimeGemm : Pass<"kiln-contraction-to-runtime-gemm", "::mlir::ModuleOp"> {
   let summary = "replace f32 matrix contractions on buffers by calls to the runtime's GEMM";
   let description = [{
-    Runs after bufferization. A linalg op that is a contraction (multiply-add body) with one m,
-    one n and one k dim, any number of batch dims, f32 operands and projected-permutation maps
-    becomes, per batch index, a call
+    Runs after bufferization. A linalg op that is a contraction (multiply-add body) with f32
+    operands and projected-permutation maps becomes, for each index of its other dims (batch
+    dims, and m, n or k dims beyond the innermost of each), a call
     `kiln_rt_gemm_f32(m, n, k, A, a_sm, a_sk, B, b_sk, b_sn, C, c_sm, c_sn)` with element
     strides read from the buffers' strided metadata, so transposed, broadcast (stride 0 over a
     batch dim) and sliced operands need no copy. The runtime hands it to a tuned BLAS over the

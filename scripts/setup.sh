@@ -10,6 +10,8 @@ apt_packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 libclang-rt-22-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   libgtest-dev python3 python3-venv python3-pip
+  # Run time only: the GEMM the runtime dlopens (it falls back to its own loop without it).
+  libopenblas0-pthread
 )
 missing=()
 for p in "${apt_packages[@]}"; do

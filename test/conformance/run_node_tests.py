@@ -2,13 +2,9 @@
 """Execution conformance of Kiln's CPU path on the ONNX backend node tests.
 
 For every node-test model shipped in the onnx package whose operators Kiln imports (opset
-13..max): import and run the graph pipeline (kiln-compile --emit=onnx), add an @entry that
-feeds test_data_set_0's inputs as constants and prints every output, lower with the
-`kiln-cpu-lower-to-llvm` pipeline, JIT-run it with mlir-runner, and compare with the expected
-outputs using onnx's backend-test tolerances (rtol 1e-3, atol 1e-7).
-
-Until the artifact and runtime exist this is how execution is tested; the comparison and the
-bookkeeping stay when kiln-run replaces mlir-runner.
+13..max): compile it into a CPU artifact (kiln-compile -o), run it with kiln-run on test_data_set_0's
+inputs (.npy), and compare the .npy outputs with the expected ones using onnx's backend-test
+tolerances (rtol 1e-3, atol 1e-7): the path a user takes.
 
 Usage:
   run_node_tests.py [--jobs N] [--filter REGEX] [--expected FILE] [--write-expected FILE]
@@ -32,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "test", "python"))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-from kiln_jit import KilnError, compile_and_run  # noqa: E402
+from kiln_artifact import KilnError, compile_and_run  # noqa: E402
 from kiln_testing import node_test_candidates, node_test_dir  # noqa: E402
 
 NODE_DIR = node_test_dir()
@@ -62,7 +58,9 @@ def run_one(name):
     except KilnError as e:
         return name, False, str(e)
     for j, (got, want) in enumerate(zip(outputs, expected)):
-        want = want.astype(np.float64)
+        if got.shape != want.shape:
+            return name, False, "output %d: shape %s, expected %s" % (j, got.shape, want.shape)
+        got, want = got.astype(np.float64), want.astype(np.float64)
         if want.size and not np.allclose(got, want, rtol=RTOL, atol=ATOL, equal_nan=True):
             return name, False, "output %d: values differ (max abs diff %.3g)" % (
                 j, np.nanmax(np.abs(got - want)))

@@ -65,8 +65,8 @@ struct ContractionToGemmCall : OpInterfaceRewritePattern<linalg::LinalgOp> {
     if (!linalg::isaContractionOpInterface(op))
       return rewriter.notifyMatchFailure(op, "body is not a multiply-accumulate contraction");
     FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
-    if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 || dims->k.size() != 1)
-      return rewriter.notifyMatchFailure(op, "not exactly one m, one n and one k dim");
+    if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.empty())
+      return rewriter.notifyMatchFailure(op, "no m, n or k dim");
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
     if (!llvm::all_of(maps, [](AffineMap m) { return m.isProjectedPermutation(); }))
       return rewriter.notifyMatchFailure(op, "indexing maps are not projected permutations");
@@ -82,13 +82,20 @@ struct ContractionToGemmCall : OpInterfaceRewritePattern<linalg::LinalgOp> {
       access.push_back(describeOperand(rewriter, loc, operand.get(),
                                        maps[operand.getOperandNumber()], numLoops));
 
-    unsigned m = dims->m.front(), n = dims->n.front(), k = dims->k.front();
+    // The innermost m, n and k dims are the GEMM's; all other dims (batch dims, and further m,
+    // n or k dims, e.g. the batch of [B, S, K] x [K, N]) are loops around it. C accumulates,
+    // so looping over an outer k dim is correct too.
+    unsigned m = dims->m.back(), n = dims->n.back(), k = dims->k.back();
+    SmallVector<unsigned> outer;
+    for (unsigned d = 0; d < numLoops; ++d)
+      if (d != m && d != n && d != k)
+        outer.push_back(d);
     auto emitCall = [&](OpBuilder &b, Location l, ValueRange batchIvs) {
       SmallVector<Value> pointers;
       Value elementSize = arith::ConstantIndexOp::create(b, l, 4);
       for (OperandAccess &a : access) {
         Value p = a.pointer;
-        for (auto [iv, d] : llvm::zip(batchIvs, dims->batch)) {
+        for (auto [iv, d] : llvm::zip(batchIvs, outer)) {
           Value step = arith::MulIOp::create(b, l, iv, a.loopStrides[d]);
           p = arith::AddIOp::create(b, l, p,
                                     arith::MulIOp::create(b, l, step, elementSize));
@@ -101,13 +108,13 @@ struct ContractionToGemmCall : OpInterfaceRewritePattern<linalg::LinalgOp> {
                                  pointers[2], access[2].loopStrides[m], access[2].loopStrides[n]};
       func::CallOp::create(b, l, kGemmFunction, TypeRange{}, args);
     };
-    if (dims->batch.empty()) {
+    if (outer.empty()) {
       emitCall(rewriter, loc, {});
     } else {
       Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
       Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-      SmallVector<Value> lbs(dims->batch.size(), zero), steps(dims->batch.size(), one), ubs;
-      for (unsigned d : dims->batch)
+      SmallVector<Value> lbs(outer.size(), zero), steps(outer.size(), one), ubs;
+      for (unsigned d : outer)
         ubs.push_back(sizes[d]);
       scf::buildLoopNest(rewriter, loc, lbs, ubs, steps, emitCall);
     }
