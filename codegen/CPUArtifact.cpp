@@ -211,6 +211,14 @@ void kiln_rt_gemm_f32(int64_t m, int64_t n, int64_t k, int64_t a, int64_t a_sm, 
                      (const float *)(intptr_t)b, b_sk, b_sn, (float *)(intptr_t)c, c_sm, c_sn);
 }
 
+/* Intermediate buffers: memref.alloc/dealloc lower to these (use-generic-functions). */
+__attribute__((visibility("hidden"))) void *_mlir_memref_to_llvm_alloc(uint64_t bytes) {
+  return kiln_api->alloc(bytes);
+}
+__attribute__((visibility("hidden"))) void _mlir_memref_to_llvm_free(void *ptr) {
+  kiln_api->free(ptr);
+}
+
 /* memref.copy between non-contiguous views lowers to this call (MLIR's C runner utils have
  * it; the model carries its own so that it needs nothing beyond libc). */
 typedef struct { int64_t rank; void *descriptor; } kiln_unranked_memref;

@@ -43,12 +43,16 @@ void kiln::buildONNXToLinalgPipeline(OpPassManager &pm) {
 namespace {
 
 /// Linalg on buffers (and the rest of the bufferized program) to the LLVM dialect.
-void buildBuffersToLLVMPipeline(OpPassManager &pm) {
+/// `runtimeAllocation`: buffers come from the runtime (_mlir_memref_to_llvm_alloc/free, which
+/// the artifact's stub forwards), not from malloc.
+void buildBuffersToLLVMPipeline(OpPassManager &pm, bool runtimeAllocation) {
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = runtimeAllocation;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
@@ -65,7 +69,7 @@ void kiln::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   bufferization::OneShotBufferizePassOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
-  buildBuffersToLLVMPipeline(pm);
+  buildBuffersToLLVMPipeline(pm, /*runtimeAllocation=*/false);
 }
 
 void kiln::buildCPUArtifactLoweringPipeline(OpPassManager &pm) {
@@ -84,7 +88,7 @@ void kiln::buildCPUArtifactLoweringPipeline(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(kiln::createContractionToRuntimeGemm());
   pm.addPass(createCanonicalizerPass());
-  buildBuffersToLLVMPipeline(pm);
+  buildBuffersToLLVMPipeline(pm, /*runtimeAllocation=*/true);
 }
 
 void kiln::buildCPULoweringPipeline(OpPassManager &pm) {

@@ -31,6 +31,19 @@ const Blas &blas() {
     const char *env = std::getenv("KILN_BLAS");
     if (env && std::strcmp(env, "none") == 0)
       return result;
+#if defined(__x86_64__)
+    // OpenBLAS picks its kernels by CPU model; Debian 12's 0.3.21 does not know CPUs newer
+    // than itself and falls back to its SSE3 ("Prescott") kernels, 2-3x slower. Name the
+    // kernel family from the instruction set instead, unless the user already chose one.
+    // (setenv happens once, before the library is loaded, on the first GEMM.)
+    if (!std::getenv("OPENBLAS_CORETYPE")) {
+      __builtin_cpu_init();
+      if (__builtin_cpu_supports("avx512f"))
+        setenv("OPENBLAS_CORETYPE", "SkylakeX", 0);
+      else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        setenv("OPENBLAS_CORETYPE", "Haswell", 0);
+    }
+#endif
     for (const char *lib : {env, "libopenblas.so.0", "libblis.so.4"}) {
       if (!lib)
         continue;

@@ -10,6 +10,7 @@
 
 #include "runtime/lib/ArtifactReader.h"
 #include "runtime/lib/Gemm.h"
+#include "runtime/lib/ScratchAllocator.h"
 #include "runtime/lib/ThreadPool.h"
 #include "runtime/lib/abi.h"
 
@@ -96,6 +97,8 @@ const kiln_rt_api runtimeApi = {
       else
         body(closure, 0, n);
     },
+    [](uint64_t bytes) { return ScratchAllocator::allocate(bytes); },
+    [](void *ptr) { ScratchAllocator::release(ptr); },
 };
 
 int defaultThreads() {
@@ -193,6 +196,7 @@ struct kiln_model {
 struct kiln_session {
   kiln_model *model;
   std::unique_ptr<ThreadPool> pool;
+  ScratchAllocator scratch;
   std::atomic<bool> busy{false};
   bool haveShapes = false;
   std::vector<std::vector<int64_t>> outputShapes;
@@ -750,6 +754,7 @@ kiln_status *inferShapes(const char *fn, kiln_session *session, const kiln_tenso
     for (auto &d : descs)
       pointers.push_back(d.data());
     ThreadPool::Scope scope(session->pool.get());
+    ScratchAllocator::Scope scratch(&session->scratch);
     model->module->shapes(pointers.data(), dynamicDims.data());
   }
   session->outputShapes.clear();
@@ -874,6 +879,7 @@ kiln_status *kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
     for (auto &d : descs)
       pointers.push_back(d.data());
     ThreadPool::Scope scope(session->pool.get());
+    ScratchAllocator::Scope scratch(&session->scratch);
     model->module->run(pointers.data());
     return nullptr;
   });

@@ -40,6 +40,10 @@ typedef struct kiln_rt_api {
   void (*parallel_for)(int64_t n, int64_t grain,
                        void (*body)(void *closure, int64_t begin, int64_t end),
                        void *closure);
+  /* Memory for the model's intermediate buffers (at least 16-byte aligned;
+   * NULL when out of memory), cached by the calling session between runs. */
+  void *(*alloc)(uint64_t bytes);
+  void (*free)(void *ptr);
 } kiln_rt_api;
 
 /* What the model's shared object exports. */
@@ -56,7 +60,7 @@ typedef struct kiln_gen_module {
   /* Runs the model: descriptors[0, num_inputs) describe the inputs,
    * descriptors[num_inputs, num_inputs + num_outputs) the caller's output
    * buffers, already of the shapes `shapes` computed. Thread-safe: keeps no
-   * state between calls; intermediate buffers are malloc'ed and freed. */
+   * state between calls; intermediate buffers come from kiln_rt_api.alloc. */
   void (*run)(void *const *descriptors);
   /* Computes the dynamic output dims from the input descriptors. Reads the
    * data only of inputs the metadata marks HOST_VALUE; NULL when every output

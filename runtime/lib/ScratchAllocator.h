@@ -1,0 +1,54 @@
+//===- ScratchAllocator.h - A session's cache of intermediate buffers -----===//
+//
+// Generated code allocates its intermediate buffers through the runtime (kiln_rt_api.alloc /
+// free). Each session keeps freed blocks in power-of-two size classes and hands them out again
+// on the next run, so steady-state runs neither call malloc nor fault in fresh pages: the
+// "scratch grown to the largest shape seen, kept until release" of kiln/runtime.h. A static
+// memory plan (docs/design/runtime-and-artifact.md, 2.5) will replace it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_RUNTIME_SCRATCHALLOCATOR_H
+#define KILN_RUNTIME_SCRATCHALLOCATOR_H
+
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+namespace kiln {
+
+class ScratchAllocator {
+public:
+  ScratchAllocator() = default;
+  ~ScratchAllocator();
+  ScratchAllocator(const ScratchAllocator &) = delete;
+  ScratchAllocator &operator=(const ScratchAllocator &) = delete;
+
+  /// 64-byte aligned memory from the current allocator of this thread (plain heap memory when
+  /// there is none); nullptr when out of memory.
+  static void *allocate(uint64_t bytes);
+  /// Returns memory from allocate() to the allocator that made it.
+  static void release(void *ptr);
+
+  /// Bytes held, in use or cached.
+  uint64_t heldBytes() const { return held; }
+
+  /// Makes `allocator` current on this thread for the lifetime of the guard.
+  class Scope {
+  public:
+    explicit Scope(ScratchAllocator *allocator);
+    ~Scope();
+
+  private:
+    ScratchAllocator *previous;
+  };
+
+private:
+  std::mutex mutex;
+  std::vector<void *> freeLists[64];
+  uint64_t held = 0;
+};
+
+} // namespace kiln
+
+#endif // KILN_RUNTIME_SCRATCHALLOCATOR_H
