@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Configures and builds Kiln into build/ (or $KILN_BUILD_DIR). Extra arguments go to CMake.
+# Configures and builds Kiln into build/ (or $KILN_BUILD_DIR). Extra arguments go to CMake;
+# KILN_BUILD_TARGET builds one target instead of everything.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${KILN_BUILD_DIR:-$root/build}"
@@ -12,4 +13,4 @@ if [ ! -f "$build/build.ninja" ] || [ $# -gt 0 ]; then
     -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
     -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit "$@" >/dev/null
 fi
-ninja -C "$build" ${KILN_NINJA_JOBS:+-j "$KILN_NINJA_JOBS"}
+ninja -C "$build" ${KILN_NINJA_JOBS:+-j "$KILN_NINJA_JOBS"} ${KILN_BUILD_TARGET:-}

@@ -6,8 +6,10 @@
 #   2. pytest: ONNX backend node-test import + round trip, fuzz regressions, model numerics
 #   3. conformance: ONNX backend node tests compiled, run on the CPU path, compared
 #   4. the lit suite again on an AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/)
-#   5. a short libFuzzer run of the importer (KILN_FUZZ_RUNS inputs, default 30000, fixed seed
-#      so that a run is reproducible)
+#   5. short libFuzzer runs of the importer and of the artifact reader (KILN_FUZZ_RUNS inputs
+#      each, default 30000, fixed seed so that a run is reproducible)
+#   6. the runtime's concurrent-sessions tests on a ThreadSanitizer build (build-tsan/, runtime
+#      and its tests only)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -50,9 +52,39 @@ if CC=clang-22 CXX=clang++-22 KILN_BUILD_DIR="$root/build-asan" bash scripts/bui
     status=1
   fi
   grep -E "^Done|stat::number_of_executed_units" "$results/fuzz.log" | tail -1
+
+  echo "== fuzz: kiln-fuzz-artifact, ${KILN_FUZZ_RUNS:-30000} inputs"
+  artdir="$(mktemp -d)"
+  for m in bert_tiny gpt2_tiny; do
+    build/bin/kiln-compile "test/models/$m.onnx" -o "$artdir/$m.kiln" || status=1
+  done
+  if "$root/build-asan/bin/kiln-fuzz-artifact" -runs="${KILN_FUZZ_RUNS:-30000}" -seed=1 \
+      -max_len=1048576 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$artdir/" \
+      "$artdir" >"$results/fuzz-artifact.log" 2>&1; then
+    fuzz_case="$fuzz_case"'<testcase classname="fuzz" name="kiln-fuzz-artifact"/>'
+  else
+    fuzz_case="$fuzz_case"'<testcase classname="fuzz" name="kiln-fuzz-artifact"><failure/></testcase>'
+    tail -40 "$results/fuzz-artifact.log"
+    echo "fuzz: crash inputs are in $artdir (crash-*); add them to test/fuzz/regressions/"
+    status=1
+  fi
+  grep -E "^Done|stat::number_of_executed_units" "$results/fuzz-artifact.log" | tail -1
   echo "<testsuite>$fuzz_case</testsuite>" >"$results/fuzz.xml"
 else
   echo "kiln: sanitizer build failed"
+  status=1
+fi
+
+echo "== ThreadSanitizer: concurrent sessions (runtime only)"
+if CC=clang-22 CXX=clang++-22 KILN_BUILD_DIR="$root/build-tsan" KILN_BUILD_TARGET=kiln-runtime-tests \
+    bash scripts/build.sh -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKILN_TSAN=ON; then
+  tsan_artifact="$(mktemp -d)/bert_tiny.kiln"
+  build/bin/kiln-compile test/models/bert_tiny.onnx -o "$tsan_artifact" || status=1
+  KILN_TEST_ARTIFACT="$tsan_artifact" TSAN_OPTIONS="halt_on_error=1" \
+    build-tsan/bin/kiln-runtime-tests --gtest_filter='Loaded.*' \
+    --gtest_output="xml:$results/tsan.xml" || status=1
+else
+  echo "kiln: ThreadSanitizer build failed"
   status=1
 fi
 

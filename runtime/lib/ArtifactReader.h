@@ -45,10 +45,16 @@ struct ArtifactError {
   explicit operator bool() const { return code != KILN_OK; }
 };
 
+/// Which checksums readArtifact verifies.
+enum class Checksums {
+  All,           // header, table and every section
+  AllButWeights, // kiln_options_set_verify_weights(options, 0)
+  None,          // only for the fuzz target, to reach the metadata parser with mutated bytes
+};
+
 /// Validates `size` bytes at `data` as an artifact for this runtime and fills `out`. Checks the
-/// header, section table, checksums (the weights' only when `verifyWeights`) and every
-/// metadata record.
-ArtifactError readArtifact(const uint8_t *data, uint64_t size, bool verifyWeights,
+/// header, section table, checksums and every metadata record.
+ArtifactError readArtifact(const uint8_t *data, uint64_t size, Checksums checksums,
                            ArtifactContents &out);
 
 /// The ELF e_machine of the machine the runtime was built for.

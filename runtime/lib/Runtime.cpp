@@ -335,8 +335,9 @@ const char *baseName(const std::string &path) {
 kiln_status *finishLoad(const char *fn, kiln_model *model, const uint8_t *bytes, uint64_t size,
                         const kiln_options *options) {
   const char *file = model->file.c_str();
-  bool verify = options ? options->verifyWeights : true;
-  if (ArtifactError e = readArtifact(bytes, size, verify, model->contents))
+  bool verifyWeights = options ? options->verifyWeights : true;
+  if (ArtifactError e = readArtifact(
+          bytes, size, verifyWeights ? Checksums::All : Checksums::AllButWeights, model->contents))
     return makeStatus(e.code, "%s: '%s': %s", fn, file, e.message.c_str());
   ArtifactContents &c = model->contents;
   if (options && options->device != KILN_DEVICE_INVALID && options->device != kiln_device(c.target))
