@@ -319,6 +319,8 @@ TEST_F(Loaded, RejectsBadOutputs) {
 }
 
 TEST_F(Loaded, ConcurrentSessionsAgree) {
+  // Large enough for the GEMMs to be split over each session's worker threads.
+  setShape(4, 32);
   ASSERT_EQ(take(run()).code, KILN_OK);
   const std::vector<float> reference = out;
   constexpr int kThreads = 4, kRuns = 10;

@@ -52,8 +52,19 @@ struct Options {
   bool describe = false, verifyWeights = true, quiet = false;
 };
 
+// Released before exiting on an error, so that leak checkers see a clean exit.
+kiln_options *gOptions = nullptr;
+kiln_model *gModel = nullptr;
+kiln_session *gSession = nullptr;
+struct Buffer;
+std::vector<std::unique_ptr<Buffer>> gBuffers;
+
 [[noreturn]] void die(const std::string &message, int code = 1) {
   fprintf(stderr, "kiln-run: %s\n", message.c_str());
+  kiln_session_release(gSession);
+  kiln_model_release(gModel);
+  kiln_options_release(gOptions);
+  gBuffers.clear();
   exit(code);
 }
 
@@ -188,12 +199,12 @@ void fillRandom(void *data, kiln_element_type type, uint64_t n, std::mt19937 &rn
 
 int main(int argc, char **argv) {
   Options opts = parseArgs(argc, argv);
-  kiln_options *options;
+  kiln_options *&options = gOptions;
   check(kiln_options_create(&options));
   check(kiln_options_set_threads(options, opts.threads));
   check(kiln_options_set_verify_weights(options, opts.verifyWeights));
   auto loadStart = std::chrono::steady_clock::now();
-  kiln_model *model;
+  kiln_model *&model = gModel;
   check(kiln_model_load(opts.artifact.c_str(), options, &model));
   double loadMs =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - loadStart)
@@ -215,20 +226,24 @@ int main(int argc, char **argv) {
              info->flags & KILN_TENSOR_HOST_VALUE ? " (shape-determining values)" : "");
     }
   }
-  if (opts.describe)
+  if (opts.describe) {
+    kiln_model_release(model);
+    kiln_options_release(options);
     return 0;
+  }
 
   for (auto &[name, file] : opts.inputs) {
     size_t index;
     check(kiln_model_find_input(model, name.c_str(), &index));
   }
-  kiln_session *session;
+  kiln_session *&session = gSession;
   check(kiln_session_create(model, options, &session));
   kiln_options_release(options);
+  options = nullptr;
 
   // Inputs: from .npy files, else random with dynamic dims from --dim.
   std::mt19937 rng(opts.seed);
-  std::vector<std::unique_ptr<Buffer>> inputData;
+  std::vector<std::unique_ptr<Buffer>> &inputData = gBuffers;
   std::vector<std::vector<int64_t>> inputDims(numInputs);
   std::vector<kiln_tensor> inputs(numInputs);
   for (size_t i = 0; i < numInputs; ++i) {
@@ -269,7 +284,7 @@ int main(int argc, char **argv) {
   }
 
   check(kiln_session_infer_shapes(session, inputs.data(), numInputs));
-  std::vector<std::unique_ptr<Buffer>> outputData;
+  std::vector<Buffer *> outputData;
   std::vector<std::vector<int64_t>> outputDims(numOutputs);
   std::vector<kiln_tensor> outputs(numOutputs);
   for (size_t i = 0; i < numOutputs; ++i) {
@@ -282,7 +297,8 @@ int main(int argc, char **argv) {
     uint64_t n = 1;
     for (int64_t d : outputDims[i])
       n *= uint64_t(d);
-    outputData.push_back(std::make_unique<Buffer>(n * kiln_element_type_size(info->element_type)));
+    gBuffers.push_back(std::make_unique<Buffer>(n * kiln_element_type_size(info->element_type)));
+    outputData.push_back(gBuffers.back().get());
     kiln_tensor &t = outputs[i];
     t.index = int32_t(i);
     t.element_type = info->element_type;
