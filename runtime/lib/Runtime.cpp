@@ -782,18 +782,24 @@ struct Interval {
   const char *name;
 };
 
-} // namespace
-
-kiln_status *kiln_session_infer_shapes(kiln_session *session, const kiln_tensor *inputs,
-                                       size_t num_inputs) {
-  const char *fn = "kiln_session_infer_shapes";
+/// Runs `body` as the session's one call in progress: a concurrent second call on the same
+/// session gets FAILED_PRECONDITION instead of racing.
+template <typename F> kiln_status *exclusive(const char *fn, kiln_session *session, F &&body) {
   if (!session)
     return makeStatus(KILN_INVALID_ARGUMENT, "%s: session is NULL", fn);
   BusyGuard busy(session);
   if (!busy.ok())
     return makeStatus(KILN_FAILED_PRECONDITION, "%s: the session is running on another thread",
                       fn);
-  return guarded(fn, [&] {
+  return guarded(fn, body);
+}
+
+} // namespace
+
+kiln_status *kiln_session_infer_shapes(kiln_session *session, const kiln_tensor *inputs,
+                                       size_t num_inputs) {
+  const char *fn = "kiln_session_infer_shapes";
+  return exclusive(fn, session, [&] {
     std::vector<const kiln_tensor *> bound;
     session->haveShapes = false;
     return inferShapes(fn, session, inputs, num_inputs, false, bound);
@@ -823,13 +829,7 @@ kiln_status *kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
                               size_t num_inputs, const kiln_tensor *outputs,
                               size_t num_outputs) {
   const char *fn = "kiln_session_run";
-  if (!session)
-    return makeStatus(KILN_INVALID_ARGUMENT, "%s: session is NULL", fn);
-  BusyGuard busy(session);
-  if (!busy.ok())
-    return makeStatus(KILN_FAILED_PRECONDITION, "%s: the session is running on another thread",
-                      fn);
-  return guarded(fn, [&]() -> kiln_status * {
+  return exclusive(fn, session, [&]() -> kiln_status * {
     const kiln_model *model = session->model;
     const char *file = model->file.c_str();
     std::vector<const kiln_tensor *> boundInputs, boundOutputs;

@@ -56,12 +56,17 @@ Value reshapeTo(OpBuilder &b, Location loc, Value input, RankedTensorType result
 bool isRanked(Value v) { return isa<RankedTensorType>(v.getType()); }
 
 /// An ONNX gather index (any integer type, negative counting from the end) as an index into
-/// a dim of size `dim`.
+/// a dim of size `dim`. Indices are data: an out-of-range one (ONNX leaves the result
+/// undefined, onnxruntime reports an error) is clamped into [0, dim - 1], so that hostile
+/// inputs cannot make the generated code read outside the tensor. Reporting it as an error
+/// needs run-time error sites (docs/design/runtime-and-artifact.md, 3.1).
 Value normalizeGatherIndex(OpBuilder &b, Location loc, Value index, Value dim) {
   Value idx = arith::IndexCastOp::create(b, loc, b.getIndexType(), index);
-  Value isNeg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, idx,
-                                      indexConst(b, loc, 0));
-  return arith::SelectOp::create(b, loc, isNeg, arith::AddIOp::create(b, loc, idx, dim), idx);
+  Value zero = indexConst(b, loc, 0);
+  Value isNeg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, idx, zero);
+  idx = arith::SelectOp::create(b, loc, isNeg, arith::AddIOp::create(b, loc, idx, dim), idx);
+  Value last = arith::SubIOp::create(b, loc, dim, indexConst(b, loc, 1));
+  return arith::MaxSIOp::create(b, loc, arith::MinSIOp::create(b, loc, idx, last), zero);
 }
 
 struct ShapeToTensor : OpConversionPattern<ShapeOp> {
