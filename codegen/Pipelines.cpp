@@ -74,7 +74,6 @@ void kiln::buildLinalgToLLVMPipeline(OpPassManager &pm) {
 
 void kiln::buildCPUArtifactLoweringPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(kiln::createDecomposeAggregatedOps());
-  pm.addNestedPass<func::FuncOp>(kiln::createApproximateMath());
   pm.addPass(createCanonicalizerPass());
   bufferization::OneShotBufferizePassOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;

@@ -95,16 +95,4 @@ def ContractionToRuntimeGemm : Pass<"kiln-contraction-to-runtime-gemm", "::mlir:
                            "::mlir::scf::SCFDialect", "::mlir::func::FuncDialect"];
 }
 
-def ApproximateMath : Pass<"kiln-approximate-math", "::mlir::func::FuncOp"> {
-  let summary = "replace f32 erf, exp and tanh by polynomial approximations";
-  let description = [{
-    libm's `erff`, `expf` and `tanhf` are scalar calls, which keep the loops of GELU and
-    softmax from being vectorised. Upstream's polynomial approximations (within a few ulp in
-    f32) are plain arithmetic that LLVM vectorises. Other functions and other element types
-    stay libm calls.
-  }];
-  let dependentDialects = ["::mlir::math::MathDialect", "::mlir::arith::ArithDialect",
-                           "::mlir::vector::VectorDialect"];
-}
-
 #endif // KILN_PASSES_TD
