@@ -4,7 +4,7 @@
 #
 #   1. lit: IR, pass, importer, hostile-model and tool tests (build/)
 #   2. pytest: ONNX backend node-test import + round trip, fuzz regressions, model numerics
-#   3. conformance: ONNX backend node tests compiled, run on the CPU path, compared
+#   3. conformance: ONNX backend node tests compiled to artifacts, run with kiln-run, compared
 #   4. the lit suite again on an AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/)
 #   5. short libFuzzer runs of the importer and of the artifact reader (KILN_FUZZ_RUNS inputs
 #      each, default 30000, fixed seed so that a run is reproducible)
@@ -27,7 +27,7 @@ $lit -sv --xunit-xml-output "$results/lit.xml" build/test || status=1
 echo "== pytest: ONNX backend node tests, fuzz regressions, generated files"
 .venv/bin/python -m pytest -q test/python --junitxml "$results/pytest.xml" || status=1
 
-echo "== conformance: ONNX backend node tests executed on the reference CPU path"
+echo "== conformance: ONNX backend node tests compiled to artifacts and run with kiln-run"
 .venv/bin/python test/conformance/run_node_tests.py --expected test/conformance/expected_passes.txt \
   --junit "$results/conformance.xml" || status=1
 
