@@ -323,7 +323,7 @@ llvm::Error emitSharedObject(ModuleOp module, const CPUArtifactOptions &options,
   }
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_, std::nullopt,
-      getenv("KILN_O2") ? llvm::CodeGenOptLevel::Default : llvm::CodeGenOptLevel::Aggressive));
+      llvm::CodeGenOptLevel::Aggressive));
   if (!machine)
     return makeError("cannot create an LLVM target machine for cpu '" + cpu + "'");
   out.cpu = cpu;
@@ -346,7 +346,7 @@ llvm::Error emitSharedObject(ModuleOp module, const CPUArtifactOptions &options,
     builder.registerFunctionAnalyses(fam);
     builder.registerLoopAnalyses(lam);
     builder.crossRegisterProxies(lam, fam, cgam, mam);
-    llvm::ModulePassManager mpm = builder.buildPerModuleDefaultPipeline(getenv("KILN_O2") ? llvm::OptimizationLevel::O2 : llvm::OptimizationLevel::O3);
+    llvm::ModulePassManager mpm = builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
     mpm.run(*llvmModule, mam);
   }
 
