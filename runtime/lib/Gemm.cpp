@@ -22,7 +22,6 @@ using SgemmFn = void (*)(int order, int transA, int transB, int m, int n, int k,
 
 struct Blas {
   SgemmFn sgemm = nullptr;
-  std::string name = "built-in";
 };
 
 const Blas &blas() {
@@ -62,7 +61,6 @@ const Blas &blas() {
       if (auto setThreads = reinterpret_cast<void (*)(int)>(dlsym(handle, "bli_thread_set_num_threads")))
         setThreads(1);
       result.sgemm = sgemm;
-      result.name = std::string("cblas (") + lib + ")";
       break;
     }
     return result;
@@ -138,8 +136,6 @@ void runJob(void *closure, int64_t begin, int64_t end) {
 }
 
 } // namespace
-
-const char *kiln::gemmBackendName() { return blas().name.c_str(); }
 
 void kiln::gemmF32(int64_t m, int64_t n, int64_t k, const float *a, int64_t aSm, int64_t aSk,
                    const float *b, int64_t bSk, int64_t bSn, float *c, int64_t cSm,

@@ -17,9 +17,6 @@ namespace kiln {
 void gemmF32(int64_t m, int64_t n, int64_t k, const float *a, int64_t aSm, int64_t aSk,
              const float *b, int64_t bSk, int64_t bSn, float *c, int64_t cSm, int64_t cSn);
 
-/// "openblas (libopenblas.so.0)" or "built-in"; for kiln-run's banner and the benchmarks.
-const char *gemmBackendName();
-
 } // namespace kiln
 
 #endif // KILN_RUNTIME_GEMM_H

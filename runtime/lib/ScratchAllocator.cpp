@@ -56,10 +56,6 @@ void *ScratchAllocator::allocate(uint64_t bytes) {
     block = std::aligned_alloc(64, size + kHeaderBytes);
     if (!block)
       return nullptr;
-    if (self) {
-      std::lock_guard<std::mutex> lock(self->mutex);
-      self->held += size;
-    }
   }
   auto *header = static_cast<Header *>(block);
   header->owner = self;

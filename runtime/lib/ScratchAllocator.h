@@ -30,9 +30,6 @@ public:
   /// Returns memory from allocate() to the allocator that made it.
   static void release(void *ptr);
 
-  /// Bytes held, in use or cached.
-  uint64_t heldBytes() const { return held; }
-
   /// Makes `allocator` current on this thread for the lifetime of the guard.
   class Scope {
   public:
@@ -46,7 +43,6 @@ public:
 private:
   std::mutex mutex;
   std::vector<void *> freeLists[64];
-  uint64_t held = 0;
 };
 
 } // namespace kiln
