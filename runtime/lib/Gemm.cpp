@@ -5,11 +5,9 @@
 #include "runtime/lib/ThreadPool.h"
 
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <dlfcn.h>
-#include <mutex>
-#include <string>
-#include <utility>
 
 using namespace kiln;
 

@@ -121,6 +121,16 @@ struct LoadedCode {
   }
 };
 
+/// A read-only mapping of the whole artifact file.
+struct FileMapping {
+  void *data = nullptr;
+  size_t size = 0;
+  ~FileMapping() {
+    if (data)
+      munmap(data, size);
+  }
+};
+
 /// Writes the code to an anonymous file and dlopens it. The fd stays open while the code is
 /// loaded: glibc identifies loaded objects by path, and /proc/self/fd/N must not be reused.
 std::string loadCode(const uint8_t *code, uint64_t size, const std::string &name,
@@ -169,22 +179,15 @@ struct kiln_model {
   std::atomic<int> references{1};
   std::string file;
   ArtifactContents contents;
-  // The artifact's bytes: a private read-only mapping of the file, or borrowed memory.
-  void *mapping = nullptr;
-  size_t mappingSize = 0;
+  // The artifact's bytes: a private read-only mapping of the file, or borrowed memory. Declared
+  // before `code`, so the code is unloaded before the bytes go.
+  FileMapping mapping;
   std::vector<uint8_t> weightsCopy; // when borrowed memory is misaligned
   const void *weights = nullptr;
   LoadedCode code;
   const kiln_gen_module *module = nullptr;
   std::vector<kiln_tensor_info> inputInfo, outputInfo;
   std::vector<std::vector<const char *>> dimParamPointers;
-
-  ~kiln_model() {
-    code.~LoadedCode();
-    new (&code) LoadedCode();
-    if (mapping)
-      munmap(mapping, mappingSize);
-  }
 
   void retain() { references.fetch_add(1); }
   void release() {
@@ -331,7 +334,7 @@ const char *baseName(const std::string &path) {
   return path.c_str() + (slash == std::string::npos ? 0 : slash + 1);
 }
 
-/// Validates the artifact in `model->mapping`, loads its code and fills the signature.
+/// Validates the artifact's bytes, loads its code and fills the signature.
 kiln_status *finishLoad(const char *fn, kiln_model *model, const uint8_t *bytes, uint64_t size,
                         const kiln_options *options) {
   const char *file = model->file.c_str();
@@ -457,12 +460,13 @@ kiln_status *kiln_model_load(const char *path, const kiln_options *options,
         close(fd);
         return makeStatus(KILN_UNAVAILABLE, "%s: '%s': cannot map: %s", fn, path, strerror(errno));
       }
-      model->mapping = map;
-      model->mappingSize = size_t(st.st_size);
+      model->mapping.data = map;
+      model->mapping.size = size_t(st.st_size);
     }
     close(fd);
     static const uint8_t empty[1] = {0};
-    const uint8_t *bytes = model->mapping ? static_cast<uint8_t *>(model->mapping) : empty;
+    const uint8_t *bytes =
+        model->mapping.data ? static_cast<uint8_t *>(model->mapping.data) : empty;
     if (kiln_status *s = finishLoad(fn, model.get(), bytes, uint64_t(st.st_size), options))
       return s;
     *out_model = model.release();
@@ -721,19 +725,48 @@ kiln_status *checkSymbols(const char *fn, const kiln_model *model,
   return nullptr;
 }
 
-/// A ranked memref descriptor for a dense row-major view: allocated, aligned, offset, sizes,
-/// strides.
-std::vector<int64_t> descriptor(const kiln_tensor &t) {
-  std::vector<int64_t> d(3 + 2 * size_t(t.rank));
-  d[0] = d[1] = int64_t(reinterpret_cast<intptr_t>(t.data));
-  d[2] = 0;
-  int64_t stride = 1;
-  for (int32_t i = t.rank - 1; i >= 0; --i) {
-    d[3 + i] = t.dims[i];
-    d[3 + t.rank + i] = stride;
-    stride *= std::max<int64_t>(t.dims[i], 1);
+/// Ranked memref descriptors (allocated, aligned, offset, sizes, strides) of dense row-major
+/// views, in the order the generated code takes them.
+class Descriptors {
+public:
+  void add(const std::vector<const kiln_tensor *> &views) {
+    for (const kiln_tensor *t : views) {
+      std::vector<int64_t> d(3 + 2 * size_t(t->rank));
+      d[0] = d[1] = int64_t(reinterpret_cast<intptr_t>(t->data));
+      int64_t stride = 1;
+      for (int32_t i = t->rank - 1; i >= 0; --i) {
+        d[3 + i] = t->dims[i];
+        d[3 + t->rank + i] = stride;
+        stride *= std::max<int64_t>(t->dims[i], 1);
+      }
+      storage.push_back(std::move(d));
+    }
   }
-  return d;
+  std::vector<void *> pointers() {
+    std::vector<void *> p;
+    for (std::vector<int64_t> &d : storage)
+      p.push_back(d.data());
+    return p;
+  }
+
+private:
+  std::vector<std::vector<int64_t>> storage;
+};
+
+/// The session's threads and scratch memory, current while generated code runs.
+struct SessionScope {
+  explicit SessionScope(kiln_session *session)
+      : pool(session->pool.get()), scratch(&session->scratch) {}
+  ThreadPool::Scope pool;
+  ScratchAllocator::Scope scratch;
+};
+
+/// The bytes a validated view covers.
+uint64_t viewBytes(const kiln_tensor &t) {
+  uint64_t bytes = kiln_element_type_size(t.element_type);
+  for (int32_t d = 0; d < t.rank; ++d)
+    bytes *= uint64_t(t.dims[d]);
+  return bytes;
 }
 
 /// Validates the inputs and computes the output shapes into the session.
@@ -748,15 +781,10 @@ kiln_status *inferShapes(const char *fn, kiln_session *session, const kiln_tenso
     return s;
   std::vector<int64_t> dynamicDims(model->module->num_output_dims);
   if (!dynamicDims.empty()) {
-    std::vector<std::vector<int64_t>> descs;
-    std::vector<void *> pointers;
-    for (const kiln_tensor *t : boundInputs)
-      descs.push_back(descriptor(*t));
-    for (auto &d : descs)
-      pointers.push_back(d.data());
-    ThreadPool::Scope scope(session->pool.get());
-    ScratchAllocator::Scope scratch(&session->scratch);
-    model->module->shapes(pointers.data(), dynamicDims.data());
+    Descriptors descriptors;
+    descriptors.add(boundInputs);
+    SessionScope scope(session);
+    model->module->shapes(descriptors.pointers().data(), dynamicDims.data());
   }
   session->outputShapes.clear();
   size_t next = 0;
@@ -848,10 +876,7 @@ kiln_status *kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
           return makeStatus(KILN_INVALID_ARGUMENT,
                             "%s: '%s': output '%s': dim %d is %" PRId64 ", the inputs give %" PRId64,
                             fn, file, model->outputInfo[i].name, d, t.dims[d], expected[d]);
-      uint64_t bytes = kiln_element_type_size(t.element_type);
-      for (int32_t d = 0; d < t.rank; ++d)
-        bytes *= uint64_t(t.dims[d]);
-      if (bytes)
+      if (uint64_t bytes = viewBytes(t))
         intervals.push_back({uintptr_t(t.data), uintptr_t(t.data) + bytes,
                              model->outputInfo[i].name});
     }
@@ -859,10 +884,7 @@ kiln_status *kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
     std::vector<Interval> all = intervals;
     for (size_t i = 0; i < boundInputs.size(); ++i) {
       const kiln_tensor &t = *boundInputs[i];
-      uint64_t bytes = kiln_element_type_size(t.element_type);
-      for (int32_t d = 0; d < t.rank; ++d)
-        bytes *= uint64_t(t.dims[d]);
-      if (bytes)
+      if (uint64_t bytes = viewBytes(t))
         all.push_back({uintptr_t(t.data), uintptr_t(t.data) + bytes, model->inputInfo[i].name});
     }
     for (size_t i = 0; i < intervals.size(); ++i)
@@ -871,17 +893,11 @@ kiln_status *kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
           return makeStatus(KILN_INVALID_ARGUMENT, "%s: '%s': output '%s' overlaps %s '%s'", fn,
                             file, intervals[i].name, j < intervals.size() ? "output" : "input",
                             all[j].name);
-    std::vector<std::vector<int64_t>> descs;
-    for (const kiln_tensor *t : boundInputs)
-      descs.push_back(descriptor(*t));
-    for (const kiln_tensor *t : boundOutputs)
-      descs.push_back(descriptor(*t));
-    std::vector<void *> pointers;
-    for (auto &d : descs)
-      pointers.push_back(d.data());
-    ThreadPool::Scope scope(session->pool.get());
-    ScratchAllocator::Scope scratch(&session->scratch);
-    model->module->run(pointers.data());
+    Descriptors descriptors;
+    descriptors.add(boundInputs);
+    descriptors.add(boundOutputs);
+    SessionScope scope(session);
+    model->module->run(descriptors.pointers().data());
     return nullptr;
   });
 }
