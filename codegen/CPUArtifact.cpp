@@ -211,6 +211,12 @@ void kiln_rt_gemm_f32(int64_t m, int64_t n, int64_t k, int64_t a, int64_t a_sm, 
                      (const float *)(intptr_t)b, b_sk, b_sn, (float *)(intptr_t)c, c_sm, c_sn);
 }
 
+/* Parallel loops (kiln-materialize-parallel-launches). */
+__attribute__((visibility("hidden"))) void kiln_rt_parallel_for(
+    int64_t n, int64_t grain, void (*body)(void *, int64_t, int64_t), void *closure) {
+  kiln_api->parallel_for(n, grain, body, closure);
+}
+
 /* Intermediate buffers: memref.alloc/dealloc lower to these (use-generic-functions). */
 __attribute__((visibility("hidden"))) void *_mlir_memref_to_llvm_alloc(uint64_t bytes) {
   return kiln_api->alloc(bytes);

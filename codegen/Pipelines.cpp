@@ -43,22 +43,34 @@ void kiln::buildONNXToLinalgPipeline(OpPassManager &pm) {
 namespace {
 
 /// Linalg on buffers (and the rest of the bufferized program) to the LLVM dialect.
-/// `runtimeAllocation`: buffers come from the runtime (_mlir_memref_to_llvm_alloc/free, which
-/// the artifact's stub forwards), not from malloc.
-void buildBuffersToLLVMPipeline(OpPassManager &pm, bool runtimeAllocation) {
-  pm.addPass(createConvertLinalgToLoopsPass());
+/// `runtimeServices`: buffers come from the runtime (_mlir_memref_to_llvm_alloc/free, which
+/// the artifact's stub forwards), not from malloc, and parallel loops run on the runtime's
+/// threads; otherwise loops are sequential.
+void buildBuffersToLLVMPipeline(OpPassManager &pm, bool runtimeServices) {
+  if (runtimeServices) {
+    pm.addPass(createConvertLinalgToParallelLoopsPass());
+    pm.addPass(kiln::createOutlineParallelLoops());
+    pm.addNestedPass<func::FuncOp>(kiln::createApproximateMath());
+    pm.addPass(createCanonicalizerPass());
+  } else {
+    pm.addPass(createConvertLinalgToLoopsPass());
+  }
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
-  memrefToLLVM.useGenericFunctions = runtimeAllocation;
+  memrefToLLVM.useGenericFunctions = runtimeServices;
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
-  pm.addPass(createConvertMathToLibmPass());
+  // Intrinsics first (fma, floor, exp... become instructions or vectorisable calls), libm for
+  // what has no intrinsic (erf, tanh, atan...).
   pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  if (runtimeServices)
+    pm.addPass(kiln::createMaterializeParallelLaunches());
 }
 
 } // namespace
@@ -69,7 +81,7 @@ void kiln::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   bufferization::OneShotBufferizePassOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
-  buildBuffersToLLVMPipeline(pm, /*runtimeAllocation=*/false);
+  buildBuffersToLLVMPipeline(pm, /*runtimeServices=*/false);
 }
 
 void kiln::buildCPUArtifactLoweringPipeline(OpPassManager &pm) {
@@ -88,7 +100,7 @@ void kiln::buildCPUArtifactLoweringPipeline(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(kiln::createContractionToRuntimeGemm());
   pm.addPass(createCanonicalizerPass());
-  buildBuffersToLLVMPipeline(pm, /*runtimeAllocation=*/true);
+  buildBuffersToLLVMPipeline(pm, /*runtimeServices=*/true);
 }
 
 void kiln::buildCPULoweringPipeline(OpPassManager &pm) {
