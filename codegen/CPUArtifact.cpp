@@ -217,6 +217,12 @@ __attribute__((visibility("hidden"))) void kiln_rt_parallel_for(
   kiln_api->parallel_for(n, grain, body, closure);
 }
 
+/* Out-of-range Gather indices (the run fails with this message). */
+__attribute__((visibility("hidden"))) void kiln_rt_index_error(const char *site, int64_t index,
+                                                               int64_t size) {
+  kiln_api->index_error(site, index, size);
+}
+
 /* Intermediate buffers: memref.alloc/dealloc lower to these (use-generic-functions). */
 __attribute__((visibility("hidden"))) void *_mlir_memref_to_llvm_alloc(uint64_t bytes) {
   return kiln_api->alloc(bytes);

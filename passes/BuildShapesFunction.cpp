@@ -5,7 +5,8 @@
 // only the dims of its results, with every `tensor.dim` resolved through the ops' shape
 // reification until it reads input dims, and the now-unused computation erased. Where a dim
 // depends on input values (a Reshape target fed by a graph input), those reads remain and the
-// input is marked so that the runtime asks for its data.
+// input is marked so that the runtime asks for its data. Calls that report run-time errors
+// (out-of-range Gather indices) are dropped from the clone: @main reports them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -82,6 +83,14 @@ struct BuildShapesFunctionPass
     shapes.setType(FunctionType::get(ctx, shapes.getArgumentTypes(), {}));
     shapes.removeResAttrsAttr();
     shapes.setPrivate();
+
+    // Run-time error reports (declarations marked kiln.error_report) would keep computation
+    // the dims do not need alive; the shapes function does not report, @main does.
+    shapes.walk([&](func::CallOp call) {
+      auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
+      if (callee && callee->hasAttr("kiln.error_report"))
+        call.erase();
+    });
 
     RewritePatternSet patterns(ctx);
     memref::populateResolveRankedShapedTypeResultDimsPatterns(patterns);

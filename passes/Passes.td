@@ -27,7 +27,9 @@ def ConvertONNXToLinalg : Pass<"kiln-convert-onnx-to-linalg", "::mlir::ModuleOp"
     Dynamic dims are supported; a dynamic dim is assumed not to broadcast at run time.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
-                           "::mlir::arith::ArithDialect", "::mlir::math::MathDialect"];
+                           "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect", "::mlir::LLVM::LLVMDialect",
+                           "::mlir::func::FuncDialect"];
 }
 
 def DecomposeAggregatedOps : Pass<"kiln-decompose-aggregated-ops", "::mlir::func::FuncOp"> {
@@ -71,8 +73,8 @@ def BuildShapesFunction : Pass<"kiln-build-shapes-function", "::mlir::ModuleOp">
     Runs on linalg on tensors. Clones `@main` into `@main_shapes(inputs..., memref<?xi64>)`
     that stores every dynamic dim of every result (result order, then dim order) into the
     memref, then resolves `tensor.dim` of op results through `ReifyRankedShapedTypeOpInterface`
-    until they are expressed in input dims, and lets the computation they no longer need die.
-    Inputs whose values (not only shapes) are still read are marked `kiln.host_value` on
+    until they are expressed in input dims, and lets the computation they no longer need die
+    (calls to functions marked `kiln.error_report` are dropped from the clone first). Inputs whose values (not only shapes) are still read are marked `kiln.host_value` on
     `@main`: the runtime needs their data to compute shapes. Does nothing when every result
     dim is static. The runtime calls the function to size caller-owned outputs before a run.
   }];

@@ -7,6 +7,8 @@
 
 #include "runtime/lib/ArtifactReader.h"
 
+#include "runtime/lib/CodeImports.h"
+
 #include "runtime/lib/ArtifactFormat.h"
 #include "runtime/lib/XXHash.h"
 
@@ -392,6 +394,9 @@ ArtifactError kiln::readArtifact(const uint8_t *data, uint64_t size, Checksums c
       data[code->offset + 4] != 2 /*ELFCLASS64*/ || load<uint16_t>(data + code->offset + 16) != 3 /*ET_DYN*/ ||
       load<uint16_t>(data + code->offset + 18) != hostMachine())
     return fail(KILN_DATA_LOSS, "section 'code' is not a shared object for this machine");
+  std::string imports = checkCodeImports(data + code->offset, code->size);
+  if (!imports.empty())
+    return fail(KILN_DATA_LOSS, "section 'code': " + imports);
   out.code = data + code->offset;
   out.codeSize = code->size;
   if (weights) {

@@ -99,6 +99,12 @@ const kiln_rt_api runtimeApi = {
     },
     [](uint64_t bytes) { return ScratchAllocator::allocate(bytes); },
     [](void *ptr) { ScratchAllocator::release(ptr); },
+    [](const char *site, int64_t index, int64_t size) {
+      if (ThreadPool *pool = ThreadPool::current())
+        pool->reportFailure(std::string(site, strnlen(site, 512)) + ": index " +
+                            std::to_string(index) + " is out of range for a dim of size " +
+                            std::to_string(size));
+    },
 };
 
 int defaultThreads() {
@@ -761,6 +767,15 @@ struct SessionScope {
   ScratchAllocator::Scope scratch;
 };
 
+/// The failure generated code reported during the call that just returned, as a status.
+kiln_status *takeFailure(const char *fn, kiln_session *session) {
+  std::string failure = session->pool->takeFailure();
+  if (failure.empty())
+    return nullptr;
+  return makeStatus(KILN_INVALID_ARGUMENT, "%s: '%s': %s", fn, session->model->file.c_str(),
+                    failure.c_str());
+}
+
 /// The bytes a validated view covers.
 uint64_t viewBytes(const kiln_tensor &t) {
   uint64_t bytes = kiln_element_type_size(t.element_type);
@@ -785,6 +800,8 @@ kiln_status *inferShapes(const char *fn, kiln_session *session, const kiln_tenso
     descriptors.add(boundInputs);
     SessionScope scope(session);
     model->module->shapes(descriptors.pointers().data(), dynamicDims.data());
+    if (kiln_status *s = takeFailure(fn, session))
+      return s;
   }
   session->outputShapes.clear();
   size_t next = 0;
@@ -898,7 +915,7 @@ kiln_status *kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
     descriptors.add(boundOutputs);
     SessionScope scope(session);
     model->module->run(descriptors.pointers().data());
-    return nullptr;
+    return takeFailure(fn, session);
   });
 }
 

@@ -2,6 +2,8 @@
 
 #include "runtime/lib/ThreadPool.h"
 
+#include <utility>
+
 using namespace kiln;
 
 namespace {
@@ -38,7 +40,19 @@ void ThreadPool::runChunks() {
   insideBody = false;
 }
 
+void ThreadPool::reportFailure(std::string message) {
+  std::lock_guard<std::mutex> lock(failureMutex);
+  if (failure.empty())
+    failure = std::move(message);
+}
+
+std::string ThreadPool::takeFailure() {
+  std::lock_guard<std::mutex> lock(failureMutex);
+  return std::exchange(failure, std::string());
+}
+
 void ThreadPool::workerLoop() {
+  currentPool = this;
   uint64_t seen = 0;
   for (;;) {
     {

@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -36,8 +37,14 @@ public:
   /// pools of one thread run inline.
   void parallelFor(int64_t n, int64_t grain, Body body, void *closure);
 
-  /// The pool of the run in progress on this thread (nullptr outside runs: work runs inline).
+  /// The pool of the run in progress on this thread, a worker's own pool on its threads
+  /// (nullptr outside runs: work runs inline).
   static ThreadPool *current();
+
+  /// Records why the run in progress fails (the first report wins); any thread of the run may
+  /// call it. takeFailure() returns it after the run and clears it ("" when none).
+  void reportFailure(std::string message);
+  std::string takeFailure();
 
   /// Makes `pool` current on this thread for the lifetime of the guard.
   class Scope {
@@ -64,6 +71,9 @@ private:
   int64_t n = 0, chunk = 0, numChunks = 0;
   std::atomic<int64_t> nextChunk{0};
   int pending = 0;
+  // The run's failure.
+  std::mutex failureMutex;
+  std::string failure;
 };
 
 } // namespace kiln

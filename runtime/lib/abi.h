@@ -5,7 +5,7 @@
  * kiln_gen_module. kiln-compile embeds this header verbatim in the C stub it
  * links into every model (codegen/CPUCodeGen.cpp), and the runtime includes
  * it, so the two cannot drift apart. Any change bumps KILN_GEN_ABI_VERSION
- * and the artifact format version. Plain C; no MLIR or LLVM types.
+ * (checked when a model is loaded). Plain C; no MLIR or LLVM types.
  *
  * Tensors cross the ABI as MLIR ranked memref descriptors, built by the
  * runtime from the caller's dense row-major views:
@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#define KILN_GEN_ABI_VERSION 1
+#define KILN_GEN_ABI_VERSION 2
 
 /* Services the runtime provides to generated code, bound once per loaded
  * model before any other call. Append-only; `size` is sizeof at the
@@ -44,6 +44,12 @@ typedef struct kiln_rt_api {
    * NULL when out of memory), cached by the calling session between runs. */
   void *(*alloc)(uint64_t bytes);
   void (*free)(void *ptr);
+  /* A data-dependent index (a Gather's) is outside [-size, size): the run
+   * fails with "<site>: index <index> is out of range for a dim of size
+   * <size>" once it returns. `site` is a NUL-terminated constant string in
+   * the code section naming the node. Generated code continues without
+   * reading through the index. Callable from any of the run's threads. */
+  void (*index_error)(const char *site, int64_t index, int64_t size);
 } kiln_rt_api;
 
 /* What the model's shared object exports. */

@@ -8,10 +8,12 @@
 
 #include "kiln/runtime.h"
 #include "runtime/lib/ArtifactFormat.h"
+#include "runtime/lib/CodeImports.h"
 #include "runtime/lib/XXHash.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
@@ -203,6 +205,41 @@ TEST(ArtifactReader, RejectsDamagedFiles) {
     }
   }
   EXPECT_NE(weightsOffset, 0u) << "the test model has weights";
+}
+
+// The code section's imports: the compiled model's pass; renaming one to `system` (same
+// length, so the ELF stays consistent) is rejected by name; any cut of the object is rejected
+// without reading outside it (ASan build).
+TEST(CodeImports, AllowlistAndBounds) {
+  std::vector<uint8_t> file = readFile(artifactPath());
+  std::vector<uint8_t> code;
+  for (uint32_t i = 0; i < 3; ++i) {
+    const uint8_t *entry = file.data() + 64 + 40 * i;
+    uint32_t kind;
+    uint64_t offset, size;
+    std::memcpy(&kind, entry, 4);
+    std::memcpy(&offset, entry + 8, 8);
+    std::memcpy(&size, entry + 16, 8);
+    if (kind == uint32_t(kiln::artifact::SectionKind::Code))
+      code.assign(file.begin() + long(offset), file.begin() + long(offset + size));
+  }
+  ASSERT_FALSE(code.empty());
+  EXPECT_EQ(kiln::checkCodeImports(code.data(), code.size()), "");
+
+  std::vector<uint8_t> hostile = code;
+  const char needle[] = "memset";
+  auto at = std::search(hostile.begin(), hostile.end(), needle, needle + 6);
+  ASSERT_NE(at, hostile.end()) << "the test model imports memset";
+  std::memcpy(&*at, "system", 6);
+  EXPECT_EQ(kiln::checkCodeImports(hostile.data(), hostile.size()),
+            "the code imports 'system', which generated code never uses");
+
+  for (size_t cut = 0; cut < code.size(); cut += 97)
+    EXPECT_NE(kiln::checkCodeImports(code.data(), cut), "") << cut;
+  EXPECT_TRUE(kiln::isAllowedImport("erff"));
+  EXPECT_TRUE(kiln::isAllowedImport("memcpy"));
+  EXPECT_FALSE(kiln::isAllowedImport("dlopen"));
+  EXPECT_FALSE(kiln::isAllowedImport("f"));
 }
 
 TEST_F(Loaded, Signature) {

@@ -27,7 +27,8 @@ struct ConvertONNXToLinalgPass
     ConversionTarget target(*ctx);
     target.addIllegalDialect<kiln::onnx::ONNXDialect>();
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect, arith::ArithDialect,
-                           math::MathDialect, func::FuncDialect, kiln::tfm::TFMDialect>();
+                           math::MathDialect, func::FuncDialect, scf::SCFDialect,
+                           LLVM::LLVMDialect, kiln::tfm::TFMDialect>();
     RewritePatternSet patterns(ctx);
     kiln::populateElementwiseToLinalgPatterns(patterns);
     kiln::populateStructuredToLinalgPatterns(patterns);

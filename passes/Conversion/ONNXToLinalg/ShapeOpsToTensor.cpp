@@ -13,7 +13,10 @@
 #include "dialects/ONNX/ShapeHelpers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -55,18 +58,68 @@ Value reshapeTo(OpBuilder &b, Location loc, Value input, RankedTensorType result
 
 bool isRanked(Value v) { return isa<RankedTensorType>(v.getType()); }
 
-/// An ONNX gather index (any integer type, negative counting from the end) as an index into
-/// a dim of size `dim`. Indices are data: an out-of-range one (ONNX leaves the result
-/// undefined, onnxruntime reports an error) is clamped into [0, dim - 1], so that hostile
-/// inputs cannot make the generated code read outside the tensor. Reporting it as an error
-/// needs run-time error sites (docs/design/runtime-and-artifact.md, 3.1).
-Value normalizeGatherIndex(OpBuilder &b, Location loc, Value index, Value dim) {
-  Value idx = arith::IndexCastOp::create(b, loc, b.getIndexType(), index);
+constexpr llvm::StringLiteral kIndexErrorFunction = "kiln_rt_index_error";
+
+/// A constant C string naming the node of `op` for run-time error messages, one private
+/// global per site: `<op> node '<name>' (axis <axis>)`. Declares the runtime's
+/// kiln_rt_index_error on first use.
+LLVM::GlobalOp siteGlobal(OpBuilder &b, Location loc, Operation *op, int64_t axis) {
+  std::string text = op->getName().stripDialect().str() + " node";
+  if (auto name = dyn_cast<NameLoc>(op->getLoc()))
+    text += " '" + name.getName().str() + "'";
+  text += " (axis " + std::to_string(axis) + ")";
+  text.push_back('\0');
+  auto module = op->getParentOfType<ModuleOp>();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(module.getBody());
+  if (!module.lookupSymbol(kIndexErrorFunction)) {
+    auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+    auto decl = func::FuncOp::create(
+        b, loc, kIndexErrorFunction,
+        b.getFunctionType({ptr, b.getI64Type(), b.getI64Type()}, {}));
+    decl.setPrivate();
+    decl->setAttr("kiln.error_report", b.getUnitAttr());
+  }
+  std::string symbol = "kiln_site_0";
+  for (unsigned i = 1; module.lookupSymbol(symbol); ++i)
+    symbol = "kiln_site_" + std::to_string(i);
+  auto type = LLVM::LLVMArrayType::get(b.getI8Type(), text.size());
+  return LLVM::GlobalOp::create(b, loc, type, /*isConstant=*/true, LLVM::Linkage::Private,
+                                symbol, b.getStringAttr(text));
+}
+
+/// Reads `data` (whose dim `axis` is `dim`) at `coords` with coords[axis] taken from the ONNX
+/// index `index` (any integer
+/// type, negative counting from the end). An index outside [-dim, dim) reads nothing: it is
+/// reported to the runtime (`kiln_rt_index_error(site, index, dim)`, which fails the run with
+/// the node's name, as onnxruntime does) and the element is zero, so no input can make the code
+/// read outside the tensor, whatever the dim (zero included).
+Value checkedGatherRead(OpBuilder &b, Location loc, Operation *op, Value data, Value dim,
+                        SmallVector<Value> coords, int64_t axis, Value index) {
+  Value raw = arith::IndexCastOp::create(b, loc, b.getIndexType(), index);
   Value zero = indexConst(b, loc, 0);
-  Value isNeg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, idx, zero);
-  idx = arith::SelectOp::create(b, loc, isNeg, arith::AddIOp::create(b, loc, idx, dim), idx);
-  Value last = arith::SubIOp::create(b, loc, dim, indexConst(b, loc, 1));
-  return arith::MaxSIOp::create(b, loc, arith::MinSIOp::create(b, loc, idx, last), zero);
+  Value isNeg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, raw, zero);
+  Value idx = arith::SelectOp::create(b, loc, isNeg, arith::AddIOp::create(b, loc, raw, dim), raw);
+  Value inRange = arith::AndIOp::create(
+      b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, idx, zero),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, idx, dim));
+  coords[axis] = idx;
+  Type element = cast<RankedTensorType>(data.getType()).getElementType();
+  auto ifOp = scf::IfOp::create(
+      b, loc, inRange,
+      [&](OpBuilder &tb, Location l) {
+        scf::YieldOp::create(tb, l, ValueRange{tensor::ExtractOp::create(tb, l, data, coords)});
+      },
+      [&](OpBuilder &eb, Location l) {
+        Value site = LLVM::AddressOfOp::create(eb, l, siteGlobal(eb, l, op, axis));
+        Value i64Index = arith::IndexCastOp::create(eb, l, eb.getI64Type(), raw);
+        Value i64Dim = arith::IndexCastOp::create(eb, l, eb.getI64Type(), dim);
+        func::CallOp::create(eb, l, kIndexErrorFunction, TypeRange{},
+                             ValueRange{site, i64Index, i64Dim});
+        Value fill = arith::ConstantOp::create(eb, l, cast<TypedAttr>(eb.getZeroAttr(element)));
+        scf::YieldOp::create(eb, l, ValueRange{fill});
+      });
+  return ifOp.getResult(0);
 }
 
 struct ShapeToTensor : OpConversionPattern<ShapeOp> {
@@ -312,17 +365,16 @@ struct GatherToLinalg : OpConversionPattern<GatherOp> {
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{result}, ValueRange{adaptor.getIndices()}, ValueRange{init},
         maps, iterators, [&](OpBuilder &b, Location l, ValueRange args) {
-          Value idx = normalizeGatherIndex(b, l, args[0], axisDim);
           SmallVector<Value> coords;
           for (int64_t i = 0; i < data.getRank(); ++i) {
             if (i < axis)
               coords.push_back(linalg::IndexOp::create(b, l, i));
             else if (i == axis)
-              coords.push_back(idx);
+              coords.push_back(Value());
             else
               coords.push_back(linalg::IndexOp::create(b, l, i + q - 1));
           }
-          Value v = tensor::ExtractOp::create(b, l, dataValue, coords);
+          Value v = checkedGatherRead(b, l, op, dataValue, axisDim, coords, axis, args[0]);
           linalg::YieldOp::create(b, l, v);
         });
     rewriter.replaceOp(op, generic.getResult(0));
@@ -539,11 +591,10 @@ struct GatherElementsToLinalg : OpConversionPattern<GatherElementsOp> {
     FailureOr<Value> out = buildElementwise(
         rewriter, loc, result, ValueRange{adaptor.getIndices()},
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Value idx = normalizeGatherIndex(b, l, args[0], axisDim);
           SmallVector<Value> coords;
           for (int64_t i = 0; i < data.getRank(); ++i)
-            coords.push_back(i == axis ? idx : Value(linalg::IndexOp::create(b, l, i)));
-          return tensor::ExtractOp::create(b, l, dataValue, coords);
+            coords.push_back(i == axis ? Value() : Value(linalg::IndexOp::create(b, l, i)));
+          return checkedGatherRead(b, l, op, dataValue, axisDim, coords, axis, args[0]);
         });
     if (failed(out))
       return rewriter.notifyMatchFailure(op, "a dynamic result dim has no source operand");

@@ -1,0 +1,27 @@
+"""Writes gather.onnx (an embedding lookup whose table is an input, so its rows can be zero)
+and index files for run-time-errors.test: in range, past the end, before the start, and the
+same indices against an empty table, plus a large batch that runs on worker threads."""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+out = sys.argv[1]
+node = helper.make_node("Gather", ["table", "ids"], ["rows"], name="embed_tokens", axis=0)
+graph = helper.make_graph(
+    [node], "gather",
+    [helper.make_tensor_value_info("table", TensorProto.FLOAT, ["vocab", 4]),
+     helper.make_tensor_value_info("ids", TensorProto.INT64, ["n"])],
+    [helper.make_tensor_value_info("rows", TensorProto.FLOAT, ["n", 4])])
+onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]),
+          os.path.join(out, "gather.onnx"))
+np.save(os.path.join(out, "table.npy"), np.arange(40, dtype=np.float32).reshape(10, 4))
+np.save(os.path.join(out, "empty.npy"), np.zeros((0, 4), np.float32))
+np.save(os.path.join(out, "good.npy"), np.array([0, 9, -1, -10], np.int64))
+np.save(os.path.join(out, "past.npy"), np.array([0, 3, 10, 1], np.int64))
+np.save(os.path.join(out, "before.npy"), np.array([-11], np.int64))
+many = np.zeros(200000, np.int64)
+many[150000] = 12345
+np.save(os.path.join(out, "many.npy"), many)
