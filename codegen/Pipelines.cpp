@@ -87,6 +87,8 @@ void kiln::buildLinalgToLLVMPipeline(OpPassManager &pm) {
 void kiln::buildCPUArtifactLoweringPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(kiln::createDecomposeAggregatedOps());
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(kiln::createFuseElementwise());
+  pm.addPass(createCanonicalizerPass());
   bufferization::OneShotBufferizePassOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   // The runtime passes dense row-major buffers; identity layouts at the boundary say so.

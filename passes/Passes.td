@@ -138,4 +138,16 @@ def ApproximateMath : Pass<"kiln-approximate-math", "::mlir::func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def FuseElementwise : Pass<"kiln-fuse-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "fuse single-use elementwise linalg.generic producers into their consumers";
+  let description = [{
+    Runs on linalg on tensors. Inlines an all-parallel `linalg.generic` producer into the
+    `linalg.generic` consuming its result when that is the result's only use (no recomputation)
+    and the consumer is not a contraction (those become runtime GEMM calls). Chains of
+    elementwise ops become one loop; reductions may absorb elementwise producers.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // KILN_PASSES_TD

@@ -261,7 +261,8 @@ int main(int argc, char **argv) {
       inputDims[i] = array.dims;
       t.element_type = array.elementType;
       inputData.push_back(std::make_unique<Buffer>(array.data.size()));
-      memcpy(inputData.back()->data, array.data.data(), array.data.size());
+      if (!array.data.empty())
+        memcpy(inputData.back()->data, array.data.data(), array.data.size());
     } else {
       uint64_t n = 1;
       for (int32_t d = 0; d < info->rank; ++d) {
