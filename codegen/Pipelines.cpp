@@ -33,6 +33,15 @@ void kiln::buildONNXGraphPipeline(OpPassManager &pm) {
   func.addPass(createCanonicalizerPass());
 }
 
+void kiln::buildFusionPipeline(OpPassManager &pm) {
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(kiln::createRaiseONNXAttention());
+  func.addPass(kiln::createRaiseAttention());
+  func.addPass(kiln::createRaiseNormalization());
+  func.addPass(kiln::createRaiseGelu());
+  func.addPass(createCanonicalizerPass());
+}
+
 void kiln::buildONNXToLinalgPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(kiln::createRaiseONNXAttention());
   pm.addPass(kiln::createConvertONNXToLinalg());

@@ -16,6 +16,10 @@ namespace kiln {
 /// propagate what folding made static.
 void buildONNXGraphPipeline(mlir::OpPassManager &pm);
 
+/// Raises attention, normalisation and GELU subgraphs (and the ops that spell them) into the
+/// tfm dialect; anchors left alone carry `kiln.fusion_miss` (docs/fusion.md).
+void buildFusionPipeline(mlir::OpPassManager &pm);
+
 /// onnx -> linalg/tensor/arith/math on tensors (kiln-convert-onnx-to-linalg + clean-up).
 void buildONNXToLinalgPipeline(mlir::OpPassManager &pm);
 

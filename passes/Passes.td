@@ -150,4 +150,42 @@ def FuseElementwise : Pass<"kiln-fuse-elementwise", "::mlir::func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def RaiseGelu : Pass<"kiln-raise-gelu", "::mlir::func::FuncOp"> {
+  let summary = "raise GELU, spelled out or as an op, to tfm.gelu";
+  let description = [{
+    Matches `0.5 * x * (1 + erf(x / sqrt(2)))` and
+    `0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))` with their factors in any order
+    and position (anchored on the Erf / Tanh, following single uses), and the ops onnx.Gelu,
+    com.microsoft Gelu, FastGelu and BiasGelu. Erf and Tanh ops left alone carry
+    `kiln.fusion_miss` with the reason.
+  }];
+  let dependentDialects = ["::kiln::tfm::TFMDialect"];
+}
+
+def RaiseNormalization : Pass<"kiln-raise-normalization", "::mlir::func::FuncOp"> {
+  let summary = "raise layer and RMS normalisation to tfm.layer_norm / tfm.rms_norm";
+  let description = [{
+    LayerNormalization, RMSNormalization, com.microsoft SimplifiedLayerNormalization and
+    SkipLayerNormalization (statistics outputs unused), and the decomposed forms anchored on
+    a keepdims ReduceMean over trailing dims: `(x - mean) / sqrt(var + eps) * scale [+ bias]`
+    and `x / sqrt(mean(x^2) + eps) * scale`, with Pow(., 2) or a product for the square and
+    Div, Reciprocal or 1/s for the division. ReduceMean ops left alone carry
+    `kiln.fusion_miss` with the reasons.
+  }];
+  let dependentDialects = ["::kiln::tfm::TFMDialect"];
+}
+
+def RaiseAttention : Pass<"kiln-raise-attention", "::mlir::func::FuncOp"> {
+  let summary = "raise Softmax(scale * Q Kᵀ + mask) V subgraphs to tfm.attention";
+  let description = [{
+    Anchored on a Softmax over the last axis whose only user multiplies it by V. Scalar
+    factors on the scores, on Q or on K combine into `scale`; an additive mask or a
+    Where(mask, scores, large negative) boolean mask that does not depend on the scores
+    becomes the mask operand; head-split transposes of Q, K and V and the head-merge transpose
+    of the output fold into the layouts. Softmax ops left alone carry `kiln.fusion_miss`
+    with the reason.
+  }];
+  let dependentDialects = ["::kiln::tfm::TFMDialect"];
+}
+
 #endif // KILN_PASSES_TD

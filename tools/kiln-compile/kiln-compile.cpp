@@ -9,6 +9,7 @@
 #include "codegen/Pipelines.h"
 #include "importer/ImportCLOptions.h"
 #include "importer/ONNXImporter.h"
+#include "passes/Fusion/FusionReport.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -49,6 +50,13 @@ cl::opt<std::string> cpu("cpu",
                          cl::desc("CPU to generate code for (LLVM name, e.g. x86-64-v3); 'host' "
                                   "uses this machine's CPU and features"),
                          cl::init("host"));
+cl::opt<bool> noFusion("no-fusion",
+                       cl::desc("Do not raise subgraphs into the tfm dialect (to compare the "
+                                "fused and the unfused program)"));
+cl::opt<bool> fusionReport("fusion-report",
+                           cl::desc("Print how many tfm ops fusion formed and, for every "
+                                    "Softmax, Erf, Tanh and ReduceMean left unfused, the node "
+                                    "and the reason"));
 cl::opt<bool> timingSummary("timing", cl::desc("Print the time spent in each stage"));
 cl::opt<bool> summary("summary", cl::desc("With --emit=onnx: print the model's inputs, "
                                           "outputs, weights and op counts"));
@@ -108,7 +116,8 @@ int main(int argc, char **argv) {
       "  kiln-compile MODEL.onnx --emit=onnx -o -                    print the IR of a stage\n"
       "  kiln-compile MODEL.onnx --emit=onnx -o /dev/null --summary  inspect a model\n\n"
       "Stages for --emit: onnx (imported, shapes inferred, folded), tfm (raised into the\n"
-      "transformer dialect), linalg (lowered to linalg on tensors), llvm (LLVM dialect, as\n"
+      "transformer dialect; --fusion-report says what was fused and why the rest was not,\n"
+      "--no-fusion skips it), linalg (lowered to linalg on tensors), llvm (LLVM dialect, as\n"
       "compiled into the artifact). --timing prints the time per stage. Nothing is written\n"
       "when compilation fails.\n");
 
@@ -120,8 +129,12 @@ int main(int argc, char **argv) {
     errs() << "kiln-compile: --target=cuda is not implemented yet (use --target=cpu)\n";
     return 2;
   }
-  if (outputFile.empty()) {
+  if (outputFile.empty() && !fusionReport) {
     errs() << "kiln-compile: no output file: give -o FILE (or -o - for stdout)\n";
+    return 2;
+  }
+  if (fusionReport && (noFusion || emit == Emit::ONNX)) {
+    errs() << "kiln-compile: --fusion-report needs fusion (not --no-fusion or --emit=onnx)\n";
     return 2;
   }
 
@@ -154,12 +167,17 @@ int main(int argc, char **argv) {
     if (!timingSummary)
       pm.enableTiming(passTiming);
     kiln::buildONNXGraphPipeline(pm);
-    if (emit == Emit::TFM)
-      pm.addNestedPass<func::FuncOp>(kiln::createRaiseONNXAttention());
+    if (emit != Emit::ONNX && !noFusion)
+      kiln::buildFusionPipeline(pm);
     if (emit == Emit::Linalg)
       kiln::buildONNXToLinalgPipeline(pm);
     if (failed(pm.run(*module)))
       return 1;
+  }
+  if (fusionReport) {
+    kiln::printFusionReport(*module, outs());
+    if (outputFile.empty())
+      return 0;
   }
 
   if (emit == Emit::Artifact) {

@@ -37,6 +37,23 @@ mlir::FailureOr<mlir::Value> buildElementwise(mlir::OpBuilder &b, mlir::Location
                                               mlir::ValueRange operands,
                                               const ScalarBuilder &body);
 
+/// Layer normalisation of `x` over dims axis.. (f32 statistics for f16/bf16 input): the
+/// normalised value, the mean and 1/stddev, all in the statistics' type. `bias` may be null.
+/// Shared with the tfm lowering (tfm.layer_norm).
+struct LayerNormValues {
+  mlir::Value y, mean, invStd;
+};
+LayerNormValues buildLayerNorm(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                               mlir::Value scale, mlir::Value bias, int64_t axis, float epsilon);
+
+/// RMS normalisation of `x` over dims axis.., in the statistics' type.
+mlir::Value buildRMSNorm(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                         mlir::Value scale, int64_t axis, float epsilon);
+
+/// `v` cast elementwise to `result`'s element type and (possibly more static) type.
+mlir::Value castToResultType(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                             mlir::RankedTensorType result);
+
 void populateElementwiseToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateStructuredToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateShapeOpsToTensorPatterns(mlir::RewritePatternSet &patterns);

@@ -194,49 +194,14 @@ struct LayerNormToLinalg : OpConversionPattern<LayerNormalizationOp> {
       if (!isa<RankedTensorType>(r.getType()))
         return rewriter.notifyMatchFailure(op, "result rank unknown");
     Location loc = op.getLoc();
-    SmallVector<bool> reduced = normalizedDims(in.getRank(), (int64_t)op.getAxis());
-    Type acc = accumulatorType(rewriter, in.getElementType());
-    Value x = castTensor(rewriter, loc, adaptor.getX(), acc);
-    auto xType = cast<RankedTensorType>(x.getType());
-    Value n = reducedCount(rewriter, loc, x, reduced, acc);
-    auto divideByN = [&](Value v) {
-      return *buildElementwise(rewriter, loc, cast<RankedTensorType>(v.getType()), ValueRange{v},
-                               [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-                                 return arith::DivFOp::create(b, l, a[0], n);
-                               });
-    };
-    Value mean = divideByN(buildReduction(rewriter, loc, x, reduced, true, acc, Combine::Sum));
-    Value centered = *buildElementwise(rewriter, loc, xType, ValueRange{x, mean},
-                                       [](OpBuilder &b, Location l, ValueRange a) -> Value {
-                                         return arith::SubFOp::create(b, l, a[0], a[1]);
-                                       });
-    Value var =
-        divideByN(buildReduction(rewriter, loc, centered, reduced, true, acc, Combine::SumSquare));
-    float epsilon = op.getEpsilon().convertToFloat();
-    Value invStd = *buildElementwise(
-        rewriter, loc, cast<RankedTensorType>(var.getType()), ValueRange{var},
-        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-          Value e = arith::AddFOp::create(b, l, a[0], floatConst(b, l, acc, epsilon));
-          // 1/sqrt rather than math.rsqrt, which has no libm function to lower to.
-          return arith::DivFOp::create(b, l, floatConst(b, l, acc, 1.0),
-                                       math::SqrtOp::create(b, l, e));
-        });
-    SmallVector<Value> operands = {centered, invStd, castTensor(rewriter, loc, adaptor.getScale(), acc)};
-    if (adaptor.getB())
-      operands.push_back(castTensor(rewriter, loc, adaptor.getB(), acc));
-    Value y = *buildElementwise(rewriter, loc, xType, operands,
-                                [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-                                  Value r = arith::MulFOp::create(b, l, a[0], a[1]);
-                                  r = arith::MulFOp::create(b, l, r, a[2]);
-                                  if (a.size() > 3)
-                                    r = arith::AddFOp::create(b, l, r, a[3]);
-                                  return r;
-                                });
+    LayerNormValues norm =
+        buildLayerNorm(rewriter, loc, adaptor.getX(), adaptor.getScale(), adaptor.getB(),
+                       (int64_t)op.getAxis(), op.getEpsilon().convertToFloat());
     auto castResult = [&](Value v, Value like) {
       return castToResult(rewriter, loc, v, cast<RankedTensorType>(like.getType()));
     };
-    rewriter.replaceOp(op, {castResult(y, op.getY()), castResult(mean, op.getMean()),
-                            castResult(invStd, op.getInvStdDev())});
+    rewriter.replaceOp(op, {castResult(norm.y, op.getY()), castResult(norm.mean, op.getMean()),
+                            castResult(norm.invStd, op.getInvStdDev())});
     return success();
   }
 };
@@ -251,29 +216,9 @@ struct RMSNormToLinalg : OpConversionPattern<RMSNormalizationOp> {
     if (!in || !result || !isa<FloatType>(in.getElementType()) ||
         !isa<RankedTensorType>(adaptor.getScale().getType()))
       return rewriter.notifyMatchFailure(op, "rank unknown or not a float tensor");
-    Location loc = op.getLoc();
-    SmallVector<bool> reduced = normalizedDims(in.getRank(), (int64_t)op.getAxis());
-    Type acc = accumulatorType(rewriter, in.getElementType());
-    Value x = castTensor(rewriter, loc, adaptor.getX(), acc);
-    Value n = reducedCount(rewriter, loc, x, reduced, acc);
-    Value sumSq = buildReduction(rewriter, loc, x, reduced, true, acc, Combine::SumSquare);
-    float epsilon = op.getEpsilon().convertToFloat();
-    Value invRms = *buildElementwise(
-        rewriter, loc, cast<RankedTensorType>(sumSq.getType()), ValueRange{sumSq},
-        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-          Value mean = arith::DivFOp::create(b, l, a[0], n);
-          Value e = arith::AddFOp::create(b, l, mean, floatConst(b, l, acc, epsilon));
-          return arith::DivFOp::create(b, l, floatConst(b, l, acc, 1.0),
-                                       math::SqrtOp::create(b, l, e));
-        });
-    Value scale = castTensor(rewriter, loc, adaptor.getScale(), acc);
-    Value y = *buildElementwise(rewriter, loc, cast<RankedTensorType>(x.getType()),
-                                ValueRange{x, invRms, scale},
-                                [](OpBuilder &b, Location l, ValueRange a) -> Value {
-                                  return arith::MulFOp::create(
-                                      b, l, arith::MulFOp::create(b, l, a[0], a[1]), a[2]);
-                                });
-    rewriter.replaceOp(op, castToResult(rewriter, loc, y, result));
+    Value y = buildRMSNorm(rewriter, op.getLoc(), adaptor.getX(), adaptor.getScale(),
+                           (int64_t)op.getAxis(), op.getEpsilon().convertToFloat());
+    rewriter.replaceOp(op, castToResult(rewriter, op.getLoc(), y, result));
     return success();
   }
 };
@@ -318,6 +263,78 @@ struct LogSoftmaxToLinalg : OpConversionPattern<LogSoftmaxOp> {
 };
 
 } // namespace
+
+
+kiln::LayerNormValues kiln::buildLayerNorm(OpBuilder &b, Location loc, Value input, Value scale,
+                                           Value bias, int64_t axis, float epsilon) {
+  auto in = cast<RankedTensorType>(input.getType());
+  SmallVector<bool> reduced = normalizedDims(in.getRank(), axis);
+  Type acc = accumulatorType(b, in.getElementType());
+  Value x = castTensor(b, loc, input, acc);
+  auto xType = cast<RankedTensorType>(x.getType());
+  Value n = reducedCount(b, loc, x, reduced, acc);
+  auto divideByN = [&](Value v) {
+    return *buildElementwise(b, loc, cast<RankedTensorType>(v.getType()), ValueRange{v},
+                             [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                               return arith::DivFOp::create(nb, l, a[0], n);
+                             });
+  };
+  Value mean = divideByN(buildReduction(b, loc, x, reduced, true, acc, Combine::Sum));
+  Value centered = *buildElementwise(b, loc, xType, ValueRange{x, mean},
+                                     [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                                       return arith::SubFOp::create(nb, l, a[0], a[1]);
+                                     });
+  Value var = divideByN(buildReduction(b, loc, centered, reduced, true, acc, Combine::SumSquare));
+  Value invStd = *buildElementwise(
+      b, loc, cast<RankedTensorType>(var.getType()), ValueRange{var},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value e = arith::AddFOp::create(nb, l, a[0], floatConst(nb, l, acc, epsilon));
+        // 1/sqrt rather than math.rsqrt, which has no libm function to lower to.
+        return arith::DivFOp::create(nb, l, floatConst(nb, l, acc, 1.0),
+                                     math::SqrtOp::create(nb, l, e));
+      });
+  SmallVector<Value> operands = {centered, invStd, castTensor(b, loc, scale, acc)};
+  if (bias)
+    operands.push_back(castTensor(b, loc, bias, acc));
+  Value y = *buildElementwise(b, loc, xType, operands,
+                              [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                                Value r = arith::MulFOp::create(nb, l, a[0], a[1]);
+                                r = arith::MulFOp::create(nb, l, r, a[2]);
+                                if (a.size() > 3)
+                                  r = arith::AddFOp::create(nb, l, r, a[3]);
+                                return r;
+                              });
+  return {y, mean, invStd};
+}
+
+Value kiln::buildRMSNorm(OpBuilder &b, Location loc, Value input, Value scale, int64_t axis,
+                         float epsilon) {
+  auto in = cast<RankedTensorType>(input.getType());
+  SmallVector<bool> reduced = normalizedDims(in.getRank(), axis);
+  Type acc = accumulatorType(b, in.getElementType());
+  Value x = castTensor(b, loc, input, acc);
+  Value n = reducedCount(b, loc, x, reduced, acc);
+  Value sumSq = buildReduction(b, loc, x, reduced, true, acc, Combine::SumSquare);
+  Value invRms = *buildElementwise(
+      b, loc, cast<RankedTensorType>(sumSq.getType()), ValueRange{sumSq},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value mean = arith::DivFOp::create(nb, l, a[0], n);
+        Value e = arith::AddFOp::create(nb, l, mean, floatConst(nb, l, acc, epsilon));
+        return arith::DivFOp::create(nb, l, floatConst(nb, l, acc, 1.0),
+                                     math::SqrtOp::create(nb, l, e));
+      });
+  Value scaled = castTensor(b, loc, scale, acc);
+  return *buildElementwise(b, loc, cast<RankedTensorType>(x.getType()),
+                           ValueRange{x, invRms, scaled},
+                           [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                             return arith::MulFOp::create(
+                                 nb, l, arith::MulFOp::create(nb, l, a[0], a[1]), a[2]);
+                           });
+}
+
+Value kiln::castToResultType(OpBuilder &b, Location loc, Value v, RankedTensorType result) {
+  return castToResult(b, loc, v, result);
+}
 
 void kiln::populateNormalizationToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<ReduceToLinalg<ReduceSumOp, Combine::Sum>,

@@ -30,6 +30,7 @@ struct ConvertTFMToLinalgPass
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
     kiln::populateAttentionToLinalgPatterns(patterns);
+    kiln::populateTFMNormalizationToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }

@@ -8,6 +8,8 @@
 namespace kiln {
 
 void populateAttentionToLinalgPatterns(mlir::RewritePatternSet &patterns);
+/// tfm.layer_norm, tfm.rms_norm and tfm.gelu.
+void populateTFMNormalizationToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace kiln
 

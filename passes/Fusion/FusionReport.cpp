@@ -1,0 +1,49 @@
+//===- FusionReport.cpp - What the raising passes formed and missed -------===//
+
+#include "passes/Fusion/FusionReport.h"
+
+#include "passes/Fusion/FusionUtils.h"
+
+#include "dialects/ONNX/ONNXDialect.h"
+#include "dialects/TFM/TFMDialect.h"
+
+#include "llvm/ADT/MapVector.h"
+
+using namespace mlir;
+
+namespace {
+
+std::string nodeName(Operation *op) {
+  Location loc = op->getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(loc); fused && !fused.getLocations().empty())
+    loc = fused.getLocations().front();
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  return "<unnamed>";
+}
+
+} // namespace
+
+unsigned kiln::printFusionReport(ModuleOp module, llvm::raw_ostream &os) {
+  llvm::MapVector<StringRef, unsigned> formed;
+  for (StringRef name : {"tfm.attention", "tfm.layer_norm", "tfm.rms_norm", "tfm.gelu",
+                         "tfm.rotary_embedding", "tfm.matmul"})
+    formed[name] = 0;
+  SmallVector<Operation *> missed;
+  module.walk([&](Operation *op) {
+    if (isa<tfm::TFMDialect>(op->getDialect()))
+      ++formed[op->getName().getStringRef()];
+    if (isa<onnx::SoftmaxOp, onnx::ErfOp, onnx::TanhOp, onnx::ReduceMeanOp>(op))
+      missed.push_back(op);
+  });
+  os << "fusion report\n  formed:\n";
+  for (auto [name, count] : formed)
+    os << "    " << name << ": " << count << "\n";
+  os << "  unfused anchors: " << missed.size() << "\n";
+  for (Operation *op : missed) {
+    auto reason = op->getAttrOfType<StringAttr>(fusion::kFusionMissAttr);
+    os << "    " << op->getName().getStringRef() << " '" << nodeName(op)
+       << "': " << (reason ? reason.getValue() : StringRef("no pattern applies")) << "\n";
+  }
+  return missed.size();
+}

@@ -1,0 +1,103 @@
+//===- FusionUtils.cpp - Shared helpers of the tfm raising passes ---------===//
+
+#include "passes/Fusion/FusionUtils.h"
+
+#include "dialects/ONNX/ONNXDialect.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+std::optional<double> kiln::fusion::scalarConstant(Value v) {
+  Attribute attr;
+  if (!v || !matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  auto elements = dyn_cast<DenseFPElementsAttr>(attr);
+  if (!elements || (!elements.isSplat() && elements.getNumElements() != 1))
+    return std::nullopt;
+  return elements.getSplatValue<APFloat>().convertToDouble();
+}
+
+bool kiln::fusion::isScalar(Value v, double expected) {
+  std::optional<double> c = scalarConstant(v);
+  return c && std::abs(*c - expected) <= 1e-4 * std::max(1.0, std::abs(expected));
+}
+
+Operation *kiln::fusion::soleUser(Value v) {
+  return v && v.hasOneUse() ? *v.getUsers().begin() : nullptr;
+}
+
+Value kiln::fusion::otherOperand(Operation *op, Value v) {
+  if (!op || op->getNumOperands() != 2)
+    return {};
+  if (op->getOperand(0) == v)
+    return op->getOperand(1);
+  if (op->getOperand(1) == v)
+    return op->getOperand(0);
+  return {};
+}
+
+Value kiln::fusion::peelScalarFactors(Value v, double &scale) {
+  for (;;) {
+    Operation *def = v.getDefiningOp();
+    if (!def || !v.hasOneUse())
+      return v;
+    if (auto mul = dyn_cast<onnx::MulOp>(def)) {
+      if (auto c = scalarConstant(mul.getB())) {
+        scale *= *c, v = mul.getA();
+        continue;
+      }
+      if (auto c = scalarConstant(mul.getA())) {
+        scale *= *c, v = mul.getB();
+        continue;
+      }
+    }
+    if (auto div = dyn_cast<onnx::DivOp>(def))
+      if (auto c = scalarConstant(div.getB()); c && *c != 0) {
+        scale /= *c, v = div.getA();
+        continue;
+      }
+    return v;
+  }
+}
+
+namespace {
+
+/// Collects match-failure reasons by the location they were reported at.
+struct MissListener : RewriterBase::Listener {
+  llvm::DenseMap<Attribute, std::string> reasons;
+  void notifyMatchFailure(Location loc,
+                          function_ref<void(Diagnostic &)> reasonCallback) override {
+    Diagnostic diag(loc, DiagnosticSeverity::Remark);
+    reasonCallback(diag);
+    std::string &text = reasons[LocationAttr(loc)];
+    std::string reason = diag.str();
+    if (text.find(reason) == std::string::npos)
+      text += (text.empty() ? "" : "; ") + reason;
+  }
+};
+
+} // namespace
+
+LogicalResult
+kiln::fusion::applyAndRecordMisses(Operation *root, const FrozenRewritePatternSet &patterns,
+                                   function_ref<bool(Operation *)> isAnchor) {
+  MissListener listener;
+  GreedyRewriteConfig config;
+  config.setListener(&listener);
+  if (failed(applyPatternsGreedily(root, patterns, config)))
+    return failure();
+  root->walk([&](Operation *op) {
+    if (!isAnchor(op))
+      return;
+    auto it = listener.reasons.find(LocationAttr(op->getLoc()));
+    if (it != listener.reasons.end())
+      op->setAttr(kFusionMissAttr, StringAttr::get(op->getContext(), it->second));
+  });
+  return success();
+}

@@ -1,0 +1,50 @@
+//===- FusionUtils.h - Shared helpers of the tfm raising passes -*- C++ -*-===//
+//
+// The raising passes (kiln-raise-gelu, kiln-raise-normalization, kiln-raise-attention) match
+// onnx subgraphs up to algebraic variation: operand order of commutative ops, where scalar
+// constants sit, Div by c versus Mul by 1/c. These helpers are that vocabulary. Each pass
+// also records, on every anchor op it could not raise, why (the last notifyMatchFailure
+// reasons at that op's location) in the `kiln.fusion_miss` attribute that
+// `kiln-compile --fusion-report` prints.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PASSES_FUSION_FUSIONUTILS_H
+#define KILN_PASSES_FUSION_FUSIONUTILS_H
+
+#include "mlir/IR/Operation.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Rewrite/FrozenRewritePatternSet.h"
+
+#include <optional>
+
+namespace kiln::fusion {
+
+/// The attribute naming why a raising pass left an anchor op alone.
+constexpr llvm::StringLiteral kFusionMissAttr = "kiln.fusion_miss";
+
+/// The value of `v` if it is a float constant holding one value (any shape, splat included).
+std::optional<double> scalarConstant(mlir::Value v);
+
+/// Whether `v` is a float scalar constant within relative tolerance 1e-4 of `expected`.
+bool isScalar(mlir::Value v, double expected);
+
+/// The op using `v` when it has exactly one use, else nullptr.
+mlir::Operation *soleUser(mlir::Value v);
+
+/// For a binary op with `v` as one operand: the other operand (nullptr when `v` is neither).
+mlir::Value otherOperand(mlir::Operation *op, mlir::Value v);
+
+/// `v` with float scalar factors peeled: Mul(x, c), Mul(c, x), Div(x, c) accumulate c (or 1/c)
+/// into `scale` and continue with x, as long as each peeled op has a single use.
+mlir::Value peelScalarFactors(mlir::Value v, double &scale);
+
+/// Applies `patterns` greedily to `root`; then sets kFusionMissAttr on every op for which
+/// `isAnchor` holds that still exists, with the match-failure reasons reported at its location.
+mlir::LogicalResult
+applyAndRecordMisses(mlir::Operation *root, const mlir::FrozenRewritePatternSet &patterns,
+                     llvm::function_ref<bool(mlir::Operation *)> isAnchor);
+
+} // namespace kiln::fusion
+
+#endif // KILN_PASSES_FUSION_FUSIONUTILS_H

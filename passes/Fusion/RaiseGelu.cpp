@@ -1,0 +1,184 @@
+//===- RaiseGelu.cpp - kiln-raise-gelu ------------------------------------===//
+//
+// GELU reaches Kiln as an op (onnx.Gelu, com.microsoft Gelu / FastGelu / BiasGelu) or spelled
+// out by the exporter in either of its two forms, with the factors in any order and position:
+//
+//   erf:  0.5 · x · (1 + erf(x / √2))                      (x·0.7071, (0.5·x)·(…), (x·(…))/2)
+//   tanh: 0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³)))   (x³ as Pow(x, 3) or x·x·x)
+//
+// The matcher is anchored on the Erf / Tanh: it checks the argument, then follows the single
+// use chain through `1 + …` and the multiplications, accumulating scalar factors and requiring
+// exactly one factor x, until the product is 0.5 · x · (1 + …). Everything becomes tfm.gelu.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Fusion/FusionUtils.h"
+#include "passes/Passes.h"
+
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+
+namespace kiln {
+#define GEN_PASS_DEF_RAISEGELU
+#include "passes/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::fusion;
+
+namespace {
+
+bool near(double a, double b) { return std::abs(a - b) <= 1e-4 * std::max(1.0, std::abs(b)); }
+
+/// From `onePlus` (= 1 + erf/tanh(…)), the op whose result is 0.5 · x · onePlus, following
+/// single uses through Mul by x or by scalars and Div by scalars; nullptr if there is none.
+Operation *findHalfXProduct(Value onePlus, Value x) {
+  double factor = 1.0;
+  bool haveX = false;
+  Value current = onePlus;
+  for (int step = 0; step < 4; ++step) {
+    Operation *user = soleUser(current);
+    if (auto div = dyn_cast_or_null<onnx::DivOp>(user)) {
+      std::optional<double> c = scalarConstant(div.getB());
+      if (div.getA() != current || !c || *c == 0)
+        return nullptr;
+      factor /= *c;
+    } else if (auto mul = dyn_cast_or_null<onnx::MulOp>(user)) {
+      Value other = otherOperand(mul, current);
+      double f = 1.0;
+      Value base = other == x ? x : peelScalarFactors(other, f);
+      if (std::optional<double> c = scalarConstant(other))
+        factor *= *c;
+      else if (base == x && !haveX)
+        haveX = true, factor *= f;
+      else
+        return nullptr;
+    } else {
+      return nullptr;
+    }
+    current = user->getResult(0);
+    if (haveX && near(factor, 0.5))
+      return user;
+  }
+  return nullptr;
+}
+
+/// `1 + v` through v's single use, either operand order.
+Value onePlus(Value v) {
+  auto add = dyn_cast_or_null<onnx::AddOp>(soleUser(v));
+  if (!add || !isScalar(otherOperand(add, v), 1.0))
+    return {};
+  return add.getResult();
+}
+
+LogicalResult replaceByGelu(PatternRewriter &rewriter, Operation *anchor, Operation *root,
+                            Value x, tfm::GeluApproximation approximation) {
+  if (root->getResult(0).getType() != x.getType())
+    return rewriter.notifyMatchFailure(anchor, "the product's type differs from the input's");
+  auto attr = tfm::GeluApproximationAttr::get(rewriter.getContext(), approximation);
+  Value gelu = tfm::GeluOp::create(rewriter, root->getLoc(), x.getType(), x, attr);
+  rewriter.replaceOp(root, gelu);
+  return success();
+}
+
+struct GeluFromErf : OpRewritePattern<onnx::ErfOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::ErfOp erf, PatternRewriter &rewriter) const override {
+    double scale = 1.0;
+    Value x = peelScalarFactors(erf.getInput(), scale);
+    if (!near(scale, M_SQRT1_2))
+      return rewriter.notifyMatchFailure(erf, "the argument is not x / sqrt(2)");
+    Value sum = onePlus(erf.getResult());
+    if (!sum)
+      return rewriter.notifyMatchFailure(erf, "erf(...) is not followed by + 1");
+    Operation *root = findHalfXProduct(sum, x);
+    if (!root)
+      return rewriter.notifyMatchFailure(erf, "(1 + erf(...)) is not multiplied by 0.5 * x");
+    return replaceByGelu(rewriter, erf, root, x, tfm::GeluApproximation::none);
+  }
+};
+
+/// x³ as Pow(x, 3), x·x·x in either association, or x·(x·x).
+bool isCube(Value v, Value x) {
+  Operation *def = v.getDefiningOp();
+  if (auto pow = dyn_cast_or_null<onnx::PowOp>(def))
+    return pow.getX() == x && isScalar(pow.getY(), 3.0);
+  auto mul = dyn_cast_or_null<onnx::MulOp>(def);
+  if (!mul)
+    return false;
+  auto isSquare = [&](Value s) {
+    auto sq = s.getDefiningOp<onnx::MulOp>();
+    return sq && sq.getA() == x && sq.getB() == x;
+  };
+  return (mul.getA() == x && isSquare(mul.getB())) || (mul.getB() == x && isSquare(mul.getA()));
+}
+
+struct GeluFromTanh : OpRewritePattern<onnx::TanhOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::TanhOp tanh, PatternRewriter &rewriter) const override {
+    double scale = 1.0;
+    auto inner = peelScalarFactors(tanh.getInput(), scale).getDefiningOp<onnx::AddOp>();
+    if (!inner || !near(scale, std::sqrt(2.0 / M_PI)))
+      return rewriter.notifyMatchFailure(tanh, "the argument is not sqrt(2/pi) * (x + ...)");
+    Value x;
+    for (auto [candidate, cubic] : {std::pair(inner.getA(), inner.getB()),
+                                    std::pair(inner.getB(), inner.getA())}) {
+      double c = 1.0;
+      if (isCube(peelScalarFactors(cubic, c), candidate) && near(c, 0.044715))
+        x = candidate;
+    }
+    if (!x)
+      return rewriter.notifyMatchFailure(tanh, "the argument is not x + 0.044715 * x^3");
+    Value sum = onePlus(tanh.getResult());
+    if (!sum)
+      return rewriter.notifyMatchFailure(tanh, "tanh(...) is not followed by + 1");
+    Operation *root = findHalfXProduct(sum, x);
+    if (!root)
+      return rewriter.notifyMatchFailure(tanh, "(1 + tanh(...)) is not multiplied by 0.5 * x");
+    return replaceByGelu(rewriter, tanh, root, x, tfm::GeluApproximation::tanh);
+  }
+};
+
+/// onnx.Gelu (opset 20), com.microsoft Gelu (erf) and FastGelu (tanh, optional bias), and
+/// BiasGelu (erf of A + B).
+template <typename OpTy>
+struct GeluOpToTFM : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
+    Value x = op->getOperand(0);
+    auto approximation = tfm::GeluApproximation::none;
+    if constexpr (std::is_same_v<OpTy, onnx::GeluOp>) {
+      if (op.getApproximate() == "tanh")
+        approximation = tfm::GeluApproximation::tanh;
+      else if (op.getApproximate() != "none")
+        return rewriter.notifyMatchFailure(op, "unknown approximation");
+    }
+    if constexpr (std::is_same_v<OpTy, onnx::MSFastGeluOp>)
+      approximation = tfm::GeluApproximation::tanh;
+    if (op->getNumOperands() == 2)
+      x = onnx::AddOp::create(rewriter, op.getLoc(), op->getResult(0).getType(), x,
+                              op->getOperand(1));
+    if (x.getType() != op->getResult(0).getType())
+      return rewriter.notifyMatchFailure(op, "the result type differs from the input's");
+    auto attr = tfm::GeluApproximationAttr::get(rewriter.getContext(), approximation);
+    rewriter.replaceOpWithNewOp<tfm::GeluOp>(op, x.getType(), x, attr);
+    return success();
+  }
+};
+
+struct RaiseGeluPass : kiln::impl::RaiseGeluBase<RaiseGeluPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<GeluFromErf, GeluFromTanh, GeluOpToTFM<onnx::GeluOp>,
+                 GeluOpToTFM<onnx::MSGeluOp>, GeluOpToTFM<onnx::MSFastGeluOp>,
+                 GeluOpToTFM<onnx::MSBiasGeluOp>>(&getContext());
+    if (failed(applyAndRecordMisses(getOperation(), std::move(patterns), [](Operation *op) {
+          return isa<onnx::ErfOp, onnx::TanhOp>(op);
+        })))
+      signalPassFailure();
+  }
+};
+
+} // namespace
