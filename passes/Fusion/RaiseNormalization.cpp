@@ -175,8 +175,8 @@ struct DecomposedNorm : OpRewritePattern<onnx::ReduceMeanOp> {
     Value d = centered.getResult();
     onnx::ReduceMeanOp variance;
     for (Operation *user : d.getUsers())
-      if (isSquareOf(user->getResult(0), d) && user->getResult(0).hasOneUse())
-        variance = dyn_cast<onnx::ReduceMeanOp>(*user->getResult(0).getUsers().begin());
+      if (user->getNumResults() == 1 && isSquareOf(user->getResult(0), d))
+        variance = dyn_cast_or_null<onnx::ReduceMeanOp>(soleUser(user->getResult(0)));
     if (!variance || trailingAxis(variance) != axis)
       return rewriter.notifyMatchFailure(mean, "no mean((x - mean)^2) over the same dims");
     onnx::SqrtOp sqrt = sqrtOfPlusEpsilon(variance.getResult(), epsilon);

@@ -1,0 +1,74 @@
+"""Fusion into tfm on every committed test model.
+
+`kiln-compile --fusion-report` must show one tfm.attention per layer, one norm op per
+normalisation, one tfm.gelu per GELU and no unfused Softmax / Erf / Tanh / ReduceMean; the
+fused program's outputs must equal the unfused program's (`--no-fusion`) within 1e-5
+relative error on the same inputs.
+"""
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import pytest
+
+from kiln_testing import ROOT
+from test_cpu_numerics import make_inputs
+
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from kiln_artifact import compile_model, graph_io_names, run_artifact, tool  # noqa: E402
+
+MODELS = os.path.join(ROOT, "test", "models")
+MAX_REL_ERROR = 1e-5
+
+# Two layers each (test/models/make_models.py): per layer one attention, two norms (before or
+# after attention and MLP), one GELU (none in LLaMA's SiLU MLP); plus the embedding or final
+# norm.
+EXPECTED = {
+    "bert_tiny": {"tfm.attention": 2, "tfm.layer_norm": 5, "tfm.gelu": 2},
+    "bert_tiny_dynamo": {"tfm.attention": 2, "tfm.layer_norm": 5, "tfm.gelu": 2},
+    "gpt2_tiny": {"tfm.attention": 2, "tfm.layer_norm": 5, "tfm.gelu": 2},
+    "llama_tiny": {"tfm.attention": 2, "tfm.rms_norm": 5},
+    "vit_tiny": {"tfm.attention": 2, "tfm.layer_norm": 5, "tfm.gelu": 2},
+}
+SHAPES = {
+    "bert_tiny": {"input_ids": (2, 9), "attention_mask": (2, 9)},
+    "bert_tiny_dynamo": {"input_ids": (2, 9), "attention_mask": (2, 9)},
+    "gpt2_tiny": {"input_ids": (2, 9)},
+    "llama_tiny": {"input_ids": (2, 9)},
+    "vit_tiny": {"pixel_values": (2, 3, 32, 32)},
+}
+
+
+def fusion_report(path):
+    out = subprocess.run([tool("kiln-compile"), path, "--fusion-report"], check=True,
+                         capture_output=True, text=True).stdout
+    counts = {m.group(1): int(m.group(2)) for m in re.finditer(r"(tfm\.\w+): (\d+)", out)}
+    unfused = int(re.search(r"unfused anchors: (\d+)", out).group(1))
+    return counts, unfused, out
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fusion_report(name):
+    counts, unfused, out = fusion_report(os.path.join(MODELS, name + ".onnx"))
+    for op in ("tfm.attention", "tfm.layer_norm", "tfm.rms_norm", "tfm.gelu"):
+        assert counts.get(op, 0) == EXPECTED[name].get(op, 0), out
+    assert unfused == 0, out
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fused_equals_unfused(name, tmp_path):
+    path = os.path.join(MODELS, name + ".onnx")
+    fused, unfused = str(tmp_path / "fused.kiln"), str(tmp_path / "unfused.kiln")
+    compile_model(path, fused)
+    compile_model(path, unfused, ["--no-fusion"])
+    inputs = make_inputs(onnx.load(path), SHAPES[name], seed=3)
+    _, output_names = graph_io_names(path)
+    got, _ = run_artifact(fused, inputs, output_names)
+    want, _ = run_artifact(unfused, inputs, output_names)
+    for g, w in zip(got, want):
+        assert g.shape == w.shape
+        error = np.abs(g - w).max() / max(np.abs(w).max(), 1e-30)
+        assert error <= MAX_REL_ERROR, "max relative error %g" % error
