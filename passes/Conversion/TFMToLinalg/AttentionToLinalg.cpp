@@ -3,7 +3,8 @@
 // The reference lowering of tfm.attention: scores = Q·Kᵀ as one contraction (GQA through a
 // floordiv in K's and V's head index, operand layouts through the indexing maps, so no
 // transpose is materialised), then scale, softcap, mask and causal masking in one elementwise
-// op, a max and a sum over the keys, and P·V divided by the sum. Everything is f32 for
+// op, a max over the keys, the probabilities exp(s - max) materialised once, their sum, and
+// P·V (a plain contraction) divided by the sum. Everything is f32 for
 // f16/bf16 operands. Rows whose keys are all masked produce zeros, as tfm.attention specifies.
 // A fused, tiled (flash-style) kernel replaces this on the optimised paths.
 //
@@ -196,18 +197,30 @@ struct AttentionToLinalg : OpConversionPattern<AttentionOp> {
       Value e = math::ExpOp::create(nb, l, arith::SubFOp::create(nb, l, s, m));
       return arith::SelectOp::create(nb, l, isEmpty, floatConst(nb, l, acc, 0.0), e);
     };
+    // The unnormalised probabilities exp(s - max), materialised once: the sum and P·V read
+    // them, and P·V stays a plain contraction (a GEMM on the CPU) instead of recomputing the
+    // exponential for every output feature.
+    auto scoreAccType = RankedTensorType::get(scoreType.getShape(), acc);
+    Value probs =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{scoreAccType}, ValueRange{biased, rowMax},
+            ValueRange{tensor::EmptyOp::create(rewriter, loc, scoreSizes, acc).getResult()},
+            SmallVector<AffineMap>{id4, row4, id4}, parallel4,
+            [&](OpBuilder &nb, Location l, ValueRange a) {
+              linalg::YieldOp::create(nb, l, ValueRange{expOf(nb, l, a[0], a[1])});
+            })
+            .getResult(0);
     Value rowSum =
         linalg::GenericOp::create(
-            rewriter, loc, TypeRange{rowType}, ValueRange{biased, rowMax},
+            rewriter, loc, TypeRange{rowType}, ValueRange{probs},
             ValueRange{filled(rewriter, loc, rowSizes, acc, 0.0)},
-            SmallVector<AffineMap>{id4, row4, row4}, reduceJ,
+            SmallVector<AffineMap>{id4, row4}, reduceJ,
             [&](OpBuilder &nb, Location l, ValueRange a) {
-              Value e = expOf(nb, l, a[0], a[1]);
-              linalg::YieldOp::create(nb, l, ValueRange{arith::AddFOp::create(nb, l, a[2], e)});
+              linalg::YieldOp::create(nb, l, ValueRange{arith::AddFOp::create(nb, l, a[1], a[0])});
             })
             .getResult(0);
 
-    // out[b,h,i,e] = sum_j exp(s - max) * V[b,h/g,j,e] / sum, in the output's layout.
+    // out[b,h,i,e] = sum_j P[b,h,i,j] * V[b,h/g,j,e] / sum, in the output's layout.
     auto outPos = positions(op.getOutputLayout());
     SmallVector<OpFoldResult> outSizes(4);
     outSizes[outPos[0]] = scoreSizes[0];
@@ -218,18 +231,17 @@ struct AttentionToLinalg : OpConversionPattern<AttentionOp> {
     AffineExpr e = d; // loop 4 is the value's head dim here
     Value weighted =
         linalg::GenericOp::create(
-            rewriter, loc, TypeRange{accOutType}, ValueRange{biased, rowMax, v},
+            rewriter, loc, TypeRange{accOutType}, ValueRange{probs, v},
             ValueRange{filled(rewriter, loc, outSizes, acc, 0.0)},
             SmallVector<AffineMap>{AffineMap::get(5, 0, {b, h, i, j}, ctx),
-                                   AffineMap::get(5, 0, {b, h, i}, ctx),
                                    operandMap(ctx, 5, op.getValueLayout(), {b, kvHead, j, e}),
                                    operandMap(ctx, 5, op.getOutputLayout(), {b, h, i, e})},
             SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
                                       IteratorType::parallel, IteratorType::reduction,
                                       IteratorType::parallel},
             [&](OpBuilder &nb, Location l, ValueRange a) {
-              Value p = arith::MulFOp::create(nb, l, expOf(nb, l, a[0], a[1]), widen(nb, l, a[2], acc));
-              linalg::YieldOp::create(nb, l, ValueRange{arith::AddFOp::create(nb, l, a[3], p)});
+              Value p = arith::MulFOp::create(nb, l, a[0], widen(nb, l, a[1], acc));
+              linalg::YieldOp::create(nb, l, ValueRange{arith::AddFOp::create(nb, l, a[2], p)});
             })
             .getResult(0);
     Type element = outType.getElementType();
