@@ -8,6 +8,7 @@
 
 #include "kiln/runtime.h"
 
+#include "runtime/lib/Abandon.h"
 #include "runtime/lib/ArtifactReader.h"
 #include "runtime/lib/Gemm.h"
 #include "runtime/lib/ScratchAllocator.h"
@@ -97,11 +98,22 @@ const kiln_rt_api runtimeApi = {
       else
         body(closure, 0, n);
     },
-    [](uint64_t bytes) { return ScratchAllocator::allocate(bytes); },
+    [](uint64_t bytes) {
+      void *p = ScratchAllocator::allocate(bytes);
+      if (!p && canAbandon()) {
+        if (ThreadPool *pool = ThreadPool::current())
+          pool->reportFailure(KILN_RESOURCE_EXHAUSTED,
+                              "out of memory: cannot allocate an intermediate buffer of " +
+                              std::to_string(bytes) + " bytes");
+        abandon();
+      }
+      return p;
+    },
     [](void *ptr) { ScratchAllocator::release(ptr); },
     [](const char *site, int64_t index, int64_t size) {
       if (ThreadPool *pool = ThreadPool::current())
-        pool->reportFailure(std::string(site, strnlen(site, 512)) + ": index " +
+        pool->reportFailure(KILN_INVALID_ARGUMENT,
+                            std::string(site, strnlen(site, 512)) + ": index " +
                             std::to_string(index) + " is out of range for a dim of size " +
                             std::to_string(size));
     },
@@ -769,10 +781,11 @@ struct SessionScope {
 
 /// The failure generated code reported during the call that just returned, as a status.
 kiln_status *takeFailure(const char *fn, kiln_session *session) {
-  std::string failure = session->pool->takeFailure();
+  int code = KILN_OK;
+  std::string failure = session->pool->takeFailure(code);
   if (failure.empty())
     return nullptr;
-  return makeStatus(KILN_INVALID_ARGUMENT, "%s: '%s': %s", fn, session->model->file.c_str(),
+  return makeStatus(kiln_code(code), "%s: '%s': %s", fn, session->model->file.c_str(),
                     failure.c_str());
 }
 
@@ -798,8 +811,20 @@ kiln_status *inferShapes(const char *fn, kiln_session *session, const kiln_tenso
   if (!dynamicDims.empty()) {
     Descriptors descriptors;
     descriptors.add(boundInputs);
+    std::vector<void *> pointers = descriptors.pointers();
     SessionScope scope(session);
-    model->module->shapes(descriptors.pointers().data(), dynamicDims.data());
+    struct Call {
+      const kiln_gen_module *module;
+      void *const *descriptors;
+      int64_t *dims;
+    } call{model->module, pointers.data(), dynamicDims.data()};
+    if (!callAbandonable(
+            [](void *c, int64_t, int64_t) {
+              auto *s = static_cast<Call *>(c);
+              s->module->shapes(s->descriptors, s->dims);
+            },
+            &call, 0, 0))
+      session->scratch.reclaimInUse();
     if (kiln_status *s = takeFailure(fn, session))
       return s;
   }
@@ -913,8 +938,19 @@ kiln_status *kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
     Descriptors descriptors;
     descriptors.add(boundInputs);
     descriptors.add(boundOutputs);
+    std::vector<void *> pointers = descriptors.pointers();
     SessionScope scope(session);
-    model->module->run(descriptors.pointers().data());
+    struct Call {
+      const kiln_gen_module *module;
+      void *const *descriptors;
+    } call{model->module, pointers.data()};
+    if (!callAbandonable(
+            [](void *c, int64_t, int64_t) {
+              auto *s = static_cast<Call *>(c);
+              s->module->run(s->descriptors);
+            },
+            &call, 0, 0))
+      session->scratch.reclaimInUse();
     return takeFailure(fn, session);
   });
 }

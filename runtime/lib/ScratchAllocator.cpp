@@ -14,7 +14,9 @@ thread_local ScratchAllocator *currentAllocator = nullptr;
 struct Header {
   ScratchAllocator *owner; // nullptr: plain heap block
   unsigned sizeClass;
+  Header *prev, *next;     // the owner's blocks in use
 };
+static_assert(sizeof(Header) <= 64, "the header must fit before the 64-byte aligned block");
 constexpr uint64_t kHeaderBytes = 64;
 
 unsigned sizeClassOf(uint64_t bytes) {
@@ -32,6 +34,7 @@ ScratchAllocator::Scope::Scope(ScratchAllocator *allocator) : previous(currentAl
 ScratchAllocator::Scope::~Scope() { currentAllocator = previous; }
 
 ScratchAllocator::~ScratchAllocator() {
+  reclaimInUse();
   for (std::vector<void *> &list : freeLists)
     for (void *block : list)
       std::free(block);
@@ -60,6 +63,14 @@ void *ScratchAllocator::allocate(uint64_t bytes) {
   auto *header = static_cast<Header *>(block);
   header->owner = self;
   header->sizeClass = sizeClass;
+  header->prev = header->next = nullptr;
+  if (self) {
+    std::lock_guard<std::mutex> lock(self->mutex);
+    header->next = static_cast<Header *>(self->inUse);
+    if (header->next)
+      header->next->prev = header;
+    self->inUse = header;
+  }
   return static_cast<char *>(block) + kHeaderBytes;
 }
 
@@ -74,5 +85,21 @@ void ScratchAllocator::release(void *ptr) {
   }
   ScratchAllocator *owner = header->owner;
   std::lock_guard<std::mutex> lock(owner->mutex);
+  if (header->prev)
+    header->prev->next = header->next;
+  else
+    owner->inUse = header->next;
+  if (header->next)
+    header->next->prev = header->prev;
   owner->freeLists[header->sizeClass].push_back(block);
+}
+
+void ScratchAllocator::reclaimInUse() {
+  std::lock_guard<std::mutex> lock(mutex);
+  for (auto *h = static_cast<Header *>(inUse); h;) {
+    Header *next = h->next;
+    freeLists[h->sizeClass].push_back(h);
+    h = next;
+  }
+  inUse = nullptr;
 }

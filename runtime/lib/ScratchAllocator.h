@@ -30,6 +30,10 @@ public:
   /// Returns memory from allocate() to the allocator that made it.
   static void release(void *ptr);
 
+  /// Takes back every block still in use (after an abandoned run, whose generated code will
+  /// never release them). Only between runs.
+  void reclaimInUse();
+
   /// Makes `allocator` current on this thread for the lifetime of the guard.
   class Scope {
   public:
@@ -43,6 +47,7 @@ public:
 private:
   std::mutex mutex;
   std::vector<void *> freeLists[64];
+  void *inUse = nullptr; // the blocks handed out, linked through their headers
 };
 
 } // namespace kiln

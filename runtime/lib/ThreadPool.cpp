@@ -2,6 +2,8 @@
 
 #include "runtime/lib/ThreadPool.h"
 
+#include "runtime/lib/Abandon.h"
+
 #include <utility>
 
 using namespace kiln;
@@ -35,19 +37,21 @@ void ThreadPool::runChunks() {
   insideBody = true;
   for (int64_t c; (c = nextChunk.fetch_add(1)) < numChunks;) {
     int64_t begin = c * chunk, end = std::min(n, begin + chunk);
-    body(closure, begin, end);
+    // An abandoned chunk (its reason is the pool's failure) ends; the run reports it.
+    (void)callAbandonable(body, closure, begin, end);
   }
   insideBody = false;
 }
 
-void ThreadPool::reportFailure(std::string message) {
+void ThreadPool::reportFailure(int code, std::string message) {
   std::lock_guard<std::mutex> lock(failureMutex);
   if (failure.empty())
-    failure = std::move(message);
+    failureCode = code, failure = std::move(message);
 }
 
-std::string ThreadPool::takeFailure() {
+std::string ThreadPool::takeFailure(int &code) {
   std::lock_guard<std::mutex> lock(failureMutex);
+  code = failureCode;
   return std::exchange(failure, std::string());
 }
 

@@ -41,10 +41,11 @@ public:
   /// (nullptr outside runs: work runs inline).
   static ThreadPool *current();
 
-  /// Records why the run in progress fails (the first report wins); any thread of the run may
-  /// call it. takeFailure() returns it after the run and clears it ("" when none).
-  void reportFailure(std::string message);
-  std::string takeFailure();
+  /// Records why the run in progress fails, with a kiln_code (the first report wins); any
+  /// thread of the run may call it. takeFailure() returns it after the run and clears it
+  /// (message "" when none).
+  void reportFailure(int code, std::string message);
+  std::string takeFailure(int &code);
 
   /// Makes `pool` current on this thread for the lifetime of the guard.
   class Scope {
@@ -73,6 +74,7 @@ private:
   int pending = 0;
   // The run's failure.
   std::mutex failureMutex;
+  int failureCode = 0;
   std::string failure;
 };
 

@@ -40,8 +40,9 @@ typedef struct kiln_rt_api {
   void (*parallel_for)(int64_t n, int64_t grain,
                        void (*body)(void *closure, int64_t begin, int64_t end),
                        void *closure);
-  /* Memory for the model's intermediate buffers (at least 16-byte aligned;
-   * NULL when out of memory), cached by the calling session between runs. */
+  /* Memory for the model's intermediate buffers (at least 16-byte aligned),
+   * cached by the calling session between runs. Does not return when out of
+   * memory: the runtime abandons the run (RESOURCE_EXHAUSTED). */
   void *(*alloc)(uint64_t bytes);
   void (*free)(void *ptr);
   /* A data-dependent index (a Gather's) is outside [-size, size): the run

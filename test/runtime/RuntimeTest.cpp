@@ -242,6 +242,43 @@ TEST(CodeImports, AllowlistAndBounds) {
   EXPECT_FALSE(kiln::isAllowedImport("f"));
 }
 
+// A run whose intermediate buffer cannot be allocated (16 TiB, sized by an input's values) is
+// abandoned with RESOURCE_EXHAUSTED instead of crashing, and the session runs normally
+// afterwards, twice over (test/runtime/abandoned-run.test builds the model).
+TEST(AbandonedRun, FailsCleanlyAndTheSessionRecovers) {
+  const char *path = std::getenv("KILN_TEST_HUGE_ARTIFACT");
+  if (!path)
+    GTEST_SKIP() << "set KILN_TEST_HUGE_ARTIFACT";
+  kiln_model *model = nullptr;
+  kiln_session *session = nullptr;
+  ASSERT_EQ(take(kiln_model_load(path, nullptr, &model)).code, KILN_OK);
+  ASSERT_EQ(take(kiln_session_create(model, nullptr, &session)).code, KILN_OK);
+  int64_t shape[2] = {0, 0}, shapeDims[1] = {2};
+  float total = -1.0f;
+  kiln_tensor in{}, out{};
+  in.name = "shape";
+  in.element_type = KILN_ELEMENT_TYPE_INT64;
+  in.device = KILN_DEVICE_CPU;
+  in.rank = 1;
+  in.dims = shapeDims;
+  in.data = shape;
+  in.byte_size = sizeof shape;
+  out.element_type = KILN_ELEMENT_TYPE_FLOAT32;
+  out.device = KILN_DEVICE_CPU;
+  out.data = &total;
+  out.byte_size = sizeof total;
+  for (int round = 0; round < 2; ++round) {
+    shape[0] = shape[1] = int64_t(1) << 21;
+    EXPECT_STATUS(kiln_session_run(session, &in, 1, &out, 1), KILN_RESOURCE_EXHAUSTED,
+                  "out of memory: cannot allocate an intermediate buffer of 17592186044");
+    shape[0] = 3, shape[1] = 5;
+    EXPECT_EQ(take(kiln_session_run(session, &in, 1, &out, 1)).code, KILN_OK);
+    EXPECT_EQ(total, 15.0f);
+  }
+  kiln_session_release(session);
+  kiln_model_release(model);
+}
+
 TEST_F(Loaded, Signature) {
   ASSERT_EQ(kiln_model_input_count(model), 2u);
   ASSERT_EQ(kiln_model_output_count(model), 1u);
