@@ -2,7 +2,8 @@
 //
 // Feeds arbitrary bytes to the importer as a model file. Whatever the bytes, the importer must
 // either fail with diagnostics or return a module that verifies and survives the graph
-// pipeline (shape inference and folding run on what it built) and, with KILN_FUZZ_LOWER=1 in
+// pipeline (shape inference and folding run on what it built) and the fusion passes (the
+// raising matchers walk whatever the graph holds) and, with KILN_FUZZ_LOWER=1 in
 // the environment, the lowering to linalg (about 25 times slower per input, so CI's short runs
 // leave it off). Crashes, sanitizer reports, timeouts and out-of-memory are findings.
 //
@@ -50,6 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   mlir::PassManager pm(&context);
   kiln::buildONNXGraphPipeline(pm);
+  kiln::buildFusionPipeline(pm);
   static const bool lower = [] {
     const char *v = std::getenv("KILN_FUZZ_LOWER");
     return v && std::string(v) == "1";
