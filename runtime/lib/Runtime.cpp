@@ -31,6 +31,7 @@
 #include <sched.h>
 #include <string>
 #include <sys/mman.h>
+#include <type_traits>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
@@ -779,6 +780,17 @@ struct SessionScope {
   ScratchAllocator::Scope scratch;
 };
 
+/// Calls generated code through `call` (a lambda) as an abandonable entry (runtime/lib/Abandon.h);
+/// when it was abandoned, takes back the scratch blocks it held. Its failure, if any, is the
+/// pool's (takeFailure).
+template <typename F> void enterGenerated(kiln_session *session, F &&call) {
+  auto trampoline = [](void *f, int64_t, int64_t) {
+    (*static_cast<std::remove_reference_t<F> *>(f))();
+  };
+  if (!callAbandonable(trampoline, &call, 0, 0))
+    session->scratch.reclaimInUse();
+}
+
 /// The failure generated code reported during the call that just returned, as a status.
 kiln_status *takeFailure(const char *fn, kiln_session *session) {
   int code = KILN_OK;
@@ -813,18 +825,7 @@ kiln_status *inferShapes(const char *fn, kiln_session *session, const kiln_tenso
     descriptors.add(boundInputs);
     std::vector<void *> pointers = descriptors.pointers();
     SessionScope scope(session);
-    struct Call {
-      const kiln_gen_module *module;
-      void *const *descriptors;
-      int64_t *dims;
-    } call{model->module, pointers.data(), dynamicDims.data()};
-    if (!callAbandonable(
-            [](void *c, int64_t, int64_t) {
-              auto *s = static_cast<Call *>(c);
-              s->module->shapes(s->descriptors, s->dims);
-            },
-            &call, 0, 0))
-      session->scratch.reclaimInUse();
+    enterGenerated(session, [&] { model->module->shapes(pointers.data(), dynamicDims.data()); });
     if (kiln_status *s = takeFailure(fn, session))
       return s;
   }
@@ -940,17 +941,7 @@ kiln_status *kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
     descriptors.add(boundOutputs);
     std::vector<void *> pointers = descriptors.pointers();
     SessionScope scope(session);
-    struct Call {
-      const kiln_gen_module *module;
-      void *const *descriptors;
-    } call{model->module, pointers.data()};
-    if (!callAbandonable(
-            [](void *c, int64_t, int64_t) {
-              auto *s = static_cast<Call *>(c);
-              s->module->run(s->descriptors);
-            },
-            &call, 0, 0))
-      session->scratch.reclaimInUse();
+    enterGenerated(session, [&] { model->module->run(pointers.data()); });
     return takeFailure(fn, session);
   });
 }

@@ -22,6 +22,7 @@
 #include <iterator>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -34,6 +35,22 @@ std::string artifactPath() {
 std::vector<uint8_t> readFile(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+/// (kind, offset, size) of the three sections of a test artifact's section table.
+std::vector<std::tuple<uint32_t, uint64_t, uint64_t>>
+sectionTable(const std::vector<uint8_t> &file) {
+  std::vector<std::tuple<uint32_t, uint64_t, uint64_t>> table;
+  for (uint32_t i = 0; i < 3; ++i) {
+    const uint8_t *entry = file.data() + 64 + 40 * i;
+    uint32_t kind;
+    uint64_t offset, size;
+    std::memcpy(&kind, entry, 4);
+    std::memcpy(&offset, entry + 8, 8);
+    std::memcpy(&size, entry + 16, 8);
+    table.emplace_back(kind, offset, size);
+  }
+  return table;
 }
 
 /// The status's code and message; releases it.
@@ -187,13 +204,7 @@ TEST(ArtifactReader, RejectsDamagedFiles) {
 
   // A bit flip in any section is caught by its checksum; the weights' only when verified.
   uint64_t weightsOffset = 0;
-  for (uint32_t i = 0; i < 3; ++i) {
-    const uint8_t *entry = good.data() + 64 + 40 * i;
-    uint32_t kind;
-    uint64_t offset, size;
-    std::memcpy(&kind, entry, 4);
-    std::memcpy(&offset, entry + 8, 8);
-    std::memcpy(&size, entry + 16, 8);
+  for (auto [kind, offset, size] : sectionTable(good)) {
     std::vector<uint8_t> flipped = good;
     flipped[offset + size / 2] ^= 0x10;
     r = load(flipped);
@@ -213,16 +224,9 @@ TEST(ArtifactReader, RejectsDamagedFiles) {
 TEST(CodeImports, AllowlistAndBounds) {
   std::vector<uint8_t> file = readFile(artifactPath());
   std::vector<uint8_t> code;
-  for (uint32_t i = 0; i < 3; ++i) {
-    const uint8_t *entry = file.data() + 64 + 40 * i;
-    uint32_t kind;
-    uint64_t offset, size;
-    std::memcpy(&kind, entry, 4);
-    std::memcpy(&offset, entry + 8, 8);
-    std::memcpy(&size, entry + 16, 8);
+  for (auto [kind, offset, size] : sectionTable(file))
     if (kind == uint32_t(kiln::artifact::SectionKind::Code))
       code.assign(file.begin() + long(offset), file.begin() + long(offset + size));
-  }
   ASSERT_FALSE(code.empty());
   EXPECT_EQ(kiln::checkCodeImports(code.data(), code.size()), "");
 
