@@ -23,9 +23,13 @@ std::optional<double> kiln::fusion::scalarConstant(Value v) {
   return elements.getSplatValue<APFloat>().convertToDouble();
 }
 
+bool kiln::fusion::approxEqual(double a, double b) {
+  return std::abs(a - b) <= 1e-4 * std::max(1.0, std::abs(b));
+}
+
 bool kiln::fusion::isScalar(Value v, double expected) {
   std::optional<double> c = scalarConstant(v);
-  return c && std::abs(*c - expected) <= 1e-4 * std::max(1.0, std::abs(expected));
+  return c && approxEqual(*c, expected);
 }
 
 Operation *kiln::fusion::soleUser(Value v) {

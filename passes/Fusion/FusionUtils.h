@@ -26,7 +26,11 @@ constexpr llvm::StringLiteral kFusionMissAttr = "kiln.fusion_miss";
 /// The value of `v` if it is a float constant holding one value (any shape, splat included).
 std::optional<double> scalarConstant(mlir::Value v);
 
-/// Whether `v` is a float scalar constant within relative tolerance 1e-4 of `expected`.
+/// Whether `a` is within relative tolerance 1e-4 of `b` (exporters round constants such as
+/// 1/sqrt(2) differently).
+bool approxEqual(double a, double b);
+
+/// Whether `v` is a float scalar constant approxEqual to `expected`.
 bool isScalar(mlir::Value v, double expected);
 
 /// The op using `v` when it has exactly one use, else nullptr.

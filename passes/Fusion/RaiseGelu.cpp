@@ -30,8 +30,6 @@ using namespace kiln::fusion;
 
 namespace {
 
-bool near(double a, double b) { return std::abs(a - b) <= 1e-4 * std::max(1.0, std::abs(b)); }
-
 /// From `onePlus` (= 1 + erf/tanh(…)), the op whose result is 0.5 · x · onePlus, following
 /// single uses through Mul by x or by scalars and Div by scalars; nullptr if there is none.
 Operation *findHalfXProduct(Value onePlus, Value x) {
@@ -59,7 +57,7 @@ Operation *findHalfXProduct(Value onePlus, Value x) {
       return nullptr;
     }
     current = user->getResult(0);
-    if (haveX && near(factor, 0.5))
+    if (haveX && approxEqual(factor, 0.5))
       return user;
   }
   return nullptr;
@@ -88,7 +86,7 @@ struct GeluFromErf : OpRewritePattern<onnx::ErfOp> {
   LogicalResult matchAndRewrite(onnx::ErfOp erf, PatternRewriter &rewriter) const override {
     double scale = 1.0;
     Value x = peelScalarFactors(erf.getInput(), scale);
-    if (!near(scale, M_SQRT1_2))
+    if (!approxEqual(scale, M_SQRT1_2))
       return rewriter.notifyMatchFailure(erf, "the argument is not x / sqrt(2)");
     Value sum = onePlus(erf.getResult());
     if (!sum)
@@ -120,13 +118,13 @@ struct GeluFromTanh : OpRewritePattern<onnx::TanhOp> {
   LogicalResult matchAndRewrite(onnx::TanhOp tanh, PatternRewriter &rewriter) const override {
     double scale = 1.0;
     auto inner = peelScalarFactors(tanh.getInput(), scale).getDefiningOp<onnx::AddOp>();
-    if (!inner || !near(scale, std::sqrt(2.0 / M_PI)))
+    if (!inner || !approxEqual(scale, std::sqrt(2.0 / M_PI)))
       return rewriter.notifyMatchFailure(tanh, "the argument is not sqrt(2/pi) * (x + ...)");
     Value x;
     for (auto [candidate, cubic] : {std::pair(inner.getA(), inner.getB()),
                                     std::pair(inner.getB(), inner.getA())}) {
       double c = 1.0;
-      if (isCube(peelScalarFactors(cubic, c), candidate) && near(c, 0.044715))
+      if (isCube(peelScalarFactors(cubic, c), candidate) && approxEqual(c, 0.044715))
         x = candidate;
     }
     if (!x)

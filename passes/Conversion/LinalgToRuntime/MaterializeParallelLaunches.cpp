@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/LinalgToRuntime/ParallelLaunch.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -19,13 +20,10 @@ namespace kiln {
 } // namespace kiln
 
 using namespace mlir;
+using namespace kiln::parallel;
 
 namespace {
 
-constexpr llvm::StringLiteral kLaunchPrefix = "kiln_parallel_launch_";
-constexpr llvm::StringLiteral kBodyPrefix = "kiln_parallel_body_";
-constexpr llvm::StringLiteral kThunkPrefix = "kiln_parallel_thunk_";
-constexpr llvm::StringLiteral kParallelFor = "kiln_rt_parallel_for";
 
 struct MaterializeParallelLaunchesPass
     : kiln::impl::MaterializeParallelLaunchesBase<MaterializeParallelLaunchesPass> {

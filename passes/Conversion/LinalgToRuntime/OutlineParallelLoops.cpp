@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/LinalgToRuntime/ParallelLaunch.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/IRMapping.h"
@@ -31,11 +32,10 @@ namespace kiln {
 } // namespace kiln
 
 using namespace mlir;
+using namespace kiln::parallel;
 
 namespace {
 
-constexpr llvm::StringLiteral kLaunchPrefix = "kiln_parallel_launch_";
-constexpr llvm::StringLiteral kBodyPrefix = "kiln_parallel_body_";
 constexpr int64_t kMinChunkWork = 32768;
 
 /// ceil((ub - lb) / step), the trip count of one normalised loop dim (non-negative).
@@ -75,7 +75,7 @@ class Outliner {
 public:
   explicit Outliner(ModuleOp module) : module(module) {}
 
-  LogicalResult outline(scf::ParallelOp loop) {
+  void outline(scf::ParallelOp loop) {
     Location loc = loop.getLoc();
     unsigned rank = loop.getNumLoops();
     unsigned numOuter = rank == 1 ? 1 : rank - 1;
@@ -164,7 +164,6 @@ public:
     args.append(captures.begin(), captures.end());
     func::CallOp::create(b, loc, launch, args);
     loop.erase();
-    return success();
   }
 
 private:
@@ -184,8 +183,7 @@ struct OutlineParallelLoopsPass
       });
     Outliner outliner(module);
     for (scf::ParallelOp loop : loops)
-      if (failed(outliner.outline(loop)))
-        return signalPassFailure();
+      outliner.outline(loop);
   }
 };
 
