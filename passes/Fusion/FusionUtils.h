@@ -43,6 +43,14 @@ mlir::Value otherOperand(mlir::Operation *op, mlir::Value v);
 /// into `scale` and continue with x, as long as each peeled op has a single use.
 mlir::Value peelScalarFactors(mlir::Value v, double &scale);
 
+/// Rewrites that bring head split and merge to a plain 4-D Transpose (HeadLayout.cpp).
+void populateHeadLayoutPatterns(mlir::RewritePatternSet &patterns);
+
+/// `kv` without the repetition of its heads, when it is [.., Hkv * n, ..] built by repeating
+/// each of the Hkv heads (dim `headDim`) of a 4-D tensor n times in place (grouped-query
+/// attention's repeat_kv); else `kv` itself.
+mlir::Value foldRepeatedHeads(mlir::Value kv, int64_t headDim);
+
 /// Applies `patterns` greedily to `root`; then sets kFusionMissAttr on every op for which
 /// `isAnchor` holds that still exists, with the match-failure reasons reported at its location.
 mlir::LogicalResult

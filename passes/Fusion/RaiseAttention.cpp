@@ -9,14 +9,21 @@
 // or after K's transpose; Div by c or Mul by 1/c, √scale on both) multiply into one `scale`;
 // the head-split transposes of Q, K and V and the head-merge transpose of O fold into the
 // operands' layouts (bshd instead of bhsd, no transpose materialised); Kᵀ may be one
-// Transpose(0, 2, 3, 1) of [B, S, H, D] or Transpose(0, 1, 3, 2) of [B, H, S, D]. The mask must
+// Transpose(0, 2, 3, 1) of [B, S, H, D] or Transpose(0, 1, 3, 2) of [B, H, S, D] (also when
+// spelled through a [B*H, S, D] reshape, see HeadLayout.cpp); K and V heads repeated for
+// grouped-query attention fold back to the KV head count; a mask that is the causal mask
+// (DiagonalMask.h), alone or added to another, becomes `causal`; Casts up to f32 around the
+// Softmax and the NaN guard Where(IsNaN(P), 0, P) after it are looked through. The mask must
 // not depend on the scores (a mask computed from the values is not a mask) and must not be
 // scaled. Anything else is left alone with the reason, for the fusion report.
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Fusion/DiagonalMask.h"
 #include "passes/Fusion/FusionUtils.h"
 #include "passes/Passes.h"
+
+#include "dialects/ONNX/SymbolicDims.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/IR/Diagnostics.h"
@@ -51,14 +58,21 @@ struct HeadsOperand {
   tfm::Layout layout = tfm::Layout::bhsd;
 };
 
+int64_t headsDim(tfm::Layout layout) { return layout == tfm::Layout::bhsd ? 1 : 2; }
+int64_t seqDim(tfm::Layout layout) { return layout == tfm::Layout::bhsd ? 2 : 1; }
+
 /// A [B, H, S, D] operand, looking through scalar factors (into `scale`) and the head-split
-/// transpose of a [B, S, H, D] tensor (layout bshd).
-HeadsOperand headsOperand(Value v, double &scale) {
+/// transpose of a [B, S, H, D] tensor (layout bshd); for K and V (`kv`) also through the
+/// repetition of grouped-query heads.
+HeadsOperand headsOperand(Value v, double &scale, bool kv) {
   v = peelScalarFactors(v, scale);
+  HeadsOperand result{v, tfm::Layout::bhsd};
   if (auto t = v.getDefiningOp<onnx::TransposeOp>();
       t && hasPerm(t, {0, 2, 1, 3}) && isRank(t.getData(), 4))
-    return {peelScalarFactors(t.getData(), scale), tfm::Layout::bshd};
-  return {v, tfm::Layout::bhsd};
+    result = {peelScalarFactors(t.getData(), scale), tfm::Layout::bshd};
+  if (kv)
+    result.value = foldRepeatedHeads(result.value, headsDim(result.layout));
+  return result;
 }
 
 /// K from Kᵀ = [B, H, D, Skv].
@@ -67,11 +81,75 @@ std::optional<HeadsOperand> keyFromTransposed(Value kt, double &scale) {
   auto t = kt.getDefiningOp<onnx::TransposeOp>();
   if (!t || !isRank(t.getData(), 4))
     return std::nullopt;
-  if (hasPerm(t, {0, 2, 3, 1}))
-    return HeadsOperand{peelScalarFactors(t.getData(), scale), tfm::Layout::bshd};
+  if (hasPerm(t, {0, 2, 3, 1})) {
+    Value k = peelScalarFactors(t.getData(), scale);
+    return HeadsOperand{foldRepeatedHeads(k, headsDim(tfm::Layout::bshd)), tfm::Layout::bshd};
+  }
   if (hasPerm(t, {0, 1, 3, 2}))
-    return headsOperand(t.getData(), scale);
+    return headsOperand(t.getData(), scale, /*kv=*/true);
   return std::nullopt;
+}
+
+Type elementType(Value v) { return cast<ShapedType>(v.getType()).getElementType(); }
+
+/// `v` before a Cast that widens a float to f32 (exporters compute softmax of f16 scores in
+/// f32; tfm.attention does that by definition).
+Value lookThroughUpcast(Value v) {
+  auto cast = v.getDefiningOp<onnx::CastOp>();
+  if (cast && cast->hasOneUse() && elementType(v).isF32() &&
+      isa<Float16Type, BFloat16Type>(elementType(cast.getInput())))
+    return cast.getInput();
+  return v;
+}
+
+/// The op that multiplies the probabilities `p` by V, looking through the NaN guard
+/// Where(IsNaN(P), 0, P) (tfm.attention's fully masked rows are zeros already) and a Cast back
+/// to `scoresType` when the softmax was computed wider.
+Operation *probabilitiesUser(Value p, Type scoresType) {
+  for (int step = 0; step < 3; ++step) {
+    if (Operation *user = soleUser(p)) {
+      auto cast = dyn_cast<onnx::CastOp>(user);
+      if (!cast || elementType(p) == scoresType || elementType(cast.getOutput()) != scoresType)
+        return user;
+      p = cast.getOutput();
+      continue;
+    }
+    // Two users: IsNaN(P) feeding only Where(that, 0, P).
+    SmallVector<Operation *> users(p.getUsers());
+    if (users.size() != 2)
+      return nullptr;
+    auto isNaN = dyn_cast<onnx::IsNaNOp>(users[0]) ? users[0] : users[1];
+    auto where = dyn_cast_or_null<onnx::WhereOp>(isNaN == users[0] ? users[1] : users[0]);
+    if (!isa<onnx::IsNaNOp>(isNaN) || !where || !isNaN->hasOneUse() ||
+        where.getCondition() != isNaN->getResult(0) || where.getY() != p ||
+        !isScalar(where.getX(), 0.0))
+      return nullptr;
+    p = where.getOutput();
+  }
+  return nullptr;
+}
+
+/// Whether `mask` (boolean: true keeps a score; else added to the scores) is exactly
+/// tfm.attention's causal mask for these Q and K: kept where j - i <= Skv - Sq.
+bool isCausalMask(Value mask, const HeadsOperand &q, const HeadsOperand &k) {
+  auto type = dyn_cast<RankedTensorType>(mask.getType());
+  if (!type || type.getRank() < 2 || type.getShape()[type.getRank() - 1] == 1 ||
+      type.getShape()[type.getRank() - 2] == 1)
+    return false;
+  std::optional<DiagonalMask> m = matchDiagonalMask(mask);
+  if (!m)
+    return false;
+  bool keepsInside = type.getElementType().isInteger(1)
+                         ? m->inside != 0 && m->outside == 0
+                         : m->inside == 0 && m->outside <= -1e4;
+  if (!keepsInside)
+    return false;
+  onnx::DimValue sq{onnx::kDynamic, q.value, seqDim(q.layout)};
+  onnx::DimValue skv{onnx::kDynamic, k.value, seqDim(k.layout)};
+  if (m->diagonal == 0 && onnx::dimsKnownEqual(sq, skv))
+    return true;
+  onnx::DimValue rq = onnx::getDimRoot(sq), rk = onnx::getDimRoot(skv);
+  return rq.isStatic() && rk.isStatic() && m->diagonal == rk.value - rq.value;
 }
 
 /// Whether `v` is a large negative constant, the "masked out" value of a Where mask.
@@ -85,14 +163,15 @@ struct AttentionFromSoftmax : OpRewritePattern<onnx::SoftmaxOp> {
 
   LogicalResult matchAndRewrite(onnx::SoftmaxOp softmax,
                                 PatternRewriter &rewriter) const override {
-    Value scores = softmax.getInput();
+    Value scores = lookThroughUpcast(softmax.getInput());
     if (!isRank(scores, 4))
       return rewriter.notifyMatchFailure(softmax, "the scores are not 4-D");
     int64_t axis = (int64_t)softmax.getAxis();
     if (axis != -1 && axis != 3)
       return rewriter.notifyMatchFailure(softmax, "softmax is not over the last (key) axis");
-    auto pv = dyn_cast_or_null<onnx::MatMulOp>(soleUser(softmax.getResult()));
-    if (!pv || pv.getA() != softmax.getResult())
+    auto pv = dyn_cast_or_null<onnx::MatMulOp>(
+        probabilitiesUser(softmax.getResult(), elementType(scores)));
+    if (!pv)
       return rewriter.notifyMatchFailure(softmax, "the probabilities are not only multiplied by V");
 
     // The mask: an addend or a Where around the (scaled) scores, not itself scaled.
@@ -128,16 +207,27 @@ struct AttentionFromSoftmax : OpRewritePattern<onnx::SoftmaxOp> {
         return rewriter.notifyMatchFailure(softmax, "the mask depends on the scores");
     }
 
-    HeadsOperand q = headsOperand(qk.getA(), scale);
+    HeadsOperand q = headsOperand(qk.getA(), scale, /*kv=*/false);
     std::optional<HeadsOperand> k = keyFromTransposed(qk.getB(), scale);
     double unit = 1.0;
-    HeadsOperand v = headsOperand(pv.getB(), unit);
+    HeadsOperand v = headsOperand(pv.getB(), unit, /*kv=*/true);
     if (!k)
       return rewriter.notifyMatchFailure(softmax, "Kᵀ is not a transpose of K");
     if (unit != 1.0)
       return rewriter.notifyMatchFailure(softmax, "V is scaled");
     if (!isRank(q.value, 4) || !isRank(k->value, 4) || !isRank(v.value, 4))
       return rewriter.notifyMatchFailure(softmax, "Q, K or V is not 4-D");
+
+    // A causal mask becomes the attribute; so does the causal addend of a float mask.
+    bool causal = false;
+    if (mask && isCausalMask(mask, q, *k)) {
+      causal = true, mask = nullptr;
+    } else if (auto add = mask ? mask.getDefiningOp<onnx::AddOp>() : nullptr) {
+      for (int i = 0; i < 2 && !causal; ++i)
+        if (isCausalMask(add->getOperand(i), q, *k) &&
+            isa<RankedTensorType>(add->getOperand(1 - i).getType()))
+          causal = true, mask = add->getOperand(1 - i);
+    }
 
     // The output, and the head-merge transpose folded into its layout.
     Operation *replaced = pv;
@@ -157,6 +247,8 @@ struct AttentionFromSoftmax : OpRewritePattern<onnx::SoftmaxOp> {
         rewriter.getNamedAttr("value_layout", layout(v.layout)),
         rewriter.getNamedAttr("output_layout", layout(outLayout)),
         rewriter.getNamedAttr("scale", rewriter.getF32FloatAttr(float(scale)))};
+    if (causal)
+      attrs.push_back(rewriter.getNamedAttr("causal", rewriter.getUnitAttr()));
     SmallVector<Value> operands = {q.value, k->value, v.value};
     if (mask)
       operands.push_back(mask);
@@ -184,6 +276,7 @@ struct RaiseAttentionPass : kiln::impl::RaiseAttentionBase<RaiseAttentionPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<AttentionFromSoftmax>(&getContext());
+    populateHeadLayoutPatterns(patterns);
     if (failed(applyAndRecordMisses(getOperation(), std::move(patterns), [](Operation *op) {
           return isa<onnx::SoftmaxOp>(op);
         })))
