@@ -36,6 +36,7 @@ void kiln::buildONNXGraphPipeline(OpPassManager &pm) {
 void kiln::buildFusionPipeline(OpPassManager &pm) {
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(kiln::createRaiseONNXAttention());
+  func.addPass(kiln::createRaiseRotaryEmbedding());
   func.addPass(kiln::createRaiseAttention());
   func.addPass(kiln::createRaiseNormalization());
   func.addPass(kiln::createRaiseGelu());
@@ -44,6 +45,8 @@ void kiln::buildFusionPipeline(OpPassManager &pm) {
 
 void kiln::buildONNXToLinalgPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(kiln::createRaiseONNXAttention());
+  pm.addNestedPass<func::FuncOp>(
+      kiln::createRaiseRotaryEmbedding(kiln::RaiseRotaryEmbeddingOptions{/*opsOnly=*/true}));
   pm.addPass(kiln::createConvertONNXToLinalg());
   pm.addPass(kiln::createConvertTFMToLinalg());
   pm.addPass(createCanonicalizerPass());

@@ -175,6 +175,21 @@ def RaiseNormalization : Pass<"kiln-raise-normalization", "::mlir::func::FuncOp"
   let dependentDialects = ["::kiln::tfm::TFMDialect"];
 }
 
+def RaiseRotaryEmbedding : Pass<"kiln-raise-rotary-embedding", "::mlir::func::FuncOp"> {
+  let summary = "raise rotary position embeddings to tfm.rotary_embedding";
+  let description = [{
+    Matches `x * cos + rotate_half(x) * sin` (halves by two Slices or a Split, products in
+    either order) and the partial form `Concat(rotary(x[.., :R]), x[.., R:])`, and raises the
+    ONNX RotaryEmbedding op (opset 23) and ONNX Runtime's com.microsoft RotaryEmbedding
+    (position ids [batch, seq] or none; 3-D inputs viewed as [batch, seq, heads, head_dim]).
+    With `ops-only`, only the ops are raised (the --no-fusion path, which must still lower
+    them). Ops left alone carry `kiln.fusion_miss` with the reason.
+  }];
+  let options = [Option<"opsOnly", "ops-only", "bool", "false",
+                        "raise only the RotaryEmbedding ops, not spelled-out forms">];
+  let dependentDialects = ["::kiln::tfm::TFMDialect"];
+}
+
 def RaiseAttention : Pass<"kiln-raise-attention", "::mlir::func::FuncOp"> {
   let summary = "raise Softmax(scale * Q Kᵀ + mask) V subgraphs to tfm.attention";
   let description = [{

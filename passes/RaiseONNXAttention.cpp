@@ -10,6 +10,7 @@
 #include "passes/Passes.h"
 
 #include "dialects/ONNX/ONNXDialect.h"
+#include "dialects/ONNX/SymbolicDims.h"
 #include "dialects/TFM/TFMDialect.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -60,8 +61,11 @@ struct RaiseAttention : OpRewritePattern<kiln::onnx::AttentionOp> {
       return rewriter.notifyMatchFailure(op, "operand ranks unknown or mixed");
     bool packed = q.getRank() == 3;
     int64_t seqDim = packed ? 1 : 2;
-    if (op.getIsCausal() &&
-        (q.isDynamicDim(seqDim) || q.getDimSize(seqDim) != k.getDimSize(seqDim)))
+    auto sameDim = [](Value a, int64_t da, Value b, int64_t db) {
+      return kiln::onnx::dimsKnownEqual({kiln::onnx::kDynamic, a, da},
+                                        {kiln::onnx::kDynamic, b, db});
+    };
+    if (op.getIsCausal() && !sameDim(op.getQ(), seqDim, op.getK(), seqDim))
       return rewriter.notifyMatchFailure(op, "causal with query and key lengths that may "
                                              "differ (ONNX aligns top-left)");
     Value mask = op.getAttnMask();
@@ -69,8 +73,8 @@ struct RaiseAttention : OpRewritePattern<kiln::onnx::AttentionOp> {
       auto m = dyn_cast<RankedTensorType>(mask.getType());
       if (!m || m.getRank() > 4)
         return rewriter.notifyMatchFailure(op, "mask rank unknown or above 4");
-      int64_t last = m.getDimSize(m.getRank() - 1), keys = k.getDimSize(seqDim);
-      if (last != 1 && (ShapedType::isDynamic(last) || last != keys))
+      if (m.getDimSize(m.getRank() - 1) != 1 &&
+          !sameDim(mask, m.getRank() - 1, op.getK(), seqDim))
         return rewriter.notifyMatchFailure(op, "mask may be shorter than the keys (ONNX pads)");
     }
 

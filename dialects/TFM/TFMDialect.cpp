@@ -146,37 +146,32 @@ LogicalResult RMSNormOp::verify() {
 
 LogicalResult RotaryEmbeddingOp::verify() {
   auto type = getInput().getType();
-  if (type.getRank() != 4)
-    return emitOpError("input must be 4-D, got ") << formatShape(type.getShape());
-  int64_t headDim = type.getShape()[3];
-  int64_t rotary = getRotaryDim() ? (int64_t)*getRotaryDim() : headDim;
+  if (type.getRank() < 1)
+    return emitOpError("input must have at least one dim");
+  int64_t features = type.getShape().back();
+  int64_t rotary = getRotaryDim() ? (int64_t)*getRotaryDim() : features;
   if (rotary != kDynamic && (rotary <= 0 || rotary % 2 != 0))
     return emitOpError("rotary dim must be positive and even, got ") << rotary;
-  if (rotary != kDynamic && headDim != kDynamic && rotary > headDim)
-    return emitOpError("rotary dim ") << rotary << " exceeds the head dim " << headDim;
-  for (auto [name, value] : {std::pair<StringRef, Value>{"cos", getCos()}, {"sin", getSin()}}) {
-    auto t = cast<RankedTensorType>(value.getType());
-    if (t.getRank() != 2 && t.getRank() != 3)
-      return emitOpError() << name << " must be [seq, rotary/2] or [batch, seq, rotary/2], got "
-                           << formatShape(t.getShape());
-    if (rotary != kDynamic && !dimsCompatible(t.getShape().back(), rotary / 2))
-      return emitOpError() << name << " has " << t.getShape().back() << " frequencies, expected "
-                           << rotary / 2;
-    if (t.getElementType() != type.getElementType())
-      return emitOpError() << name << " element type differs from the input's";
-  }
+  if (rotary != kDynamic && features != kDynamic && rotary > features)
+    return emitOpError("rotary dim ") << rotary << " exceeds the input's last dim " << features;
   if (getCos().getType() != getSin().getType())
     return emitOpError("cos and sin must have the same type");
-  // cos/sin are [seq, R/2] or [batch, seq, R/2] and must match the input's seq (and batch).
-  auto table = cast<RankedTensorType>(getCos().getType()).getShape();
-  int64_t batch = type.getShape()[0];
-  int64_t seq = getLayout() == Layout::bshd ? type.getShape()[1] : type.getShape()[2];
-  if (!dimsCompatible(table[table.size() - 2], seq))
-    return emitOpError("cos/sin cover ") << table[table.size() - 2]
-                                         << " positions, the input has " << seq;
-  if (table.size() == 3 && table[0] != 1 && !dimsCompatible(table[0], batch))
-    return emitOpError("cos/sin batch ") << table[0] << " differs from the input's " << batch;
-  return success();
+  auto table = cast<RankedTensorType>(getCos().getType());
+  if (table.getElementType() != type.getElementType())
+    return emitOpError("cos/sin element type differs from the input's");
+  if (table.getRank() < 1 || table.getRank() > type.getRank())
+    return emitOpError("cos/sin rank ") << table.getRank() << " does not fit the input's "
+                                        << type.getRank();
+  int64_t angles = table.getShape().back();
+  if (rotary != kDynamic && angles != kDynamic && angles != rotary && angles != rotary / 2)
+    return emitOpError("cos/sin have ") << angles << " angles, expected " << rotary
+                                        << " (one per feature) or " << rotary / 2
+                                        << " (one per pair)";
+  SmallVector<int64_t> target(type.getShape().drop_back());
+  return checkBroadcastsTo(*this, "cos/sin",
+                           RankedTensorType::get(table.getShape().drop_back(),
+                                                 table.getElementType()),
+                           target);
 }
 
 LogicalResult MatmulOp::verify() {

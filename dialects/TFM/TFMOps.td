@@ -119,23 +119,31 @@ def TFM_RotaryEmbeddingOp : TFM_Op<"rotary_embedding", [Pure,
     AllTypesMatch<["input", "output"]>]> {
   let summary = "rotary position embedding";
   let description = [{
-    Rotates the first `rotary_dim` features (default: all) of every head of the 4-D `input`
-    (ordered as `layout` says) by position-dependent angles; the remaining features pass
-    through. `cos` and `sin` hold `cos(θ)` and `sin(θ)` per position and frequency, shape
-    `[seq, rotary_dim / 2]` or `[batch, seq, rotary_dim / 2]`.
+    Rotates pairs among the first `R = rotary_dim` features (default: all) of the last dim of
+    `input` by position-dependent angles; the remaining features pass through. Which dim is
+    the sequence does not matter to the op: `cos` and `sin` broadcast against `input` numpy-
+    style (right-aligned, a dim of 1 repeats) in every dim but the last, so a table laid out
+    as [1, 1, S, ·] serves a [B, H, S, D] input and [1, S, 1, ·] a [B, S, H, D] one.
 
-    - Half rotation (default, GPT-NeoX/LLaMA): feature `i < R/2` pairs with `i + R/2`:
-      `y[i] = x[i] cos[i] - x[i+R/2] sin[i]`, `y[i+R/2] = x[i+R/2] cos[i] + x[i] sin[i]`.
-    - `interleaved` (GPT-J): feature `2i` pairs with `2i + 1` with angle index `i`.
+    The tables' last dim is either `R`, one angle per feature (`c[f] = cos[.., f]`; the form
+    exporters spell out, with each angle stored for both features of its pair), or `R / 2`,
+    one per pair (the form of ONNX's and ONNX Runtime's RotaryEmbedding caches).
+
+    - Half rotation (default, GPT-NeoX/LLaMA): feature `f < R/2` pairs with `f + R/2`:
+      `y[f] = x[f] c[f] - x[f+R/2] s[f]`, `y[f+R/2] = x[f+R/2] c[f+R/2] + x[f] s[f+R/2]`; with
+      pair tables `c[f] = c[f + R/2] = cos[.., f]`.
+    - `interleaved` (GPT-J): feature `2p` pairs with `2p + 1`:
+      `y[2p] = x[2p] c[2p] - x[2p+1] s[2p]`, `y[2p+1] = x[2p+1] c[2p+1] + x[2p] s[2p+1]`; with
+      pair tables `c[2p] = c[2p+1] = cos[.., p]`.
+    - Evaluated in f32 for f16/bf16 inputs.
 
     Example:
     ```mlir
-    %y = tfm.rotary_embedding %x, %cos, %sin {layout = #tfm.layout<bhsd>}
-         : tensor<?x8x?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>
+    %y = tfm.rotary_embedding %x, %cos, %sin
+         : tensor<?x8x?x64xf32>, tensor<1x1x?x64xf32>, tensor<1x1x?x64xf32>
     ```
   }];
   let arguments = (ins TFM_FloatTensor:$input, TFM_FloatTensor:$cos, TFM_FloatTensor:$sin,
-    DefaultValuedAttr<TFM_LayoutAttr, "::kiln::tfm::Layout::bhsd">:$layout,
     UnitAttr:$interleaved, OptionalAttr<I64Attr>:$rotary_dim);
   let results = (outs TFM_FloatTensor:$output);
   let assemblyFormat = [{

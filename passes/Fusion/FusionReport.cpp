@@ -33,7 +33,8 @@ unsigned kiln::printFusionReport(ModuleOp module, llvm::raw_ostream &os) {
   module.walk([&](Operation *op) {
     if (isa<tfm::TFMDialect>(op->getDialect()))
       ++formed[op->getName().getStringRef()];
-    if (isa<onnx::SoftmaxOp, onnx::ErfOp, onnx::TanhOp, onnx::ReduceMeanOp>(op))
+    if (isa<onnx::SoftmaxOp, onnx::ErfOp, onnx::TanhOp, onnx::ReduceMeanOp,
+            onnx::RotaryEmbeddingOp, onnx::MSRotaryEmbeddingOp>(op))
       missed.push_back(op);
   });
   os << "fusion report\n  formed:\n";

@@ -1,7 +1,7 @@
 //===- ConvertTFMToLinalg.cpp - kiln-convert-tfm-to-linalg ----------------===//
 //
-// Lowers the tfm ops that have a lowering (tfm.attention so far) as a partial conversion: a
-// tfm op left over fails the pass with a diagnostic naming it.
+// Lowers the tfm ops that have a lowering (all but tfm.matmul, which nothing produces yet) as
+// a partial conversion: a tfm op left over fails the pass with a diagnostic naming it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +31,7 @@ struct ConvertTFMToLinalgPass
     RewritePatternSet patterns(ctx);
     kiln::populateAttentionToLinalgPatterns(patterns);
     kiln::populateTFMNormalizationToLinalgPatterns(patterns);
+    kiln::populateRotaryEmbeddingToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }

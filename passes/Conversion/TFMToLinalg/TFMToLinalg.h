@@ -10,6 +10,7 @@ namespace kiln {
 void populateAttentionToLinalgPatterns(mlir::RewritePatternSet &patterns);
 /// tfm.layer_norm, tfm.rms_norm and tfm.gelu.
 void populateTFMNormalizationToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateRotaryEmbeddingToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace kiln
 

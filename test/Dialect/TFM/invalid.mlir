@@ -266,9 +266,9 @@ func.func @rms_norm_scale_element_type(%x: tensor<2x8x32xf16>, %g: tensor<32xf32
 
 // -----
 
-func.func @rotary_embedding_not_4d(%x: tensor<2x8x64xf32>, %c: tensor<8x32xf32>) {
-  // expected-error @+1 {{'tfm.rotary_embedding' op input must be 4-D, got [2,8,64]}}
-  %0 = tfm.rotary_embedding %x, %c, %c : tensor<2x8x64xf32>, tensor<8x32xf32>, tensor<8x32xf32>
+func.func @rotary_embedding_scalar(%x: tensor<f32>, %c: tensor<f32>) {
+  // expected-error @+1 {{'tfm.rotary_embedding' op input must have at least one dim}}
+  %0 = tfm.rotary_embedding %x, %c, %c : tensor<f32>, tensor<f32>, tensor<f32>
   return
 }
 
@@ -307,56 +307,49 @@ func.func @rotary_embedding_negative_rotary_dim(%x: tensor<2x4x8x64xf32>, %c: te
 // -----
 
 func.func @rotary_embedding_rotary_dim_too_large(%x: tensor<2x4x8x64xf32>, %c: tensor<8x64xf32>) {
-  // expected-error @+1 {{rotary dim 128 exceeds the head dim 64}}
+  // expected-error @+1 {{rotary dim 128 exceeds the input's last dim 64}}
   %0 = tfm.rotary_embedding %x, %c, %c {rotary_dim = 128 : i64} : tensor<2x4x8x64xf32>, tensor<8x64xf32>, tensor<8x64xf32>
   return
 }
 
 // -----
 
-func.func @rotary_embedding_cos_rank(%x: tensor<2x4x8x64xf32>, %c: tensor<32xf32>) {
-  // expected-error @+1 {{cos must be [seq, rotary/2] or [batch, seq, rotary/2], got [32]}}
-  %0 = tfm.rotary_embedding %x, %c, %c : tensor<2x4x8x64xf32>, tensor<32xf32>, tensor<32xf32>
+func.func @rotary_embedding_table_rank(%x: tensor<4x8x64xf32>, %c: tensor<1x1x8x32xf32>) {
+  // expected-error @+1 {{cos/sin rank 4 does not fit the input's 3}}
+  %0 = tfm.rotary_embedding %x, %c, %c : tensor<4x8x64xf32>, tensor<1x1x8x32xf32>, tensor<1x1x8x32xf32>
   return
 }
 
 // -----
 
-func.func @rotary_embedding_sin_rank(%x: tensor<2x4x8x64xf32>, %c: tensor<8x32xf32>, %s: tensor<1x2x8x32xf32>) {
-  // expected-error @+1 {{sin must be [seq, rotary/2] or [batch, seq, rotary/2], got [1,2,8,32]}}
-  %0 = tfm.rotary_embedding %x, %c, %s : tensor<2x4x8x64xf32>, tensor<8x32xf32>, tensor<1x2x8x32xf32>
+// A [seq, ·] table does not broadcast against a [batch, seq, heads, D] input's heads dim.
+func.func @rotary_embedding_table_layout(%x: tensor<2x8x4x64xf32>, %c: tensor<8x32xf32>) {
+  // expected-error @+1 {{cos/sin [8] does not broadcast to [2,8,4]}}
+  %0 = tfm.rotary_embedding %x, %c, %c : tensor<2x8x4x64xf32>, tensor<8x32xf32>, tensor<8x32xf32>
   return
 }
 
 // -----
 
-func.func @rotary_embedding_cos_freq_mismatch(%x: tensor<2x4x8x64xf32>, %c: tensor<8x64xf32>) {
-  // expected-error @+1 {{cos has 64 frequencies, expected 32}}
-  %0 = tfm.rotary_embedding %x, %c, %c : tensor<2x4x8x64xf32>, tensor<8x64xf32>, tensor<8x64xf32>
+func.func @rotary_embedding_angle_count(%x: tensor<2x4x8x64xf32>, %c: tensor<8x48xf32>) {
+  // expected-error @+1 {{cos/sin have 48 angles, expected 64 (one per feature) or 32 (one per pair)}}
+  %0 = tfm.rotary_embedding %x, %c, %c : tensor<2x4x8x64xf32>, tensor<8x48xf32>, tensor<8x48xf32>
   return
 }
 
 // -----
 
-// With rotary_dim = 16, cos and sin hold 8 frequencies, not head_dim / 2.
-func.func @rotary_embedding_partial_freq_mismatch(%x: tensor<2x4x8x64xf32>, %c: tensor<8x32xf32>) {
-  // expected-error @+1 {{cos has 32 frequencies, expected 8}}
+// With rotary_dim = 16 the tables hold 16 or 8 angles, not the head dim's.
+func.func @rotary_embedding_partial_angle_count(%x: tensor<2x4x8x64xf32>, %c: tensor<8x32xf32>) {
+  // expected-error @+1 {{cos/sin have 32 angles, expected 16 (one per feature) or 8 (one per pair)}}
   %0 = tfm.rotary_embedding %x, %c, %c {rotary_dim = 16 : i64} : tensor<2x4x8x64xf32>, tensor<8x32xf32>, tensor<8x32xf32>
   return
 }
 
 // -----
 
-func.func @rotary_embedding_sin_freq_mismatch(%x: tensor<2x4x8x64xf32>, %c: tensor<8x32xf32>, %s: tensor<8x16xf32>) {
-  // expected-error @+1 {{sin has 16 frequencies, expected 32}}
-  %0 = tfm.rotary_embedding %x, %c, %s : tensor<2x4x8x64xf32>, tensor<8x32xf32>, tensor<8x16xf32>
-  return
-}
-
-// -----
-
 func.func @rotary_embedding_cos_element_type(%x: tensor<2x4x8x64xf32>, %c: tensor<8x32xf16>) {
-  // expected-error @+1 {{cos element type differs from the input's}}
+  // expected-error @+1 {{cos/sin element type differs from the input's}}
   %0 = tfm.rotary_embedding %x, %c, %c : tensor<2x4x8x64xf32>, tensor<8x32xf16>, tensor<8x32xf16>
   return
 }

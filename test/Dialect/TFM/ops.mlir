@@ -154,11 +154,20 @@ func.func @gelu_tanh(%x: tensor<?x?x3072xbf16>) -> tensor<?x?x3072xbf16> {
   return %0 : tensor<?x?x3072xbf16>
 }
 
+// Tables with one angle per pair, [seq, R/2], broadcasting over batch and heads.
 // CHECK-LABEL: func.func @rotary_embedding_half
 // CHECK-SAME: (%[[X:.*]]: tensor<?x8x?x64xf32>, %[[C:.*]]: tensor<?x32xf32>, %[[S:.*]]: tensor<?x32xf32>)
 // CHECK: tfm.rotary_embedding %[[X]], %[[C]], %[[S]] : tensor<?x8x?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>
 func.func @rotary_embedding_half(%x: tensor<?x8x?x64xf32>, %cos: tensor<?x32xf32>, %sin: tensor<?x32xf32>) -> tensor<?x8x?x64xf32> {
-  %0 = tfm.rotary_embedding %x, %cos, %sin {layout = #tfm.layout<bhsd>} : tensor<?x8x?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>
+  %0 = tfm.rotary_embedding %x, %cos, %sin : tensor<?x8x?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>
+  return %0 : tensor<?x8x?x64xf32>
+}
+
+// Tables with one angle per feature as exporters spell them out: [1, 1, seq, D].
+// CHECK-LABEL: func.func @rotary_embedding_per_feature
+// CHECK: tfm.rotary_embedding %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x8x?x64xf32>, tensor<1x1x?x64xf32>, tensor<1x1x?x64xf32>
+func.func @rotary_embedding_per_feature(%x: tensor<?x8x?x64xf32>, %cos: tensor<1x1x?x64xf32>) -> tensor<?x8x?x64xf32> {
+  %0 = tfm.rotary_embedding %x, %cos, %cos : tensor<?x8x?x64xf32>, tensor<1x1x?x64xf32>, tensor<1x1x?x64xf32>
   return %0 : tensor<?x8x?x64xf32>
 }
 
@@ -169,20 +178,13 @@ func.func @rotary_embedding_interleaved(%x: tensor<2x4x16x32xf32>, %cos: tensor<
   return %0 : tensor<2x4x16x32xf32>
 }
 
-// Only the first 16 of 64 features rotate (GPT-J / partial rotary); cos and sin hold 8
-// frequencies per position, per batch.
+// Only the first 16 of 64 features rotate (GPT-J / partial rotary); the tables of a
+// [batch, seq, heads, D] input are [batch, seq, 1, 8].
 // CHECK-LABEL: func.func @rotary_embedding_partial_rotary_dim
-// CHECK: tfm.rotary_embedding %{{.*}}, %{{.*}}, %{{.*}} {interleaved, rotary_dim = 16 : i64} : tensor<2x4x?x64xf32>, tensor<2x?x8xf32>, tensor<2x?x8xf32>
-func.func @rotary_embedding_partial_rotary_dim(%x: tensor<2x4x?x64xf32>, %cos: tensor<2x?x8xf32>, %sin: tensor<2x?x8xf32>) -> tensor<2x4x?x64xf32> {
-  %0 = tfm.rotary_embedding %x, %cos, %sin {interleaved, rotary_dim = 16 : i64} : tensor<2x4x?x64xf32>, tensor<2x?x8xf32>, tensor<2x?x8xf32>
-  return %0 : tensor<2x4x?x64xf32>
-}
-
-// CHECK-LABEL: func.func @rotary_embedding_bshd
-// CHECK: tfm.rotary_embedding %{{.*}}, %{{.*}}, %{{.*}} {layout = #tfm.layout<bshd>} : tensor<?x?x8x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>
-func.func @rotary_embedding_bshd(%x: tensor<?x?x8x64xf32>, %cos: tensor<?x32xf32>) -> tensor<?x?x8x64xf32> {
-  %0 = tfm.rotary_embedding %x, %cos, %cos {layout = #tfm.layout<bshd>} : tensor<?x?x8x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>
-  return %0 : tensor<?x?x8x64xf32>
+// CHECK: tfm.rotary_embedding %{{.*}}, %{{.*}}, %{{.*}} {interleaved, rotary_dim = 16 : i64} : tensor<2x?x4x64xf32>, tensor<2x?x1x8xf32>, tensor<2x?x1x8xf32>
+func.func @rotary_embedding_partial_rotary_dim(%x: tensor<2x?x4x64xf32>, %cos: tensor<2x?x1x8xf32>, %sin: tensor<2x?x1x8xf32>) -> tensor<2x?x4x64xf32> {
+  %0 = tfm.rotary_embedding %x, %cos, %sin {interleaved, rotary_dim = 16 : i64} : tensor<2x?x4x64xf32>, tensor<2x?x1x8xf32>, tensor<2x?x1x8xf32>
+  return %0 : tensor<2x?x4x64xf32>
 }
 
 // CHECK-LABEL: func.func @matmul_plain
