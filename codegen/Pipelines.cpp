@@ -35,8 +35,8 @@ void kiln::buildONNXGraphPipeline(OpPassManager &pm) {
 
 void kiln::buildFusionPipeline(OpPassManager &pm) {
   OpPassManager &func = pm.nest<func::FuncOp>();
-  func.addPass(kiln::createRaiseONNXAttention());
   func.addPass(kiln::createRaiseRotaryEmbedding());
+  func.addPass(kiln::createRaiseONNXAttention());
   func.addPass(kiln::createRaiseAttention());
   func.addPass(kiln::createRaiseNormalization());
   func.addPass(kiln::createRaiseGelu());

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Fusion/FusionUtils.h"
 #include "passes/Passes.h"
 
 #include "dialects/ONNX/ONNXDialect.h"
@@ -145,7 +146,9 @@ struct RaiseONNXAttentionPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<RaiseAttention>(&getContext());
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(kiln::fusion::applyAndRecordMisses(
+            getOperation(), std::move(patterns),
+            [](Operation *op) { return isa<kiln::onnx::AttentionOp>(op); })))
       signalPassFailure();
   }
 };

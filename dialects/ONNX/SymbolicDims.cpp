@@ -20,7 +20,8 @@ bool keepsOperandShape(Operation *op) {
       "onnx.HardSigmoid", "onnx.Identity",  "onnx.IsInf",      "onnx.IsNaN",
       "onnx.LayerNormalization", "onnx.LeakyRelu", "onnx.Log", "onnx.LogSoftmax",
       "onnx.Neg",       "onnx.Not",         "onnx.RMSNormalization", "onnx.Reciprocal",
-      "onnx.Relu",      "onnx.Round",       "onnx.Sigmoid",    "onnx.Sign",
+      "onnx.Relu",      "onnx.RotaryEmbedding", "onnx.com.microsoft.RotaryEmbedding",
+      "onnx.Round",       "onnx.Sigmoid",    "onnx.Sign",
       "onnx.Sin",       "onnx.Softmax",     "onnx.Softplus",   "onnx.Sqrt",
       "onnx.Tanh",      "onnx.Trilu",       "tfm.gelu",        "tfm.layer_norm",
       "tfm.rms_norm",   "tfm.rotary_embedding"};

@@ -34,7 +34,9 @@ unsigned kiln::printFusionReport(ModuleOp module, llvm::raw_ostream &os) {
     if (isa<tfm::TFMDialect>(op->getDialect()))
       ++formed[op->getName().getStringRef()];
     if (isa<onnx::SoftmaxOp, onnx::ErfOp, onnx::TanhOp, onnx::ReduceMeanOp,
-            onnx::RotaryEmbeddingOp, onnx::MSRotaryEmbeddingOp>(op))
+            onnx::RotaryEmbeddingOp, onnx::MSRotaryEmbeddingOp, onnx::AttentionOp,
+            onnx::MSAttentionOp, onnx::MSMultiHeadAttentionOp,
+            onnx::MSGroupQueryAttentionOp>(op))
       missed.push_back(op);
   });
   os << "fusion report\n  formed:\n";

@@ -9,8 +9,8 @@
 namespace kiln {
 
 /// Prints, for a module after the fusion pipeline, how many of each tfm op were formed and
-/// every Softmax, Erf, Tanh, ReduceMean and RotaryEmbedding op (the anchors of attention, GELU,
-/// normalisation and rotary embedding)
+/// every Softmax, Erf, Tanh and ReduceMean (the anchors of attention, GELU and normalisation)
+/// and every attention or rotary op of ONNX or ONNX Runtime
 /// still in the onnx dialect, by node name, with the reason its matcher gave
 /// (`kiln.fusion_miss`). Returns the number of unfused anchors.
 unsigned printFusionReport(mlir::ModuleOp module, llvm::raw_ostream &os);

@@ -20,6 +20,13 @@ Models written next to this script:
   llama_tiny.onnx        LLaMA-style decoder, RoPE, GQA (TorchScript exporter, opset 18)
   vit_tiny.onnx          ViT-style image classifier     (TorchScript exporter, opset 17)
   bert_tiny_dynamo.onnx  same BERT module               (dynamo exporter, opset 18)
+  llama_sdpa_dynamo.onnx LLaMA-style decoder with F.scaled_dot_product_attention(is_causal,
+                         enable_gqa) and nn.RMSNorm       (dynamo exporter, opset 18)
+  llama_opset23.onnx     the same module                 (dynamo exporter, opset 23: ONNX
+                         Attention and RMSNormalization ops; its rotate-half spelled out is
+                         replaced by ONNX RotaryEmbedding ops, see opset23_rotary below)
+
+    python make_models.py [NAME ...]   regenerates only the named models (default: all)
 """
 
 import collections
@@ -338,6 +345,133 @@ class ViTTiny(nn.Module):
 
 
 # --------------------------------------------------------------------------
+# LLaMA-style decoder on torch's fused ops: SDPA with is_causal and enable_gqa, nn.RMSNorm
+# --------------------------------------------------------------------------
+class SdpaLlamaAttention(LlamaAttention):
+    def forward(self, x, cos, sin):
+        b, s, _ = x.shape
+        q = self.q_proj(x).view(b, s, self.heads, self.head_dim).transpose(1, 2)
+        k = self.k_proj(x).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
+        v = self.v_proj(x).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
+        q = apply_rotary(q, cos, sin)
+        k = apply_rotary(k, cos, sin)
+        ctx = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+        return self.o_proj(ctx.transpose(1, 2).reshape(b, s, -1))
+
+
+class SdpaLlamaLayer(nn.Module):
+    def __init__(self, hidden, heads, kv_heads, intermediate):
+        super().__init__()
+        self.input_layernorm = nn.RMSNorm(hidden, eps=1e-6)
+        self.self_attn = SdpaLlamaAttention(hidden, heads, kv_heads)
+        self.post_attention_layernorm = nn.RMSNorm(hidden, eps=1e-6)
+        self.mlp = LlamaMLP(hidden, intermediate)
+
+    def forward(self, x, cos, sin):
+        x = x + self.self_attn(self.input_layernorm(x), cos, sin)
+        return x + self.mlp(self.post_attention_layernorm(x))
+
+
+class SdpaLlamaTiny(LlamaTiny):
+    def __init__(self, vocab=100, hidden=64, heads=4, kv_heads=2, layers=2, intermediate=128):
+        super().__init__(vocab, hidden, heads, kv_heads, layers, intermediate)
+        self.layers = nn.ModuleList(
+            SdpaLlamaLayer(hidden, heads, kv_heads, intermediate) for _ in range(layers))
+        self.norm = nn.RMSNorm(hidden, eps=1e-6)
+
+    def forward(self, input_ids):
+        seq = input_ids.shape[1]
+        x = self.embed_tokens(input_ids)
+        position_ids = torch.arange(seq, device=input_ids.device).to(torch.float32)
+        freqs = position_ids[:, None] * self.inv_freq[None, :]
+        emb = torch.cat((freqs, freqs), dim=-1)
+        cos = emb.cos()[None, None, :, :]
+        sin = emb.sin()[None, None, :, :]
+        for layer in self.layers:
+            x = layer(x, cos, sin)
+        return self.lm_head(self.norm(x))
+
+
+def opset23_rotary(path):
+    """Replace each spelled-out rotate-half (Add(Mul(x, cos), Mul(Concat(-x2, x1), sin))) by
+    an ONNX RotaryEmbedding node on per-pair caches [batch, seq, head_dim / 2], which is how
+    models written for opset 23 carry it; torch has no rotary op to export."""
+    from onnx import helper
+    proto = onnx.load(path)
+    g = proto.graph
+    producer = {o: n for n in g.node for o in n.output}
+    new_nodes, dropped, made_caches = [], set(), False
+    for n in g.node:
+        if n.op_type != "Add" or n.name in dropped:
+            continue
+        muls = [producer.get(i) for i in n.input]
+        if not all(m is not None and m.op_type == "Mul" for m in muls):
+            continue
+        for direct, rotated in (muls, muls[::-1]):
+            cat = next((producer.get(i) for i in rotated.input
+                        if producer.get(i) is not None and producer[i].op_type == "Concat"), None)
+            if cat is None or len(cat.input) != 2 or producer.get(cat.input[0]) is None \
+                    or producer[cat.input[0]].op_type != "Neg":
+                continue
+            x = producer[cat.input[1]].input[0]  # Slice(x, 0, h)
+            if x not in direct.input:
+                continue
+            if not made_caches:
+                # per-pair caches: the first half of the per-feature [1, 1, s, d] tables, [1, s, d/2]
+                cos_full = next(i for i in direct.input if i != x)
+                sin_full = next(i for i in rotated.input if i != cat.output[0])
+                new_nodes += [
+                    helper.make_node("Constant", [], ["rope_half_starts"], value=onnx.numpy_helper.from_array(np.array([0], np.int64))),
+                    helper.make_node("Constant", [], ["rope_half_ends"], value=onnx.numpy_helper.from_array(np.array([HEAD_DIM // 2], np.int64))),
+                    helper.make_node("Constant", [], ["rope_half_axes"], value=onnx.numpy_helper.from_array(np.array([3], np.int64))),
+                    helper.make_node("Constant", [], ["rope_squeeze_axes"], value=onnx.numpy_helper.from_array(np.array([1], np.int64))),
+                    helper.make_node("Constant", [], ["rope_ones"], value=onnx.numpy_helper.from_array(np.array([1, 1], np.int64))),
+                    # onnxruntime wants caches with the input's batch: expand [1, s, d/2]
+                    helper.make_node("Shape", ["input_ids"], ["rope_batch"], end=1),
+                    helper.make_node("Concat", ["rope_batch", "rope_ones"], ["rope_expand_shape"], axis=0),
+                ]
+                for name, full in (("cos", cos_full), ("sin", sin_full)):
+                    new_nodes += [
+                        helper.make_node("Slice", [full, "rope_half_starts", "rope_half_ends", "rope_half_axes"], [f"rope_{name}_half4"]),
+                        helper.make_node("Squeeze", [f"rope_{name}_half4", "rope_squeeze_axes"], [f"rope_{name}_half3"]),
+                        helper.make_node("Expand", [f"rope_{name}_half3", "rope_expand_shape"], [f"rope_{name}_cache"]),
+                    ]
+                made_caches = True
+            new_nodes.append(helper.make_node(
+                "RotaryEmbedding", [x, "rope_cos_cache", "rope_sin_cache"], [n.output[0]],
+                name=n.name + "_rotary"))
+            dropped.add(n.name)
+            break
+    kept = [n for n in g.node if n.name not in dropped]
+    # the caches must be computed before first use: put the new nodes right after their inputs
+    order = {}
+    for i, n in enumerate(kept):
+        for o in n.output:
+            order[o] = i
+    result = list(kept)
+    for node in new_nodes:
+        after = max((order.get(i, -1) for i in node.input), default=-1)
+        result.insert(after + 1, node)
+        order = {o: i for i, nn in enumerate(result) for o in nn.output}
+    # drop what only fed the replaced subgraphs
+    outputs = {o.name for o in g.output}
+    while True:
+        used = {i for n in result for i in n.input} | outputs
+        live = [n for n in result if any(o in used for o in n.output)]
+        if len(live) == len(result):
+            break
+        result = live
+    del g.node[:]
+    g.node.extend(result)
+    proto = onnx.shape_inference.infer_shapes(proto)
+    onnx.save(proto, path)
+    return len(dropped)
+
+
+HEAD_DIM = 16
+
+
+# --------------------------------------------------------------------------
 # Export and verification
 # --------------------------------------------------------------------------
 def build(cls, seed):
@@ -433,10 +567,43 @@ def export_torchscript(model, args, name, input_names, output_names, dynamic_axe
     return path
 
 
+def export_dynamo(model, args, name, input_names, output_names, dynamic_shapes, opset):
+    path = os.path.join(OUT_DIR, name)
+    torch.onnx.export(model, args, path, dynamo=True, opset_version=opset, external_data=False,
+                      input_names=input_names, output_names=output_names,
+                      dynamic_shapes=dynamic_shapes)
+    strip_stack_traces(path)
+    return path
+
+
+def make_modern(gen, failures):
+    """The models of torch's fused-op exports (dynamo) and of ONNX opset 23."""
+    llama = build(SdpaLlamaTiny, seed=4)
+    batch = torch.export.Dim("batch", min=1, max=1024)
+    seq = torch.export.Dim("seq", min=2, max=64)
+    shapes = {"input_ids": {0: batch, 1: seq}}
+    for name, opset in (("llama_sdpa_dynamo.onnx", 18), ("llama_opset23.onnx", 23)):
+        try:
+            path = export_dynamo(llama, text_inputs(2, 7, False, gen), name, ["input_ids"],
+                                 ["logits"], shapes, opset)
+            if opset == 23:
+                replaced = opset23_rotary(path)
+                assert replaced == 4, f"{replaced} rotary subgraphs replaced, expected 4"
+            verify(path, llama, ["input_ids"],
+                   [text_inputs(2, 8, False, gen), text_inputs(3, 13, False, gen)])
+        except Exception as e:
+            failures.append(f"{name}: {type(e).__name__}: {e}")
+
+
 def main():
     gen = torch.Generator().manual_seed(1234)
     bs = {0: "batch", 1: "seq"}
     failures = []
+    if sys.argv[1:] == ["modern"]:
+        make_modern(gen, failures)
+        for f in failures:
+            print("FAILED", f, file=sys.stderr)
+        return 1 if failures else 0
 
     # BERT
     bert = build(BertTiny, seed=0)
@@ -492,6 +659,7 @@ def main():
     except Exception as e:  # keep the TorchScript models even if this exporter breaks
         failures.append(f"bert_tiny_dynamo.onnx: {type(e).__name__}: {e}")
 
+    make_modern(gen, failures)
     print(f"torch {torch.__version__}, onnx {onnx.__version__}, onnxruntime {ort.__version__}")
     for f in failures:
         print("FAILED", f, file=sys.stderr)

@@ -30,6 +30,10 @@ CASES = [
     ("gpt2_tiny", {"input_ids": (3, 13)}),
     ("llama_tiny", {"input_ids": (2, 8)}),
     ("llama_tiny", {"input_ids": (3, 13)}),
+    ("llama_sdpa_dynamo", {"input_ids": (2, 8)}),
+    ("llama_sdpa_dynamo", {"input_ids": (3, 13)}),
+    ("llama_opset23", {"input_ids": (2, 8)}),
+    ("llama_opset23", {"input_ids": (3, 13)}),
     ("vit_tiny", {"pixel_values": (1, 3, 32, 32)}),
     ("vit_tiny", {"pixel_values": (5, 3, 32, 32)}),
 ]

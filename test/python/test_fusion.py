@@ -30,7 +30,9 @@ EXPECTED = {
     "bert_tiny": {"tfm.attention": 2, "tfm.layer_norm": 5, "tfm.gelu": 2},
     "bert_tiny_dynamo": {"tfm.attention": 2, "tfm.layer_norm": 5, "tfm.gelu": 2},
     "gpt2_tiny": {"tfm.attention": 2, "tfm.layer_norm": 5, "tfm.gelu": 2},
-    "llama_tiny": {"tfm.attention": 2, "tfm.rms_norm": 5},
+    "llama_tiny": {"tfm.attention": 2, "tfm.rms_norm": 5, "tfm.rotary_embedding": 4},
+    "llama_sdpa_dynamo": {"tfm.attention": 2, "tfm.rms_norm": 5, "tfm.rotary_embedding": 4},
+    "llama_opset23": {"tfm.attention": 2, "tfm.rms_norm": 5, "tfm.rotary_embedding": 4},
     "vit_tiny": {"tfm.attention": 2, "tfm.layer_norm": 5, "tfm.gelu": 2},
 }
 SHAPES = {
@@ -38,8 +40,16 @@ SHAPES = {
     "bert_tiny_dynamo": {"input_ids": (2, 9), "attention_mask": (2, 9)},
     "gpt2_tiny": {"input_ids": (2, 9)},
     "llama_tiny": {"input_ids": (2, 9)},
+    "llama_sdpa_dynamo": {"input_ids": (2, 9)},
+    "llama_opset23": {"input_ids": (2, 9)},
     "vit_tiny": {"pixel_values": (2, 3, 32, 32)},
 }
+
+# The decoders' masks are causal masks spelled four ways (GPT-2's sliced bool buffer, LLaMA's
+# triu(full(min), 1), the dynamo export's Trilu/Equal/Where, ONNX Attention's is_causal) and
+# the LLaMAs repeat 2 KV heads to 4 three ways; all must reach tfm.attention as `causal`
+# with no mask operand, and the LLaMAs with their 2 KV heads.
+CAUSAL = {"gpt2_tiny": None, "llama_tiny": 2, "llama_sdpa_dynamo": 2, "llama_opset23": 2}
 
 
 def fusion_report(path):
@@ -72,3 +82,17 @@ def test_fused_equals_unfused(name, tmp_path):
         assert g.shape == w.shape
         error = np.abs(g - w).max() / max(np.abs(w).max(), 1e-30)
         assert error <= MAX_REL_ERROR, "max relative error %g" % error
+
+
+@pytest.mark.parametrize("name", sorted(CAUSAL))
+def test_causal_and_grouped_heads(name):
+    out = subprocess.run([tool("kiln-compile"), os.path.join(MODELS, name + ".onnx"),
+                          "--emit=tfm", "-o", "-"], check=True, capture_output=True,
+                         text=True).stdout
+    lines = [l for l in out.splitlines() if "tfm.attention" in l]
+    assert len(lines) == 2, out
+    for line in lines:
+        assert "causal" in line and "mask(" not in line, line
+        if CAUSAL[name]:  # keys in the default [batch, heads, seq, dim] layout
+            key_type = line.split(" : ")[-1].split(", ")[1]
+            assert "key_layout" not in line and key_type.split("x")[1] == str(CAUSAL[name]), line
