@@ -479,6 +479,31 @@ KILN_FOLD_BINARY(GreaterOp, boolInt(isUnsigned ? a.ugt(b) : a.sgt(b)),
                  boolFloat(a.compare(b) == APFloat::cmpGreaterThan))
 #undef KILN_FOLD_BINARY
 
+OpFoldResult ModOp::fold(FoldAdaptor adaptor) {
+  bool truncated = getFmod() != 0;
+  return foldElementwise(
+      *this, adaptor.getOperands(),
+      [truncated](ArrayRef<APInt> v, bool isUnsigned) -> std::optional<APInt> {
+        const APInt &a = v[0], &b = v[1];
+        if (b.isZero())
+          return std::nullopt;
+        if (isUnsigned)
+          return a.urem(b);
+        APInt r = a.srem(b);
+        // Without fmod the result takes the divisor's sign (Python's %).
+        if (!truncated && !r.isZero() && r.isNegative() != b.isNegative())
+          r += b;
+        return r;
+      },
+      [truncated](ArrayRef<APFloat> v) -> std::optional<APFloat> {
+        if (!truncated)
+          return std::nullopt;
+        APFloat r = v[0];
+        r.mod(v[1]);
+        return r;
+      });
+}
+
 OpFoldResult MaxOp::fold(FoldAdaptor adaptor) {
   if (getNumOperands() != 2)
     return nullptr;

@@ -738,6 +738,26 @@ def ONNX_MinOp : ONNX_Op<"Min", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInfer
   let hasFolder = 1;
 }
 
+def ONNX_ModOp : ONNX_Op<"Mod", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>, SameOperandsElementType]> {
+  let summary = "elementwise remainder with broadcasting (floor or, with fmod, truncated)";
+  let description = [{
+    The `Mod` operator of domain `ai.onnx`, versions 10, 13; the operands, attributes and results follow the newest version. Semantics: https://onnx.ai/onnx/operators/onnx__Mod.html. Older opsets are normalised to this form by the importer; Kiln's shape inference is in ONNXShapeInference.cpp.
+
+    Example:
+    ```mlir
+    %r = onnx.Mod %A, %B : (...) -> ...
+    ```
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$A,
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$B,
+    DefaultValuedAttr<I64Attr, "0">:$fmod);
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$C);
+  let assemblyFormat = "$A `,` $B attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
 def ONNX_MulOp : ONNX_Op<"Mul", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>, SameOperandsElementType]> {
   let summary = "elementwise multiplication with broadcasting";
   let description = [{

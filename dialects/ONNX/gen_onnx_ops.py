@@ -61,6 +61,7 @@ OPS = {
     ("", "MatMul"): "matrix product with numpy semantics (batched, broadcast)",
     ("", "Max"): "elementwise maximum of all operands with broadcasting",
     ("", "Min"): "elementwise minimum of all operands with broadcasting",
+    ("", "Mod"): "elementwise remainder with broadcasting (floor or, with fmod, truncated)",
     ("", "Mul"): "elementwise multiplication with broadcasting",
     ("", "Neg"): "elementwise negation",
     ("", "Not"): "elementwise logical not",
@@ -111,7 +112,7 @@ OPS = {
 }
 
 # Ops with a C++ folder (constant folding, shape-computation chains) in ONNXFolders.cpp.
-FOLDABLE = {"Add", "Sub", "Mul", "Div", "Neg", "Cast", "Concat", "ConstantOfShape", "Equal",
+FOLDABLE = {"Add", "Sub", "Mul", "Div", "Mod", "Neg", "Cast", "Concat", "ConstantOfShape", "Equal",
             "Gather", "Identity", "Range", "Reshape", "Shape", "Size", "Slice", "Squeeze",
             "Unsqueeze", "Where", "Expand", "Less", "Greater", "Not", "Sqrt", "Max", "Min",
             "CastLike", "Flatten"}

@@ -324,15 +324,21 @@ int main(int argc, char **argv) {
       check(kiln_model_output_info(model, i, &info));
       printf("  output %s: %s %s", info->name, kiln_element_type_name(info->element_type),
              shapeString(outputDims[i].data(), int32_t(outputDims[i].size()), nullptr).c_str());
-      if (info->element_type == KILN_ELEMENT_TYPE_FLOAT32) {
-        const float *v = static_cast<const float *>(outputData[i]->data);
-        size_t n = outputData[i]->bytes / sizeof(float);
+      // The first values of f32 and i64 outputs (logits, token ids).
+      auto preview = [&](auto *v, size_t n, auto print) {
         printf(" =");
         for (size_t j = 0; j < std::min<size_t>(n, 6); ++j)
-          printf(" %.5g", v[j]);
+          print(v[j]);
         if (n > 6)
           printf(" ...");
-      }
+      };
+      if (info->element_type == KILN_ELEMENT_TYPE_FLOAT32)
+        preview(static_cast<const float *>(outputData[i]->data),
+                outputData[i]->bytes / sizeof(float), [](float x) { printf(" %.5g", x); });
+      if (info->element_type == KILN_ELEMENT_TYPE_INT64)
+        preview(static_cast<const int64_t *>(outputData[i]->data),
+                outputData[i]->bytes / sizeof(int64_t),
+                [](int64_t x) { printf(" %lld", (long long)x); });
       printf("\n");
     }
   }

@@ -127,6 +127,45 @@ ScalarFn arithBinary() {
   };
 }
 
+/// Signed integer division or remainder that cannot trap: x86 faults on a zero divisor and on
+/// INT_MIN / -1, so a divisor of 0 or -1 is replaced by 1 and the -1 case computed as
+/// negation (quotient) or 0 (remainder). ONNX leaves division by zero undefined; Kiln yields 0.
+Value safeSignedDivision(OpBuilder &b, Location loc, Value a, Value d, bool remainder) {
+  using I = arith::CmpIPredicate;
+  Type t = a.getType();
+  auto c = [&](int64_t v) { return arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, v)); };
+  Value zero = c(0), minusOne = c(-1);
+  Value isZero = arith::CmpIOp::create(b, loc, I::eq, d, zero);
+  Value isMinusOne = arith::CmpIOp::create(b, loc, I::eq, d, minusOne);
+  Value safe = arith::SelectOp::create(b, loc, arith::OrIOp::create(b, loc, isZero, isMinusOne),
+                                       c(1), d);
+  if (remainder)
+    return arith::SelectOp::create(b, loc, isZero, zero, arith::RemSIOp::create(b, loc, a, safe));
+  Value q = arith::SelectOp::create(b, loc, isMinusOne, arith::SubIOp::create(b, loc, zero, a),
+                                    arith::DivSIOp::create(b, loc, a, safe));
+  return arith::SelectOp::create(b, loc, isZero, zero, q);
+}
+
+/// Mod: truncated (`fmod` = 1: C's fmod, the only form ONNX allows for floats) or floored
+/// (integers, the result takes the divisor's sign like Python's %).
+ScalarFn modulo(bool truncated) {
+  return [truncated](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
+    if (isa<FloatType>(a[0].getType()))
+      return truncated ? Value(arith::RemFOp::create(b, loc, a[0], a[1])) : Value();
+    Value r = safeSignedDivision(b, loc, a[0], a[1], /*remainder=*/true);
+    if (truncated)
+      return r;
+    using I = arith::CmpIPredicate;
+    Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(r.getType(), 0));
+    Value signsDiffer =
+        arith::XOrIOp::create(b, loc, arith::CmpIOp::create(b, loc, I::slt, r, zero),
+                              arith::CmpIOp::create(b, loc, I::slt, a[1], zero));
+    Value adjust = arith::AndIOp::create(
+        b, loc, arith::CmpIOp::create(b, loc, I::ne, r, zero), signsDiffer);
+    return arith::SelectOp::create(b, loc, adjust, arith::AddIOp::create(b, loc, r, a[1]), r);
+  };
+}
+
 ScalarFn compare(arith::CmpFPredicate f, arith::CmpIPredicate i) {
   return [=](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
     if (isa<FloatType>(a[0].getType()))
@@ -185,7 +224,14 @@ const llvm::StringMap<ScalarFn> &scalarFunctions() {
       {"onnx.Add", arithBinary<arith::AddFOp, arith::AddIOp>()},
       {"onnx.Sub", arithBinary<arith::SubFOp, arith::SubIOp>()},
       {"onnx.Mul", arithBinary<arith::MulFOp, arith::MulIOp>()},
-      {"onnx.Div", arithBinary<arith::DivFOp, arith::DivSIOp>()},
+      {"onnx.Div",
+       [](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
+         if (isa<FloatType>(a[0].getType()))
+           return arith::DivFOp::create(b, loc, a[0], a[1]);
+         return safeSignedDivision(b, loc, a[0], a[1], /*remainder=*/false);
+       }},
+      {"onnx.Mod", modulo(/*truncated=*/false)},
+      {"onnx.Mod(fmod)", modulo(/*truncated=*/true)},
       {"onnx.Max", arithBinary<arith::MaximumFOp, arith::MaxSIOp>()},
       {"onnx.Min", arithBinary<arith::MinimumFOp, arith::MinSIOp>()},
       {"onnx.Sum", arithBinary<arith::AddFOp, arith::AddIOp>()},
@@ -278,13 +324,20 @@ bool isExactOp(StringRef name) {
          name == "onnx.Not" || name == "onnx.And" || name == "onnx.Or" || name == "onnx.IsNaN";
 }
 
+/// The scalarFunctions() entry of `op`: its name, and for Mod with fmod = 1 "onnx.Mod(fmod)".
+std::string functionKey(Operation *op) {
+  if (auto mod = dyn_cast<ModOp>(op); mod && mod.getFmod() != 0)
+    return "onnx.Mod(fmod)";
+  return op->getName().getStringRef().str();
+}
+
 struct ElementwiseToLinalg : ConversionPattern {
   ElementwiseToLinalg(MLIRContext *ctx)
       : ConversionPattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
 
   LogicalResult matchAndRewrite(Operation *op, ArrayRef<Value> operands,
                                 ConversionPatternRewriter &rewriter) const override {
-    auto it = scalarFunctions().find(op->getName().getStringRef());
+    auto it = scalarFunctions().find(functionKey(op));
     if (it == scalarFunctions().end())
       return rewriter.notifyMatchFailure(op, "not an elementwise onnx op");
     auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());

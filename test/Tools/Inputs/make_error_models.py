@@ -1,7 +1,8 @@
 """Models whose failures only the data reveals, with their inputs: gather.onnx (an embedding
 lookup whose table is an input, so its rows can be zero; indices in range, past the end,
 before the start, a large batch split over threads) for Tools/run-time-errors.test, and
-huge.onnx (an intermediate buffer sized by an input's values) for runtime/abandoned-run.test."""
+huge.onnx (an intermediate buffer sized by an input's values) for runtime/abandoned-run.test,
+and intdiv.onnx (integer division by 0 and -1) for Tools/run-time-errors.test."""
 import os
 import sys
 
@@ -42,3 +43,20 @@ onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]),
           os.path.join(out, "huge.onnx"))
 np.save(os.path.join(out, "small_shape.npy"), np.array([3, 5], np.int64))
 np.save(os.path.join(out, "huge_shape.npy"), np.array([1 << 21, 1 << 21], np.int64))
+
+# Integer Div and Mod (floored and fmod) on divisors that would trap on x86: 0, and -1 with
+# INT64_MIN. Kiln defines both as 0 / -a and computes the rest exactly.
+nodes = [helper.make_node("Div", ["a", "b"], ["quotient"], name="div"),
+         helper.make_node("Mod", ["a", "b"], ["floored"], name="mod"),
+         helper.make_node("Mod", ["a", "b"], ["truncated"], name="fmod", fmod=1)]
+graph = helper.make_graph(
+    nodes, "intdiv",
+    [helper.make_tensor_value_info("a", TensorProto.INT64, [6]),
+     helper.make_tensor_value_info("b", TensorProto.INT64, [6])],
+    [helper.make_tensor_value_info(n, TensorProto.INT64, [6])
+     for n in ("quotient", "floored", "truncated")])
+onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]),
+          os.path.join(out, "intdiv.onnx"))
+np.save(os.path.join(out, "dividends.npy"),
+        np.array([7, -7, 7, -7, -(1 << 63), 5], np.int64))
+np.save(os.path.join(out, "divisors.npy"), np.array([2, 2, -2, -2, -1, 0], np.int64))
