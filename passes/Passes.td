@@ -55,14 +55,17 @@ def ConvertTFMToLinalg : Pass<"kiln-convert-tfm-to-linalg", "::mlir::ModuleOp"> 
 }
 
 def RaiseONNXAttention : Pass<"kiln-raise-onnx-attention", "::mlir::func::FuncOp"> {
-  let summary = "raise the ONNX Attention op (opset 23+) to tfm.attention";
+  let summary = "raise the ONNX Attention op (opset 23+) and the com.microsoft attention ops to tfm.attention";
   let description = [{
     Replaces onnx.Attention by tfm.attention when their semantics coincide: no past key/value
     or nonpad_kv_seqlen, present and qk outputs unused, no softcap (ONNX applies it after the
     mask), a mask whose key dim equals the keys' (ONNX pads shorter masks), and for is_causal
     equal query and key lengths (ONNX aligns causal masks top-left, tfm bottom-right). 3-D
     operands are viewed as [batch, seq, heads, head_dim] (the bshd layout), so no transpose is
-    materialised. Other cases are left alone with the reason recorded for the fusion report.
+    materialised. com.microsoft MultiHeadAttention (3-D q, k, v) and Attention (packed
+    weights) without KV cache are first restated as onnx.Attention (bias slices, key padding
+    masks as additive -10000 masks, attention_bias, unidirectional as is_causal). Other cases
+    are left alone with the reason recorded for the fusion report.
   }];
   let dependentDialects = ["::kiln::tfm::TFMDialect", "::mlir::tensor::TensorDialect"];
 }

@@ -146,9 +146,12 @@ struct RaiseONNXAttentionPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<RaiseAttention>(&getContext());
+    kiln::fusion::populateContribAttentionPatterns(patterns);
     if (failed(kiln::fusion::applyAndRecordMisses(
-            getOperation(), std::move(patterns),
-            [](Operation *op) { return isa<kiln::onnx::AttentionOp>(op); })))
+            getOperation(), std::move(patterns), [](Operation *op) {
+              return isa<kiln::onnx::AttentionOp, kiln::onnx::MSAttentionOp,
+                         kiln::onnx::MSMultiHeadAttentionOp>(op);
+            })))
       signalPassFailure();
   }
 };

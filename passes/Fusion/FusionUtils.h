@@ -43,6 +43,10 @@ mlir::Value otherOperand(mlir::Operation *op, mlir::Value v);
 /// into `scale` and continue with x, as long as each peeled op has a single use.
 mlir::Value peelScalarFactors(mlir::Value v, double &scale);
 
+/// com.microsoft MultiHeadAttention and Attention restated as onnx.Attention where they mean
+/// plain attention (ContribAttention.cpp).
+void populateContribAttentionPatterns(mlir::RewritePatternSet &patterns);
+
 /// Rewrites that bring head split and merge to a plain 4-D Transpose (HeadLayout.cpp).
 void populateHeadLayoutPatterns(mlir::RewritePatternSet &patterns);
 

@@ -1,0 +1,184 @@
+//===- ContribAttention.cpp - com.microsoft attention ops as onnx.Attention ===//
+//
+// ONNX Runtime's optimizer writes attention as its contrib ops. Where they mean plain scaled
+// dot-product attention (no KV cache), they are restated as the standard Attention op
+// (opset 23), which kiln-raise-onnx-attention then raises to tfm.attention:
+//
+//   MultiHeadAttention(q, k, v [3-D], bias, key_padding_mask [B, L], attention_bias)
+//   Attention(x, W, bias, mask_index [B, L], attention_bias)   -> x·W + bias split into q, k, v
+//
+// Both add `mask_filter_value` (default -10000) to the scores of padded keys, which the
+// restatement keeps exactly as an additive float mask; `unidirectional` becomes is_causal
+// (the raise then requires equal query and key lengths). Other forms (packed QKV/KV inputs,
+// BNSH keys, past/present state, rotary, other mask layouts) stay as they are, with the
+// reason in the fusion report; compiling them fails naming the node.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Fusion/FusionUtils.h"
+#include "passes/ShapeRefinement.h"
+
+#include "dialects/ONNX/ONNXDialect.h"
+#include "dialects/ONNX/ShapeHelpers.h"
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+RankedTensorType rankedType(Value v) {
+  return v ? dyn_cast<RankedTensorType>(v.getType()) : RankedTensorType();
+}
+
+/// Builds onnx ops with result types from shape inference.
+struct OnnxBuilder {
+  PatternRewriter &rewriter;
+  Location loc;
+
+  template <typename OpTy, typename... Args> Value op(Type element, Args &&...args) {
+    auto created = OpTy::create(rewriter, loc, UnrankedTensorType::get(element),
+                                std::forward<Args>(args)...);
+    (void)refineResultTypes(created);
+    return created->getResult(0);
+  }
+  Value ints(ArrayRef<int64_t> values) {
+    auto type = RankedTensorType::get({(int64_t)values.size()}, rewriter.getI64Type());
+    return onnx::ConstantOp::create(rewriter, loc, type, DenseElementsAttr::get(type, values));
+  }
+  Value scalar(Type element, double value) {
+    auto type = RankedTensorType::get({}, element);
+    Attribute v = isa<FloatType>(element) ? Attribute(FloatAttr::get(element, value))
+                                          : Attribute(IntegerAttr::get(element, (int64_t)value));
+    return onnx::ConstantOp::create(rewriter, loc, type, DenseElementsAttr::get(type, v));
+  }
+  /// x[.., begin:end] on the last axis.
+  Value lastAxisSlice(Value x, int64_t begin, int64_t end) {
+    Type element = cast<ShapedType>(x.getType()).getElementType();
+    return op<onnx::SliceOp>(element, x, ints({begin}), ints({end}), ints({-1}), Value());
+  }
+  /// The additive mask of a [B, L] key padding mask (0 = padded): filter where 0, as
+  /// [B, 1, 1, L].
+  Value paddingMask(Value keep, Type element, double filter) {
+    Type keepElement = cast<ShapedType>(keep.getType()).getElementType();
+    Value padded = op<onnx::EqualOp>(rewriter.getI1Type(), keep, scalar(keepElement, 0));
+    Value additive =
+        op<onnx::WhereOp>(element, padded, scalar(element, filter), scalar(element, 0));
+    return op<onnx::UnsqueezeOp>(element, additive, ints({1, 2}));
+  }
+};
+
+/// Replaces `op`'s first result with onnx.Attention on 3-D q, k, v.
+void replaceWithAttention(PatternRewriter &rewriter, Operation *op, Value q, Value k, Value v,
+                          Value mask, int64_t heads, std::optional<APFloat> scale,
+                          bool causal) {
+  Type element = cast<ShapedType>(q.getType()).getElementType();
+  Type unranked = UnrankedTensorType::get(element);
+  IntegerAttr headsAttr = rewriter.getI64IntegerAttr(heads);
+  auto attention = onnx::AttentionOp::create(
+      rewriter, op->getLoc(), op->getResult(0).getType(), unranked, unranked, unranked, q, k, v,
+      mask, Value(), Value(), Value(), /*qk_matmul_output_mode=*/0, APFloat(0.0f),
+      IntegerAttr(), headsAttr, headsAttr,
+      scale ? rewriter.getF32FloatAttr(scale->convertToFloat()) : FloatAttr(), causal ? 1 : 0);
+  rewriter.replaceAllUsesWith(op->getResult(0), attention.getY());
+  rewriter.eraseOp(op);
+}
+
+/// Checks shared by both ops: state outputs unused, a 2-D key padding mask if any.
+LogicalResult checkCommon(PatternRewriter &rewriter, Operation *op, Value paddingMask) {
+  for (Value result : op->getResults().drop_front())
+    if (!result.use_empty())
+      return rewriter.notifyMatchFailure(op, "a present/qk output is used");
+  if (paddingMask && (!rankedType(paddingMask) || rankedType(paddingMask).getRank() != 2))
+    return rewriter.notifyMatchFailure(op, "the key padding mask is not [batch, keys] (lengths "
+                                           "and 3-D/4-D masks are not supported)");
+  return success();
+}
+
+/// The mask: padding (additive) plus attention_bias, either optional.
+Value combinedMask(OnnxBuilder &b, Value padding, Value bias, Type element, double filter) {
+  Value mask = padding ? b.paddingMask(padding, element, filter) : Value();
+  if (bias)
+    mask = mask ? b.op<onnx::AddOp>(element, mask, bias) : bias;
+  return mask;
+}
+
+struct MultiHeadAttentionToONNX : OpRewritePattern<onnx::MSMultiHeadAttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(onnx::MSMultiHeadAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getPastKey() || op.getPastValue() || op.getPastSequenceLength() ||
+        op.getCacheIndirection())
+      return rewriter.notifyMatchFailure(op, "past key/value (KV cache)");
+    auto q = rankedType(op.getQuery()), k = rankedType(op.getKey()), v = rankedType(op.getValue());
+    if (!q || !k || !v || q.getRank() != 3 || k.getRank() != 3 || v.getRank() != 3)
+      return rewriter.notifyMatchFailure(op, "query, key and value are not all 3-D (packed "
+                                             "QKV/KV and BNSH keys are not supported)");
+    if (failed(checkCommon(rewriter, op, op.getKeyPaddingMask())))
+      return failure();
+    int64_t dq = q.getShape()[2], dk = k.getShape()[2], dv = v.getShape()[2];
+    if (op.getBias() && (ShapedType::isDynamic(dq) || ShapedType::isDynamic(dk) ||
+                         ShapedType::isDynamic(dv)))
+      return rewriter.notifyMatchFailure(op, "a bias with dynamic hidden sizes");
+
+    OnnxBuilder b{rewriter, op.getLoc()};
+    Type element = q.getElementType();
+    Value qv = op.getQuery(), kv = op.getKey(), vv = op.getValue();
+    if (Value bias = op.getBias()) {
+      qv = b.op<onnx::AddOp>(element, qv, b.lastAxisSlice(bias, 0, dq));
+      kv = b.op<onnx::AddOp>(element, kv, b.lastAxisSlice(bias, dq, dq + dk));
+      vv = b.op<onnx::AddOp>(element, vv, b.lastAxisSlice(bias, dq + dk, dq + dk + dv));
+    }
+    double filter = op.getMaskFilterValue() ? op.getMaskFilterValue()->convertToDouble() : -1e4;
+    Value mask = combinedMask(b, op.getKeyPaddingMask(), op.getAttentionBias(), element, filter);
+    replaceWithAttention(rewriter, op, qv, kv, vv, mask, (int64_t)op.getNumHeads(),
+                         op.getScale(), op.getUnidirectional() != 0);
+    return success();
+  }
+};
+
+struct PackedAttentionToONNX : OpRewritePattern<onnx::MSAttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(onnx::MSAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getPast() || op.getPastSequenceLength() || op.getPastPresentShareBuffer().value_or(0))
+      return rewriter.notifyMatchFailure(op, "past state (KV cache)");
+    if (op.getDoRotary().value_or(0))
+      return rewriter.notifyMatchFailure(op, "do_rotary");
+    auto x = rankedType(op.getInput()), w = rankedType(op.getWeights());
+    if (!x || !w || x.getRank() != 3 || w.getRank() != 2 || w.isDynamicDim(1))
+      return rewriter.notifyMatchFailure(op, "input is not 3-D or weights not a static 2-D "
+                                             "matrix");
+    if (failed(checkCommon(rewriter, op, op.getMaskIndex())))
+      return failure();
+    SmallVector<int64_t> sizes;
+    if (auto hidden = op.getQkvHiddenSizes())
+      sizes.assign(hidden->begin(), hidden->end());
+    else if (w.getShape()[1] % 3 == 0)
+      sizes.assign(3, w.getShape()[1] / 3);
+    if (sizes.size() != 3 || sizes[0] + sizes[1] + sizes[2] != w.getShape()[1] ||
+        sizes[0] != sizes[1])
+      return rewriter.notifyMatchFailure(op, "the weights do not split into q, k, v sizes");
+
+    OnnxBuilder b{rewriter, op.getLoc()};
+    Type element = x.getElementType();
+    Value qkv = b.op<onnx::MatMulOp>(element, op.getInput(), op.getWeights());
+    if (Value bias = op.getBias())
+      qkv = b.op<onnx::AddOp>(element, qkv, bias);
+    Value qv = b.lastAxisSlice(qkv, 0, sizes[0]);
+    Value kv = b.lastAxisSlice(qkv, sizes[0], sizes[0] + sizes[1]);
+    Value vv = b.lastAxisSlice(qkv, sizes[0] + sizes[1], w.getShape()[1]);
+    double filter = op.getMaskFilterValue() ? op.getMaskFilterValue()->convertToDouble() : -1e4;
+    Value mask = combinedMask(b, op.getMaskIndex(), op.getAttentionBias(), element, filter);
+    replaceWithAttention(rewriter, op, qv, kv, vv, mask, (int64_t)op.getNumHeads(),
+                         op.getScale(), op.getUnidirectional() != 0);
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::fusion::populateContribAttentionPatterns(RewritePatternSet &patterns) {
+  patterns.add<MultiHeadAttentionToONNX, PackedAttentionToONNX>(patterns.getContext());
+}
