@@ -40,6 +40,7 @@ void kiln::buildFusionPipeline(OpPassManager &pm) {
   func.addPass(kiln::createRaiseAttention());
   func.addPass(kiln::createRaiseNormalization());
   func.addPass(kiln::createRaiseGelu());
+  func.addPass(kiln::createRaiseMatmulEpilogue());
   func.addPass(createCanonicalizerPass());
 }
 

@@ -193,6 +193,18 @@ def RaiseRotaryEmbedding : Pass<"kiln-raise-rotary-embedding", "::mlir::func::Fu
   let dependentDialects = ["::kiln::tfm::TFMDialect"];
 }
 
+def RaiseMatmulEpilogue : Pass<"kiln-raise-matmul-epilogue", "::mlir::func::FuncOp"> {
+  let summary = "fold bias and activation after a MatMul or Gemm into tfm.matmul";
+  let description = [{
+    `activation(x · W + b)` with a per-feature bias ([.., 1, N] or [N]; a residual Add is not
+    a bias) and relu, tfm.gelu (either form) or silu (x · Sigmoid(x)), each optional but not
+    both absent, becomes tfm.matmul with the bias operand and `activation`; Gemm with
+    alpha = beta = 1 and no transposed A likewise (transB as `transpose_rhs`). Runs after the
+    GELU raising.
+  }];
+  let dependentDialects = ["::kiln::tfm::TFMDialect"];
+}
+
 def RaiseAttention : Pass<"kiln-raise-attention", "::mlir::func::FuncOp"> {
   let summary = "raise Softmax(scale * Q Kᵀ + mask) V subgraphs to tfm.attention";
   let description = [{

@@ -30,9 +30,17 @@ unsigned kiln::printFusionReport(ModuleOp module, llvm::raw_ostream &os) {
                          "tfm.rotary_embedding", "tfm.matmul"})
     formed[name] = 0;
   SmallVector<Operation *> missed;
+  // tfm.matmul's epilogues: how many carry a bias, and each activation.
+  llvm::MapVector<StringRef, unsigned> epilogues;
   module.walk([&](Operation *op) {
     if (isa<tfm::TFMDialect>(op->getDialect()))
       ++formed[op->getName().getStringRef()];
+    if (auto mm = dyn_cast<tfm::MatmulOp>(op)) {
+      if (mm.getBias())
+        ++epilogues["bias"];
+      if (mm.getActivation() != tfm::Activation::none)
+        ++epilogues[tfm::stringifyActivation(mm.getActivation())];
+    }
     if (isa<onnx::SoftmaxOp, onnx::ErfOp, onnx::TanhOp, onnx::ReduceMeanOp,
             onnx::RotaryEmbeddingOp, onnx::MSRotaryEmbeddingOp, onnx::AttentionOp,
             onnx::MSAttentionOp, onnx::MSMultiHeadAttentionOp,
@@ -40,8 +48,15 @@ unsigned kiln::printFusionReport(ModuleOp module, llvm::raw_ostream &os) {
       missed.push_back(op);
   });
   os << "fusion report\n  formed:\n";
-  for (auto [name, count] : formed)
-    os << "    " << name << ": " << count << "\n";
+  for (auto [name, count] : formed) {
+    os << "    " << name << ": " << count;
+    if (name == "tfm.matmul" && !epilogues.empty()) {
+      os << " (";
+      llvm::interleaveComma(epilogues, os, [&](auto e) { os << e.first << " " << e.second; });
+      os << ")";
+    }
+    os << "\n";
+  }
   os << "  unfused anchors: " << missed.size() << "\n";
   for (Operation *op : missed) {
     auto reason = op->getAttrOfType<StringAttr>(fusion::kFusionMissAttr);

@@ -25,15 +25,23 @@ MAX_REL_ERROR = 1e-5
 
 # Two layers each (test/models/make_models.py): per layer one attention, two norms (before or
 # after attention and MLP), one GELU (none in LLaMA's SiLU MLP); plus the embedding or final
-# norm.
+# norm; one rotary per Q and K in the LLaMAs. Every projection with a bias or an activation is
+# a tfm.matmul carrying them (GELUs and LLaMA's SiLU gate included, so no tfm.gelu remains):
+# BERT Q, K, V, O and two FFN per layer; GPT-2 c_attn, c_proj, fc, proj; ViT qkv, proj, fc1,
+# fc2 and the head; the LLaMAs' gate projection (no biases).
+BERT = {"tfm.attention": 2, "tfm.layer_norm": 5, "tfm.matmul": 12, "bias": 12, "gelu": 2}
+LLAMA = {"tfm.attention": 2, "tfm.rms_norm": 5, "tfm.rotary_embedding": 4, "tfm.matmul": 2,
+         "silu": 2}
 EXPECTED = {
-    "bert_tiny": {"tfm.attention": 2, "tfm.layer_norm": 5, "tfm.gelu": 2},
-    "bert_tiny_dynamo": {"tfm.attention": 2, "tfm.layer_norm": 5, "tfm.gelu": 2},
-    "gpt2_tiny": {"tfm.attention": 2, "tfm.layer_norm": 5, "tfm.gelu": 2},
-    "llama_tiny": {"tfm.attention": 2, "tfm.rms_norm": 5, "tfm.rotary_embedding": 4},
-    "llama_sdpa_dynamo": {"tfm.attention": 2, "tfm.rms_norm": 5, "tfm.rotary_embedding": 4},
-    "llama_opset23": {"tfm.attention": 2, "tfm.rms_norm": 5, "tfm.rotary_embedding": 4},
-    "vit_tiny": {"tfm.attention": 2, "tfm.layer_norm": 5, "tfm.gelu": 2},
+    "bert_tiny": BERT,
+    "bert_tiny_dynamo": BERT,
+    "gpt2_tiny": {"tfm.attention": 2, "tfm.layer_norm": 5, "tfm.matmul": 8, "bias": 8,
+                  "gelu_tanh": 2},
+    "llama_tiny": LLAMA,
+    "llama_sdpa_dynamo": LLAMA,
+    "llama_opset23": LLAMA,
+    "vit_tiny": {"tfm.attention": 2, "tfm.layer_norm": 5, "tfm.matmul": 9, "bias": 9,
+                 "gelu": 2},
 }
 SHAPES = {
     "bert_tiny": {"input_ids": (2, 9), "attention_mask": (2, 9)},
@@ -56,6 +64,10 @@ def fusion_report(path):
     out = subprocess.run([tool("kiln-compile"), path, "--fusion-report"], check=True,
                          capture_output=True, text=True).stdout
     counts = {m.group(1): int(m.group(2)) for m in re.finditer(r"(tfm\.\w+): (\d+)", out)}
+    epilogue = re.search(r"tfm\.matmul: \d+ \((.*)\)", out)
+    for part in epilogue.group(1).split(", ") if epilogue else []:
+        kind, count = part.split()
+        counts[kind] = int(count)
     unfused = int(re.search(r"unfused anchors: (\d+)", out).group(1))
     return counts, unfused, out
 
@@ -63,8 +75,9 @@ def fusion_report(path):
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_fusion_report(name):
     counts, unfused, out = fusion_report(os.path.join(MODELS, name + ".onnx"))
-    for op in ("tfm.attention", "tfm.layer_norm", "tfm.rms_norm", "tfm.gelu"):
-        assert counts.get(op, 0) == EXPECTED[name].get(op, 0), out
+    for op in ("tfm.attention", "tfm.layer_norm", "tfm.rms_norm", "tfm.gelu",
+               "tfm.rotary_embedding", "tfm.matmul", "bias", "gelu", "gelu_tanh", "silu"):
+        assert counts.get(op, 0) == EXPECTED[name].get(op, 0), (op, out)
     assert unfused == 0, out
 
 

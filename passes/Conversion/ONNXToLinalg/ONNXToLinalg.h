@@ -37,6 +37,12 @@ mlir::FailureOr<mlir::Value> buildElementwise(mlir::OpBuilder &b, mlir::Location
                                               mlir::ValueRange operands,
                                               const ScalarBuilder &body);
 
+/// numpy matmul of `lhs` and `rhs` into `result` (f32 accumulation for f16/bf16). Shared
+/// with the tfm lowering (tfm.matmul). Fails on ranks that do not fit.
+mlir::FailureOr<mlir::Value> buildMatMul(mlir::OpBuilder &b, mlir::Location loc,
+                                         mlir::Value lhs, mlir::Value rhs,
+                                         mlir::RankedTensorType result);
+
 /// Layer normalisation of `x` over dims axis.. (f32 statistics for f16/bf16 input): the
 /// normalised value, the mean and 1/stddev, all in the statistics' type. `bias` may be null.
 /// Shared with the tfm lowering (tfm.layer_norm).

@@ -54,104 +54,117 @@ struct IdentityToNothing : OpConversionPattern<IdentityOp> {
   }
 };
 
+} // namespace
+
 /// MatMul with numpy semantics as one linalg.generic: iteration space (batch..., m, n, k),
 /// batch dims broadcast like elementwise operands, rank-1 operands without their m or n.
 /// Accumulates in f32 for f16/bf16. Named ops and tiling come from later specialisation.
+FailureOr<Value> kiln::buildMatMul(OpBuilder &rewriter, Location loc, Value lhs, Value rhs,
+                                   RankedTensorType result) {
+  auto a = dyn_cast<RankedTensorType>(lhs.getType());
+  auto b = dyn_cast<RankedTensorType>(rhs.getType());
+  Type element = result.getElementType();
+  if (!a || !b || !isa<FloatType>(element))
+    return failure();
+  MLIRContext *ctx = rewriter.getContext();
+  bool hasM = a.getRank() > 1, hasN = b.getRank() > 1;
+  int64_t batchRank = result.getRank() - hasM - hasN;
+  if (batchRank < std::max<int64_t>(a.getRank() - 2, 0) ||
+      batchRank < std::max<int64_t>(b.getRank() - 2, 0))
+    return failure();
+  // Loop dims: batch dims, then m, n (when present), then k.
+  int64_t mDim = batchRank, nDim = batchRank + hasM, kDim = batchRank + hasM + hasN;
+  int64_t numLoops = kDim + 1;
+  auto operandMap = [&](RankedTensorType t, bool isLhs) {
+    SmallVector<AffineExpr> exprs;
+    int64_t ownBatch = t.getRank() - (t.getRank() > 1 ? 2 : 1);
+    for (int64_t j = 0; j < ownBatch; ++j) {
+      int64_t loop = batchRank - ownBatch + j;
+      bool broadcast = t.getDimSize(j) == 1 && result.getDimSize(loop) != 1;
+      exprs.push_back(broadcast ? getAffineConstantExpr(0, ctx) : getAffineDimExpr(loop, ctx));
+    }
+    if (isLhs) {
+      if (hasM)
+        exprs.push_back(getAffineDimExpr(mDim, ctx));
+      exprs.push_back(getAffineDimExpr(kDim, ctx));
+    } else {
+      exprs.push_back(getAffineDimExpr(kDim, ctx));
+      if (hasN)
+        exprs.push_back(getAffineDimExpr(nDim, ctx));
+    }
+    return AffineMap::get(numLoops, 0, exprs, ctx);
+  };
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t i = 0; i < result.getRank(); ++i)
+    outExprs.push_back(getAffineDimExpr(i, ctx));
+  SmallVector<AffineMap> maps = {operandMap(a, true), operandMap(b, false),
+                                 AffineMap::get(numLoops, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(numLoops, utils::IteratorType::parallel);
+  iterators.back() = utils::IteratorType::reduction;
+
+  // Result sizes: batch dims from the broadcast of both batch parts, m from A, n from B.
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t i = 0; i < result.getRank(); ++i) {
+    if (!result.isDynamicDim(i)) {
+      sizes.push_back(rewriter.getIndexAttr(result.getDimSize(i)));
+      continue;
+    }
+    Value source;
+    int64_t dim = -1;
+    if (hasM && i == mDim) {
+      source = lhs, dim = a.getRank() - 2;
+    } else if (hasN && i == nDim) {
+      source = rhs, dim = b.getRank() - 1;
+    } else {
+      for (auto [v, t] : {std::pair<Value, RankedTensorType>{lhs, a}, {rhs, b}}) {
+        int64_t ownBatch = t.getRank() - (t.getRank() > 1 ? 2 : 1);
+        int64_t j = i - (batchRank - ownBatch);
+        if (j >= 0 && j < ownBatch && t.getDimSize(j) != 1) {
+          source = v, dim = j;
+          break;
+        }
+      }
+    }
+    if (!source)
+      return failure(); // a dynamic batch dim with no source operand
+    sizes.push_back(tensor::DimOp::create(rewriter, loc, source, dim).getResult());
+  }
+  Type acc = isLowPrecisionFloat(element) ? rewriter.getF32Type() : element;
+  Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getFloatAttr(acc, 0.0));
+  Value empty = tensor::EmptyOp::create(rewriter, loc, sizes, acc);
+  Value init = linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
+  auto accType = result.clone(acc);
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{accType}, ValueRange{lhs, rhs}, ValueRange{init}, maps,
+      iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value x = args[0], y = args[1];
+        if (acc != element) {
+          x = arith::ExtFOp::create(nb, nloc, acc, x);
+          y = arith::ExtFOp::create(nb, nloc, acc, y);
+        }
+        Value prod = arith::MulFOp::create(nb, nloc, x, y);
+        linalg::YieldOp::create(nb, nloc, ValueRange{arith::AddFOp::create(nb, nloc, args[2], prod)});
+      });
+  Value out = generic.getResult(0);
+  return acc == element ? out : roundTo(rewriter, loc, out, result);
+}
+
+namespace {
+
 struct MatMulToLinalg : OpConversionPattern<MatMulOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    auto a = dyn_cast<RankedTensorType>(adaptor.getA().getType());
-    auto b = dyn_cast<RankedTensorType>(adaptor.getB().getType());
     auto result = dyn_cast<RankedTensorType>(op.getType());
-    if (!a || !b || !result)
-      return rewriter.notifyMatchFailure(op, "operand or result rank unknown");
-    Type element = result.getElementType();
-    if (!isa<FloatType>(element))
-      return rewriter.notifyMatchFailure(op, "integer MatMul is not supported yet");
-    MLIRContext *ctx = op.getContext();
-    Location loc = op.getLoc();
-    bool hasM = a.getRank() > 1, hasN = b.getRank() > 1;
-    int64_t batchRank = result.getRank() - hasM - hasN;
-    if (batchRank < std::max<int64_t>(a.getRank() - 2, 0) ||
-        batchRank < std::max<int64_t>(b.getRank() - 2, 0))
-      return rewriter.notifyMatchFailure(op, "result rank is lower than the operands imply");
-    // Loop dims: batch dims, then m, n (when present), then k.
-    int64_t mDim = batchRank, nDim = batchRank + hasM, kDim = batchRank + hasM + hasN;
-    int64_t numLoops = kDim + 1;
-    auto operandMap = [&](RankedTensorType t, bool isLhs) {
-      SmallVector<AffineExpr> exprs;
-      int64_t ownBatch = t.getRank() - (t.getRank() > 1 ? 2 : 1);
-      for (int64_t j = 0; j < ownBatch; ++j) {
-        int64_t loop = batchRank - ownBatch + j;
-        bool broadcast = t.getDimSize(j) == 1 && result.getDimSize(loop) != 1;
-        exprs.push_back(broadcast ? getAffineConstantExpr(0, ctx) : getAffineDimExpr(loop, ctx));
-      }
-      if (isLhs) {
-        if (hasM)
-          exprs.push_back(getAffineDimExpr(mDim, ctx));
-        exprs.push_back(getAffineDimExpr(kDim, ctx));
-      } else {
-        exprs.push_back(getAffineDimExpr(kDim, ctx));
-        if (hasN)
-          exprs.push_back(getAffineDimExpr(nDim, ctx));
-      }
-      return AffineMap::get(numLoops, 0, exprs, ctx);
-    };
-    SmallVector<AffineExpr> outExprs;
-    for (int64_t i = 0; i < result.getRank(); ++i)
-      outExprs.push_back(getAffineDimExpr(i, ctx));
-    SmallVector<AffineMap> maps = {operandMap(a, true), operandMap(b, false),
-                                   AffineMap::get(numLoops, 0, outExprs, ctx)};
-    SmallVector<utils::IteratorType> iterators(numLoops, utils::IteratorType::parallel);
-    iterators.back() = utils::IteratorType::reduction;
-
-    // Result sizes: batch dims from the broadcast of both batch parts, m from A, n from B.
-    SmallVector<OpFoldResult> sizes;
-    for (int64_t i = 0; i < result.getRank(); ++i) {
-      if (!result.isDynamicDim(i)) {
-        sizes.push_back(rewriter.getIndexAttr(result.getDimSize(i)));
-        continue;
-      }
-      Value source;
-      int64_t dim = -1;
-      if (hasM && i == mDim) {
-        source = adaptor.getA(), dim = a.getRank() - 2;
-      } else if (hasN && i == nDim) {
-        source = adaptor.getB(), dim = b.getRank() - 1;
-      } else {
-        for (auto [v, t] : {std::pair<Value, RankedTensorType>{adaptor.getA(), a},
-                            {adaptor.getB(), b}}) {
-          int64_t ownBatch = t.getRank() - (t.getRank() > 1 ? 2 : 1);
-          int64_t j = i - (batchRank - ownBatch);
-          if (j >= 0 && j < ownBatch && t.getDimSize(j) != 1) {
-            source = v, dim = j;
-            break;
-          }
-        }
-      }
-      if (!source)
-        return rewriter.notifyMatchFailure(op, "a dynamic batch dim has no source operand");
-      sizes.push_back(tensor::DimOp::create(rewriter, loc, source, dim).getResult());
-    }
-    Type acc = isLowPrecisionFloat(element) ? rewriter.getF32Type() : element;
-    Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getFloatAttr(acc, 0.0));
-    Value empty = tensor::EmptyOp::create(rewriter, loc, sizes, acc);
-    Value init = linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
-    auto accType = result.clone(acc);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{accType}, ValueRange{adaptor.getA(), adaptor.getB()},
-        ValueRange{init}, maps, iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
-          Value x = args[0], y = args[1];
-          if (acc != element) {
-            x = arith::ExtFOp::create(nb, nloc, acc, x);
-            y = arith::ExtFOp::create(nb, nloc, acc, y);
-          }
-          Value prod = arith::MulFOp::create(nb, nloc, x, y);
-          linalg::YieldOp::create(nb, nloc, ValueRange{arith::AddFOp::create(nb, nloc, args[2], prod)});
-        });
-    Value out = generic.getResult(0);
-    rewriter.replaceOp(op, acc == element ? out : roundTo(rewriter, loc, out, result));
+    if (!result || !isa<FloatType>(result.getElementType()))
+      return rewriter.notifyMatchFailure(op, "result rank unknown or integer MatMul (not "
+                                             "supported yet)");
+    FailureOr<Value> out =
+        buildMatMul(rewriter, op.getLoc(), adaptor.getA(), adaptor.getB(), result);
+    if (failed(out))
+      return rewriter.notifyMatchFailure(op, "operand ranks unknown or do not fit the result, "
+                                             "or a dynamic batch dim has no source operand");
+    rewriter.replaceOp(op, *out);
     return success();
   }
 };

@@ -1,7 +1,7 @@
 //===- ConvertTFMToLinalg.cpp - kiln-convert-tfm-to-linalg ----------------===//
 //
-// Lowers the tfm ops that have a lowering (all but tfm.matmul, which nothing produces yet) as
-// a partial conversion: a tfm op left over fails the pass with a diagnostic naming it.
+// Lowers every tfm op as a partial conversion: a tfm op left over fails the pass with a
+// diagnostic naming it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,6 +32,7 @@ struct ConvertTFMToLinalgPass
     kiln::populateAttentionToLinalgPatterns(patterns);
     kiln::populateTFMNormalizationToLinalgPatterns(patterns);
     kiln::populateRotaryEmbeddingToLinalgPatterns(patterns);
+    kiln::populateMatmulToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }

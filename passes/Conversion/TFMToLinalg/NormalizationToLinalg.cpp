@@ -58,21 +58,8 @@ struct GeluToLinalg : OpConversionPattern<GeluOp> {
     FailureOr<Value> y = buildElementwise(
         rewriter, op.getLoc(), type, ValueRange{adaptor.getInput()},
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-          auto c = [&](double v) {
-            return arith::ConstantOp::create(b, l, compute, b.getFloatAttr(compute, v));
-          };
           Value x = widen ? Value(arith::ExtFOp::create(b, l, compute, a[0])) : a[0];
-          Value inner;
-          if (tanhForm) {
-            Value cube = arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, x, x), x);
-            Value sum = arith::AddFOp::create(b, l, x, arith::MulFOp::create(b, l, cube, c(0.044715)));
-            inner = math::TanhOp::create(
-                b, l, arith::MulFOp::create(b, l, sum, c(std::sqrt(2.0 / M_PI))));
-          } else {
-            inner = math::ErfOp::create(b, l, arith::MulFOp::create(b, l, x, c(M_SQRT1_2)));
-          }
-          Value half = arith::MulFOp::create(b, l, x, c(0.5));
-          Value r = arith::MulFOp::create(b, l, half, arith::AddFOp::create(b, l, inner, c(1.0)));
+          Value r = buildGelu(b, l, x, tanhForm);
           return widen ? Value(arith::TruncFOp::create(b, l, element, r)) : r;
         });
     if (failed(y))
@@ -83,6 +70,22 @@ struct GeluToLinalg : OpConversionPattern<GeluOp> {
 };
 
 } // namespace
+
+Value kiln::buildGelu(OpBuilder &b, Location l, Value x, bool tanhForm) {
+  Type t = x.getType();
+  auto c = [&](double v) { return arith::ConstantOp::create(b, l, t, b.getFloatAttr(t, v)); };
+  Value inner;
+  if (tanhForm) {
+    Value cube = arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, x, x), x);
+    Value sum = arith::AddFOp::create(b, l, x, arith::MulFOp::create(b, l, cube, c(0.044715)));
+    inner = math::TanhOp::create(b, l,
+                                 arith::MulFOp::create(b, l, sum, c(std::sqrt(2.0 / M_PI))));
+  } else {
+    inner = math::ErfOp::create(b, l, arith::MulFOp::create(b, l, x, c(M_SQRT1_2)));
+  }
+  Value half = arith::MulFOp::create(b, l, x, c(0.5));
+  return arith::MulFOp::create(b, l, half, arith::AddFOp::create(b, l, inner, c(1.0)));
+}
 
 void kiln::populateTFMNormalizationToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<LayerNormToLinalg, RMSNormToLinalg, GeluToLinalg>(patterns.getContext());

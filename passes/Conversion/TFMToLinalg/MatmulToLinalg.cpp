@@ -1,0 +1,105 @@
+//===- MatmulToLinalg.cpp - tfm.matmul -> linalg --------------------------===//
+//
+// The contraction uses the onnx MatMul builder (so kiln-contraction-to-runtime-gemm finds the
+// same linalg.generic); `transpose_rhs` is a linalg.transpose of the last two dims in front of
+// it; the bias and activation are one elementwise op after it (computed in f32 for f16/bf16),
+// which kiln-fuse-elementwise merges with what follows. The GPU path is where the epilogue
+// moves into the GEMM kernel itself.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
+#include "passes/Conversion/TFMToLinalg/TFMToLinalg.h"
+
+#include "dialects/TFM/TFMDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::tfm;
+
+namespace {
+
+/// `v` with its last two dims swapped.
+Value transposeLastTwo(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  std::swap(perm[rank - 1], perm[rank - 2]);
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d : perm)
+    sizes.push_back(tensor::getMixedSize(b, loc, v, d));
+  Value init = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
+  return linalg::TransposeOp::create(b, loc, v, init, perm).getResult()[0];
+}
+
+/// The activation of the scalar `x`.
+Value activate(OpBuilder &b, Location l, Value x, Activation activation) {
+  Type t = x.getType();
+  auto c = [&](double v) { return arith::ConstantOp::create(b, l, t, b.getFloatAttr(t, v)); };
+  switch (activation) {
+  case Activation::none:
+    return x;
+  case Activation::relu:
+    return arith::MaximumFOp::create(b, l, x, c(0.0));
+  case Activation::gelu:
+    return buildGelu(b, l, x, /*tanhForm=*/false);
+  case Activation::gelu_tanh:
+    return buildGelu(b, l, x, /*tanhForm=*/true);
+  case Activation::silu: // x / (1 + exp(-x))
+    return arith::DivFOp::create(
+        b, l, x, arith::AddFOp::create(b, l, c(1.0), math::ExpOp::create(b, l, arith::NegFOp::create(b, l, x))));
+  }
+  return x;
+}
+
+struct MatmulToLinalg : OpConversionPattern<MatmulOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Value rhs = adaptor.getRhs();
+    if (op.getTransposeRhs())
+      rhs = transposeLastTwo(rewriter, loc, rhs);
+    FailureOr<Value> y = buildMatMul(rewriter, loc, adaptor.getLhs(), rhs, type);
+    if (failed(y))
+      return rewriter.notifyMatchFailure(op, "a dynamic batch dim has no source operand");
+    Activation activation = op.getActivation();
+    if (adaptor.getBias() || activation != Activation::none) {
+      Type element = type.getElementType();
+      bool widen = isa<Float16Type, BFloat16Type>(element);
+      Type compute = widen ? Type(rewriter.getF32Type()) : element;
+      SmallVector<Value> operands = {*y};
+      if (adaptor.getBias())
+        operands.push_back(adaptor.getBias());
+      y = buildElementwise(rewriter, loc, type, operands,
+                           [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                             auto wide = [&](Value v) {
+                               return widen ? Value(arith::ExtFOp::create(b, l, compute, v)) : v;
+                             };
+                             Value x = wide(a[0]);
+                             if (a.size() > 1)
+                               x = arith::AddFOp::create(b, l, x, wide(a[1]));
+                             x = activate(b, l, x, activation);
+                             return widen ? Value(arith::TruncFOp::create(b, l, element, x)) : x;
+                           });
+      if (failed(y))
+        return rewriter.notifyMatchFailure(op, "a dynamic dim has no source operand");
+    }
+    rewriter.replaceOp(op, *y);
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::populateMatmulToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<MatmulToLinalg>(patterns.getContext());
+}
