@@ -205,6 +205,18 @@ def RaiseMatmulEpilogue : Pass<"kiln-raise-matmul-epilogue", "::mlir::func::Func
   let dependentDialects = ["::kiln::tfm::TFMDialect"];
 }
 
+def PackProjections : Pass<"kiln-pack-projections", "::mlir::func::FuncOp"> {
+  let summary = "pack matmuls of one input by constant weights into one wider matmul";
+  let description = [{
+    onnx.MatMul or tfm.matmul ops (no transposed rhs) that share their input and apply 2-D
+    constant weights with the same K -- Q, K and V projections -- and agree on their epilogue
+    (activation; all with a constant 1-D bias or none) become one matmul on the weights (and
+    biases) concatenated at compile time, followed by one Slice per original result. Not in
+    the CPU pipeline: measured on BERT-base (bench/RESULTS.md) it did not pay there; it is for
+    targets where one launch beats three.
+  }];
+}
+
 def RaiseAttention : Pass<"kiln-raise-attention", "::mlir::func::FuncOp"> {
   let summary = "raise Softmax(scale * Q Kᵀ + mask) V subgraphs to tfm.attention";
   let description = [{
