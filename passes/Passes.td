@@ -182,7 +182,8 @@ def RaiseRotaryEmbedding : Pass<"kiln-raise-rotary-embedding", "::mlir::func::Fu
   let summary = "raise rotary position embeddings to tfm.rotary_embedding";
   let description = [{
     Matches `x * cos + rotate_half(x) * sin` (halves by two Slices or a Split, products in
-    either order) and the partial form `Concat(rotary(x[.., :R]), x[.., R:])`, and raises the
+    either order), GPT-J's interleaved `rotate_every_two` (stack((-x[.., 1::2], x[.., ::2]),
+    -1).flatten(-2)) and the partial form `Concat(rotary(x[.., :R]), x[.., R:])`, and raises the
     ONNX RotaryEmbedding op (opset 23) and ONNX Runtime's com.microsoft RotaryEmbedding
     (position ids [batch, seq] or none; 3-D inputs viewed as [batch, seq, heads, head_dim]).
     With `ops-only`, only the ops are raised (the --no-fusion path, which must still lower

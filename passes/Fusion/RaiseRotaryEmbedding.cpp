@@ -5,8 +5,9 @@
 //
 //   y = x · cos + rotate_half(x) · sin,   rotate_half(x) = Concat(-x[.., h:], x[.., :h])
 //
-// with the halves taken by two Slices or one Split, the products in either operand order, and
-// the tables any tensors that broadcast against x with one angle per feature. A partial
+// with the halves taken by two Slices or one Split, or GPT-J's interleaved rotate_every_two
+// (stack((-x[.., 1::2], x[.., ::2]), -1).flatten(-2)); the products in either operand order,
+// and the tables any tensors that broadcast against x with one angle per feature. A partial
 // rotation, Concat(rotary(x[.., :R]), x[.., R:]), widens into one op with `rotary_dim = R`.
 // The ops' caches (one angle per pair, looked up by position_ids) become the op's tables with
 // a Gather and an Unsqueeze onto the heads dim; 3-D [batch, seq, hidden] inputs are viewed as
@@ -20,6 +21,7 @@
 
 #include "dialects/ONNX/ONNXDialect.h"
 #include "dialects/ONNX/ShapeHelpers.h"
+#include "dialects/ONNX/SymbolicDims.h"
 #include "dialects/TFM/TFMDialect.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -51,8 +53,8 @@ bool isLastAxis(int64_t axis, Value v) {
   return t && onnx::normalizeAxis(axis, t.getRank()) == t.getRank() - 1;
 }
 
-/// `v` = x[.., begin:end] along the last axis with step 1 (end clamped to the dim).
-bool isLastAxisSlice(Value v, Value x, int64_t begin, int64_t end) {
+/// `v` = x[.., begin:end:step] along the last axis (end clamped to the dim).
+bool isLastAxisSlice(Value v, Value x, int64_t begin, int64_t end, int64_t step = 1) {
   auto slice = v.getDefiningOp<onnx::SliceOp>();
   if (!slice || slice.getData() != x)
     return false;
@@ -63,10 +65,42 @@ bool isLastAxisSlice(Value v, Value x, int64_t begin, int64_t end) {
   std::optional<SmallVector<int64_t>> steps =
       slice.getSteps() ? onnx::getConstantInts(slice.getSteps()) : SmallVector<int64_t>{1};
   if (!starts || !ends || !axes || !steps || starts->size() != 1 || ends->size() != 1 ||
-      axes->size() != 1 || steps->size() != 1 || (*steps)[0] != 1 ||
+      axes->size() != 1 || steps->size() != 1 || (*steps)[0] != step ||
       !isLastAxis((*axes)[0], x) || (*starts)[0] != begin)
     return false;
   return (*ends)[0] == end || ((*ends)[0] > end && lastDim(x) == end);
+}
+
+/// x when `v` = Reshape(Concat(Unsqueeze(-x[.., 1::2], -1), Unsqueeze(x[.., ::2], -1), -1))
+/// back to x's shape: GPT-J's rotate_every_two, stack((-x_odd, x_even), -1).flatten(-2).
+Value rotateInterleavedSource(Value v) {
+  auto reshape = v.getDefiningOp<onnx::ReshapeOp>();
+  auto concat = reshape ? reshape.getData().getDefiningOp<onnx::ConcatOp>() : nullptr;
+  if (!concat || concat.getInputs().size() != 2 || !isLastAxis(concat.getAxis(), concat.getResult()))
+    return {};
+  Value halves[2];
+  for (int i = 0; i < 2; ++i) {
+    auto unsqueeze = concat.getInputs()[i].getDefiningOp<onnx::UnsqueezeOp>();
+    auto axes = unsqueeze ? onnx::getConstantInts(unsqueeze.getAxes()) : std::nullopt;
+    if (!axes || axes->size() != 1 || !isLastAxis((*axes)[0], unsqueeze.getExpanded()))
+      return {};
+    halves[i] = unsqueeze.getData();
+  }
+  auto neg = halves[0].getDefiningOp<onnx::NegOp>();
+  auto even = halves[1].getDefiningOp<onnx::SliceOp>();
+  if (!neg || !even)
+    return {};
+  Value x = even.getData();
+  std::optional<int64_t> d = lastDim(x);
+  auto xType = rankedType(x), vType = rankedType(v);
+  if (!d || *d % 2 != 0 || !xType || !vType || xType.getRank() != vType.getRank() ||
+      lastDim(v) != d || !isLastAxisSlice(halves[1], x, 0, *d, 2) ||
+      !isLastAxisSlice(neg.getX(), x, 1, *d, 2))
+    return {};
+  for (int64_t i = 0; i + 1 < xType.getRank(); ++i)
+    if (!onnx::dimsKnownEqual({onnx::kDynamic, v, i}, {onnx::kDynamic, x, i}))
+      return {};
+  return x;
 }
 
 /// x when `v` = Concat(-x[.., h:], x[.., :h]) over the last axis of a static even dim 2h.
@@ -155,7 +189,8 @@ struct DetachedOps {
   SmallVector<Operation *> ops;
 };
 
-/// Add(Mul(x, cos), Mul(rotate_half(x), sin)), operands in any order.
+/// Add(Mul(x, cos), Mul(rotate(x), sin)), operands in any order, rotate being rotate_half or
+/// GPT-J's rotate_every_two (interleaved).
 struct RotaryFromRotateHalf : OpRewritePattern<onnx::AddOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -167,13 +202,16 @@ struct RotaryFromRotateHalf : OpRewritePattern<onnx::AddOp> {
         continue;
       for (int j = 0; j < 2; ++j) {
         Value x = rotateHalfSource(rotated->getOperand(j));
+        bool interleaved = !x;
+        if (interleaved)
+          x = rotateInterleavedSource(rotated->getOperand(j));
         Value sin = rotated->getOperand(1 - j);
         Value cos = otherOperand(direct, x);
         if (!x || !cos || x.getType() != add.getType() || lastDim(cos) != lastDim(x))
           continue;
         DetachedOps build(getContext());
-        FailureOr<Value> y = build.rotary(add.getLoc(), add.getType(), x, cos, sin,
-                                          /*interleaved=*/false, std::nullopt);
+        FailureOr<Value> y =
+            build.rotary(add.getLoc(), add.getType(), x, cos, sin, interleaved, std::nullopt);
         if (failed(y))
           continue;
         build.commit(rewriter, add, *y);

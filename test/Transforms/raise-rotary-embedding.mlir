@@ -119,3 +119,60 @@ func.func @negative_position_offset(%x: tensor<1x4x3x16xf32>, %pos: tensor<1xi64
   %0 = onnx.com.microsoft.RotaryEmbedding %x, %pos, %cos, %sin : (tensor<1x4x3x16xf32>, tensor<1xi64>, tensor<128x8xf32>, tensor<128x8xf32>) -> tensor<1x4x3x16xf32>
   return %0 : tensor<1x4x3x16xf32>
 }
+
+// -----
+
+// GPT-J's rotate_every_two as the dynamo exporter writes it: stack((-x[.., 1::2],
+// x[.., ::2]), -1).flatten(-2), per-feature tables.
+// CHECK-LABEL: func.func @interleaved_every_two
+// CHECK: %[[Y:.*]] = tfm.rotary_embedding %arg0, %arg1, %arg2 {interleaved} : tensor<?x4x?x16xf32>, tensor<1x1x?x16xf32>, tensor<1x1x?x16xf32>
+// CHECK-NEXT: return %[[Y]]
+func.func @interleaved_every_two(%x: tensor<?x4x?x16xf32>, %cos: tensor<1x1x?x16xf32>, %sin: tensor<1x1x?x16xf32>) -> tensor<?x4x?x16xf32> {
+  %c0 = onnx.Constant dense<0> : tensor<1xi64>
+  %c1 = onnx.Constant dense<1> : tensor<1xi64>
+  %c2 = onnx.Constant dense<2> : tensor<1xi64>
+  %c3 = onnx.Constant dense<3> : tensor<1xi64>
+  %c16 = onnx.Constant dense<16> : tensor<1xi64>
+  %last = onnx.Constant dense<-1> : tensor<1xi64>
+  %max = onnx.Constant dense<9223372036854775807> : tensor<1xi64>
+  %b = onnx.Shape %x {end = 1 : i64} : (tensor<?x4x?x16xf32>) -> tensor<1xi64>
+  %s = onnx.Shape %x {start = 2 : i64, end = 3 : i64} : (tensor<?x4x?x16xf32>) -> tensor<1xi64>
+  %c4 = onnx.Constant dense<4> : tensor<1xi64>
+  %shape = onnx.Concat %b, %c4, %s, %c16 {axis = 0 : i64} : (tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<4xi64>
+  %0 = onnx.Mul %x, %cos : (tensor<?x4x?x16xf32>, tensor<1x1x?x16xf32>) -> tensor<?x4x?x16xf32>
+  %even = onnx.Slice %x, %c0, %max axes(%c3) steps(%c2) : (tensor<?x4x?x16xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x4x?x8xf32>
+  %1 = onnx.Unsqueeze %even, %last : (tensor<?x4x?x8xf32>, tensor<1xi64>) -> tensor<?x4x?x8x1xf32>
+  %odd = onnx.Slice %x, %c1, %max axes(%c3) steps(%c2) : (tensor<?x4x?x16xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x4x?x8xf32>
+  %2 = onnx.Neg %odd : (tensor<?x4x?x8xf32>) -> tensor<?x4x?x8xf32>
+  %3 = onnx.Unsqueeze %2, %last : (tensor<?x4x?x8xf32>, tensor<1xi64>) -> tensor<?x4x?x8x1xf32>
+  %4 = onnx.Concat %3, %1 {axis = -1 : i64} : (tensor<?x4x?x8x1xf32>, tensor<?x4x?x8x1xf32>) -> tensor<?x4x?x8x2xf32>
+  %5 = onnx.Reshape %4, %shape {allowzero = 1 : i64} : (tensor<?x4x?x8x2xf32>, tensor<4xi64>) -> tensor<?x4x?x16xf32>
+  %6 = onnx.Mul %5, %sin : (tensor<?x4x?x16xf32>, tensor<1x1x?x16xf32>) -> tensor<?x4x?x16xf32>
+  %7 = onnx.Add %0, %6 : (tensor<?x4x?x16xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  return %7 : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// negative_: the pairs stacked the other way round (x_odd, -x_even) rotate backwards.
+// CHECK-LABEL: func.func @negative_interleaved_order
+// CHECK-NOT: tfm.rotary_embedding
+func.func @negative_interleaved_order(%x: tensor<1x2x3x8xf32>, %cos: tensor<3x8xf32>, %sin: tensor<3x8xf32>) -> tensor<1x2x3x8xf32> {
+  %c0 = onnx.Constant dense<0> : tensor<1xi64>
+  %c1 = onnx.Constant dense<1> : tensor<1xi64>
+  %c2 = onnx.Constant dense<2> : tensor<1xi64>
+  %c8 = onnx.Constant dense<8> : tensor<1xi64>
+  %last = onnx.Constant dense<-1> : tensor<1xi64>
+  %shape = onnx.Constant dense<[1, 2, 3, 8]> : tensor<4xi64>
+  %even = onnx.Slice %x, %c0, %c8 axes(%last) steps(%c2) : (tensor<1x2x3x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x2x3x4xf32>
+  %odd = onnx.Slice %x, %c1, %c8 axes(%last) steps(%c2) : (tensor<1x2x3x8xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<1x2x3x4xf32>
+  %0 = onnx.Neg %even : (tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+  %1 = onnx.Unsqueeze %odd, %last : (tensor<1x2x3x4xf32>, tensor<1xi64>) -> tensor<1x2x3x4x1xf32>
+  %2 = onnx.Unsqueeze %0, %last : (tensor<1x2x3x4xf32>, tensor<1xi64>) -> tensor<1x2x3x4x1xf32>
+  %3 = onnx.Concat %1, %2 {axis = -1 : i64} : (tensor<1x2x3x4x1xf32>, tensor<1x2x3x4x1xf32>) -> tensor<1x2x3x4x2xf32>
+  %4 = onnx.Reshape %3, %shape : (tensor<1x2x3x4x2xf32>, tensor<4xi64>) -> tensor<1x2x3x8xf32>
+  %5 = onnx.Mul %x, %cos : (tensor<1x2x3x8xf32>, tensor<3x8xf32>) -> tensor<1x2x3x8xf32>
+  %6 = onnx.Mul %4, %sin : (tensor<1x2x3x8xf32>, tensor<3x8xf32>) -> tensor<1x2x3x8xf32>
+  %7 = onnx.Add %5, %6 : (tensor<1x2x3x8xf32>, tensor<1x2x3x8xf32>) -> tensor<1x2x3x8xf32>
+  return %7 : tensor<1x2x3x8xf32>
+}

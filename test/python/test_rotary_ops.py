@@ -3,6 +3,7 @@ against onnxruntime: half and interleaved rotation, partial rotary dims, 3-D and
 caches indexed by position ids or given per batch. Each case is a one-node model built here."""
 
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -11,7 +12,7 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper
 
-from kiln_testing import ROOT
+from kiln_testing import ROOT, tool
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from kiln_artifact import compile_model, graph_io_names, run_artifact  # noqa: E402
@@ -85,5 +86,47 @@ def test_rotary_op_matches_onnxruntime(case, tmp_path):
     compile_model(path, artifact)
     _, output_names = graph_io_names(path)
     (got,), _ = run_artifact(artifact, feeds, output_names, threads=2)
+    error = np.abs(got - expected).max() / np.abs(expected).max()
+    assert error <= MAX_REL_ERROR, "max relative error %g" % error
+
+
+def test_spelled_out_interleaved_rotary_matches_onnxruntime(tmp_path):
+    """GPT-J's rotate_every_two as torch exports it, with per-feature tables: raised to one
+    interleaved tfm.rotary_embedding, equal to onnxruntime's evaluation of the graph."""
+    ints = lambda name, v: helper.make_tensor(name, TensorProto.INT64, [len(v)], v)
+    big = 1 << 62
+    nodes = [
+        helper.make_node("Mul", ["x", "cos"], ["direct"]),
+        helper.make_node("Slice", ["x", "zero", "big", "last", "two"], ["even"]),
+        helper.make_node("Slice", ["x", "one", "big", "last", "two"], ["odd"]),
+        helper.make_node("Neg", ["odd"], ["neg_odd"]),
+        helper.make_node("Unsqueeze", ["neg_odd", "last"], ["a"]),
+        helper.make_node("Unsqueeze", ["even", "last"], ["b"]),
+        helper.make_node("Concat", ["a", "b"], ["pairs"], axis=-1),
+        helper.make_node("Reshape", ["pairs", "shape"], ["rotated"]),
+        helper.make_node("Mul", ["rotated", "sin"], ["turned"]),
+        helper.make_node("Add", ["direct", "turned"], ["y"]),
+    ]
+    inits = [ints("zero", [0]), ints("one", [1]), ints("two", [2]), ints("big", [big]),
+             ints("last", [-1]), ints("shape", [0, 0, 0, D])]
+    graph = helper.make_graph(
+        nodes, "gptj", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [B, H, S, D]),
+                        helper.make_tensor_value_info("cos", TensorProto.FLOAT, [1, 1, S, D]),
+                        helper.make_tensor_value_info("sin", TensorProto.FLOAT, [1, 1, S, D])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [B, H, S, D])], inits)
+    path = str(tmp_path / "gptj.onnx")
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    rng = np.random.default_rng(7)
+    angles = np.repeat(rng.uniform(-3, 3, size=(1, 1, S, D // 2)), 2, axis=-1).astype(np.float32)
+    feeds = {"x": rng.standard_normal((B, H, S, D)).astype(np.float32),
+             "cos": np.cos(angles), "sin": np.sin(angles)}
+    expected = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+
+    report = subprocess.run([tool("kiln-compile"), path, "--emit=tfm", "-o", "-"], check=True,
+                            capture_output=True, text=True).stdout
+    assert report.count("tfm.rotary_embedding") == 1 and "interleaved" in report, report
+    artifact = str(tmp_path / "gptj.kiln")
+    compile_model(path, artifact)
+    (got,), _ = run_artifact(artifact, feeds, ["y"], threads=2)
     error = np.abs(got - expected).max() / np.abs(expected).max()
     assert error <= MAX_REL_ERROR, "max relative error %g" % error
