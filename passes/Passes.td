@@ -64,7 +64,9 @@ def RaiseONNXAttention : Pass<"kiln-raise-onnx-attention", "::mlir::func::FuncOp
     operands are viewed as [batch, seq, heads, head_dim] (the bshd layout), so no transpose is
     materialised. com.microsoft MultiHeadAttention (3-D q, k, v) and Attention (packed
     weights) without KV cache are first restated as onnx.Attention (bias slices, key padding
-    masks as additive -10000 masks, attention_bias, unidirectional as is_causal). Other cases
+    masks as additive -10000 masks, attention_bias, unidirectional as is_causal), and so is
+    GroupQueryAttention on a prompt (no past state: causal plus the key mask
+    arange(L) <= seqlens_k). Other cases
     are left alone with the reason recorded for the fusion report.
   }];
   let dependentDialects = ["::kiln::tfm::TFMDialect", "::mlir::tensor::TensorDialect"];

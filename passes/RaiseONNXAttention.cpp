@@ -150,7 +150,8 @@ struct RaiseONNXAttentionPass
     if (failed(kiln::fusion::applyAndRecordMisses(
             getOperation(), std::move(patterns), [](Operation *op) {
               return isa<kiln::onnx::AttentionOp, kiln::onnx::MSAttentionOp,
-                         kiln::onnx::MSMultiHeadAttentionOp>(op);
+                         kiln::onnx::MSMultiHeadAttentionOp,
+                         kiln::onnx::MSGroupQueryAttentionOp>(op);
             })))
       signalPassFailure();
   }

@@ -200,7 +200,7 @@ std::optional<DimValue> stepBack(Value v, int64_t d) {
     std::optional<SymbolicShape> limit = getSymbolicShapeValue(range.getLimit());
     if (!start || !delta || !limit || start->size() != 1 || delta->size() != 1 ||
         limit->size() != 1 || (*start)[0].value != 0 || (*delta)[0].value != 1 ||
-        !(*limit)[0].isSymbol())
+        (!(*limit)[0].isSymbol() && !(*limit)[0].isStatic()))
       return std::nullopt;
     return (*limit)[0];
   }

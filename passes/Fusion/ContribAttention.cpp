@@ -6,6 +6,7 @@
 //
 //   MultiHeadAttention(q, k, v [3-D], bias, key_padding_mask [B, L], attention_bias)
 //   Attention(x, W, bias, mask_index [B, L], attention_bias)   -> x·W + bias split into q, k, v
+//   GroupQueryAttention(q, k, v [3-D], seqlens_k) on a prompt    -> causal + key padding mask
 //
 // Both add `mask_filter_value` (default -10000) to the scores of padded keys, which the
 // restatement keeps exactly as an additive float mask; `unidirectional` becomes is_causal
@@ -20,6 +21,7 @@
 
 #include "dialects/ONNX/ONNXDialect.h"
 #include "dialects/ONNX/ShapeHelpers.h"
+#include "dialects/ONNX/SymbolicDims.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -69,15 +71,14 @@ struct OnnxBuilder {
 
 /// Replaces `op`'s first result with onnx.Attention on 3-D q, k, v.
 void replaceWithAttention(PatternRewriter &rewriter, Operation *op, Value q, Value k, Value v,
-                          Value mask, int64_t heads, std::optional<APFloat> scale,
-                          bool causal) {
+                          Value mask, int64_t heads, int64_t kvHeads,
+                          std::optional<APFloat> scale, bool causal) {
   Type element = cast<ShapedType>(q.getType()).getElementType();
   Type unranked = UnrankedTensorType::get(element);
-  IntegerAttr headsAttr = rewriter.getI64IntegerAttr(heads);
   auto attention = onnx::AttentionOp::create(
       rewriter, op->getLoc(), op->getResult(0).getType(), unranked, unranked, unranked, q, k, v,
       mask, Value(), Value(), Value(), /*qk_matmul_output_mode=*/0, APFloat(0.0f),
-      IntegerAttr(), headsAttr, headsAttr,
+      IntegerAttr(), rewriter.getI64IntegerAttr(kvHeads), rewriter.getI64IntegerAttr(heads),
       scale ? rewriter.getF32FloatAttr(scale->convertToFloat()) : FloatAttr(), causal ? 1 : 0);
   rewriter.replaceAllUsesWith(op->getResult(0), attention.getY());
   rewriter.eraseOp(op);
@@ -132,7 +133,7 @@ struct MultiHeadAttentionToONNX : OpRewritePattern<onnx::MSMultiHeadAttentionOp>
     double filter = op.getMaskFilterValue() ? op.getMaskFilterValue()->convertToDouble() : -1e4;
     Value mask = combinedMask(b, op.getKeyPaddingMask(), op.getAttentionBias(), element, filter);
     replaceWithAttention(rewriter, op, qv, kv, vv, mask, (int64_t)op.getNumHeads(),
-                         op.getScale(), op.getUnidirectional() != 0);
+                         (int64_t)op.getNumHeads(), op.getScale(), op.getUnidirectional() != 0);
     return success();
   }
 };
@@ -172,7 +173,58 @@ struct PackedAttentionToONNX : OpRewritePattern<onnx::MSAttentionOp> {
     double filter = op.getMaskFilterValue() ? op.getMaskFilterValue()->convertToDouble() : -1e4;
     Value mask = combinedMask(b, op.getMaskIndex(), op.getAttentionBias(), element, filter);
     replaceWithAttention(rewriter, op, qv, kv, vv, mask, (int64_t)op.getNumHeads(),
-                         op.getScale(), op.getUnidirectional() != 0);
+                         (int64_t)op.getNumHeads(), op.getScale(), op.getUnidirectional() != 0);
+    return success();
+  }
+};
+
+/// GroupQueryAttention on a prompt (no past state): ONNX Runtime attends query i to keys
+/// j <= i (causal) that are also j <= seqlens_k[b] (right padding). With query and key lengths
+/// proven equal that is Attention(is_causal) with the bool key mask [B, 1, 1, L] of
+/// arange(L) <= seqlens_k. total_sequence_length must then be the sequence length.
+struct GroupQueryAttentionToONNX : OpRewritePattern<onnx::MSGroupQueryAttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(onnx::MSGroupQueryAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getPastKey() || op.getPastValue())
+      return rewriter.notifyMatchFailure(op, "past key/value (KV cache)");
+    if (op.getCosCache() || op.getSinCache() || op.getPositionIds() || op.getDoRotary().value_or(0))
+      return rewriter.notifyMatchFailure(op, "do_rotary (raise a RotaryEmbedding instead)");
+    if (op.getAttentionBias() || op.getHeadSink() || op.getKScale() || op.getVScale() ||
+        op.getQNormWeight() || op.getKNormWeight() || op.getQuerySeqlens() ||
+        op.getKvCacheBitWidth() || op.getKQuantType() != "NONE" ||
+        op.getVQuantType() != "NONE")
+      return rewriter.notifyMatchFailure(op, "attention_bias, head_sink, q/k norms, query "
+                                             "seqlens or a quantized cache");
+    // I64 attributes read back as uint64_t; -1 is their "off".
+    if ((op.getSoftcap() && !op.getSoftcap()->isZero()) ||
+        (int64_t)op.getLocalWindowSize() != -1 || (int64_t)op.getSmoothSoftmax() > 0 ||
+        op.getQkOutput() != 0 || op.getSlidingWindowCache() != 0)
+      return rewriter.notifyMatchFailure(op, "softcap, a local window, smooth softmax or qk "
+                                             "output");
+    if (failed(checkCommon(rewriter, op, Value())))
+      return failure();
+    auto q = rankedType(op.getQuery()), k = rankedType(op.getKey()), v = rankedType(op.getValue());
+    if (!q || !k || !v || q.getRank() != 3 || k.getRank() != 3 || v.getRank() != 3)
+      return rewriter.notifyMatchFailure(op, "query, key and value are not all 3-D (packed QKV "
+                                             "is not supported)");
+    if (!onnx::dimsKnownEqual({onnx::kDynamic, op.getQuery(), 1}, {onnx::kDynamic, op.getKey(), 1}))
+      return rewriter.notifyMatchFailure(op, "query and key lengths may differ");
+
+    OnnxBuilder b{rewriter, op.getLoc()};
+    Type i64 = rewriter.getI64Type();
+    Value length = b.op<onnx::SqueezeOp>(
+        i64, b.op<onnx::ShapeOp>(i64, op.getKey(), rewriter.getI64IntegerAttr(2), 1), Value());
+    Value positions = b.op<onnx::RangeOp>(i64, b.scalar(i64, 0), length, b.scalar(i64, 1));
+    Value lastKey = b.op<onnx::CastOp>(i64, op.getSeqlensK(), "up", 1, /*INT64*/ 7);
+    Value keep = b.op<onnx::LessOrEqualOp>(rewriter.getI1Type(),
+                                           b.op<onnx::UnsqueezeOp>(i64, positions, b.ints({0})),
+                                           b.op<onnx::UnsqueezeOp>(i64, lastKey, b.ints({1})));
+    Value mask = b.op<onnx::UnsqueezeOp>(rewriter.getI1Type(), keep, b.ints({1, 2}));
+    replaceWithAttention(rewriter, op, op.getQuery(), op.getKey(), op.getValue(), mask,
+                         (int64_t)op.getNumHeads(), (int64_t)op.getKvNumHeads(), op.getScale(),
+                         op.getCausal() != 0);
     return success();
   }
 };
@@ -180,5 +232,6 @@ struct PackedAttentionToONNX : OpRewritePattern<onnx::MSAttentionOp> {
 } // namespace
 
 void kiln::fusion::populateContribAttentionPatterns(RewritePatternSet &patterns) {
-  patterns.add<MultiHeadAttentionToONNX, PackedAttentionToONNX>(patterns.getContext());
+  patterns.add<MultiHeadAttentionToONNX, PackedAttentionToONNX, GroupQueryAttentionToONNX>(
+      patterns.getContext());
 }

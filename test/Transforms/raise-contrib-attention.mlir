@@ -23,3 +23,13 @@ func.func @negative_packed_qkv(%qkv: tensor<2x5x4x3x8xf32>) -> tensor<2x5x32xf32
   %y, %pk, %pv, %qk = onnx.com.microsoft.MultiHeadAttention %qkv {num_heads = 4 : i64} : (tensor<2x5x4x3x8xf32>) -> (tensor<2x5x32xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>)
   return %y : tensor<2x5x32xf32>
 }
+
+// -----
+
+// negative_: GroupQueryAttention with a KV cache is a decoding step, not plain attention.
+// CHECK-LABEL: func.func @negative_gqa_with_past
+// CHECK: onnx.com.microsoft.GroupQueryAttention {{.*}}kiln.fusion_miss = "past key/value (KV cache)"
+func.func @negative_gqa_with_past(%q: tensor<1x1x32xf32>, %k: tensor<1x1x16xf32>, %v: tensor<1x1x16xf32>, %pk: tensor<1x2x7x8xf32>, %pv: tensor<1x2x7x8xf32>, %lens: tensor<1xi32>, %total: tensor<i32>) -> tensor<1x1x32xf32> {
+  %y, %k2, %v2, %qk = onnx.com.microsoft.GroupQueryAttention %q key(%k) value(%v) past_key(%pk) past_value(%pv), %lens, %total {num_heads = 4 : i64, kv_num_heads = 2 : i64} : (tensor<1x1x32xf32>, tensor<1x1x16xf32>, tensor<1x1x16xf32>, tensor<1x2x7x8xf32>, tensor<1x2x7x8xf32>, tensor<1xi32>, tensor<i32>) -> (tensor<1x1x32xf32>, tensor<*xf32>, tensor<*xf32>, tensor<*xf32>)
+  return %y : tensor<1x1x32xf32>
+}

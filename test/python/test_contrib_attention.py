@@ -1,6 +1,7 @@
-"""ONNX Runtime's attention contrib ops (com.microsoft MultiHeadAttention and Attention)
-compiled by Kiln against onnxruntime: biases, key padding masks (with the -10000 filter
-value), attention_bias, unidirectional, unequal q/k/v hidden sizes. Each case is a one-node
+"""ONNX Runtime's attention contrib ops (com.microsoft MultiHeadAttention, Attention and
+GroupQueryAttention) compiled by Kiln against onnxruntime: biases, key padding masks (with the
+-10000 filter value), attention_bias, unidirectional, unequal q/k/v hidden sizes, grouped KV
+heads on a right-padded prompt. Each case is a one-node
 model built here; the fusion report must show the op raised to tfm.attention."""
 
 import os
@@ -44,7 +45,15 @@ def packed_case(hidden_sizes, mask, unidirectional):
     return "Attention", inputs, attrs, [B, S, out]
 
 
+def gqa_case():
+    inputs = [("query", F, [B, S, N * HEAD]), ("key", F, [B, S, 2 * HEAD]),
+              ("value", F, [B, S, 2 * HEAD]), None, None, ("seqlens_k", I32, [B]),
+              ("total_sequence_length", I32, [])]
+    return "GroupQueryAttention", inputs, {"num_heads": N, "kv_num_heads": 2}, [B, S, D]
+
+
 CASES = {
+    "gqa-prompt-right-padded": gqa_case(),
     "mha-plain": mha_case(False, False, False, 0),
     "mha-bias-padding-attention-bias": mha_case(True, True, True, 0),
     "mha-unidirectional-padding": mha_case(False, True, False, 1),
@@ -71,7 +80,11 @@ def build(path, op_type, inputs, attrs, out_shape):
 def feeds_for(inputs, rng):
     feeds = {}
     for name, dtype, shape in filter(None, inputs):
-        if dtype == I32:  # 1 = attend; pad the tail of the second sequence
+        if name == "seqlens_k":  # lengths - 1; the second sequence has 2 padded positions
+            feeds[name] = np.array([S - 1, S - 3], np.int32)
+        elif name == "total_sequence_length":
+            feeds[name] = np.array(S, np.int32)
+        elif dtype == I32:  # 1 = attend; pad the tail of the second sequence
             mask = np.ones(shape, np.int32)
             mask[1, -2:] = 0
             feeds[name] = mask
