@@ -26,7 +26,10 @@ Models written next to this script:
                          Attention and RMSNormalization ops; its rotate-half spelled out is
                          replaced by ONNX RotaryEmbedding ops, see opset23_rotary below)
 
-    python make_models.py [NAME ...]   regenerates only the named models (default: all)
+  mha_torchscript.onnx   encoder layer on nn.MultiheadAttention (TorchScript exporter, opset 17)
+  mha_dynamo.onnx        the same module                 (dynamo exporter, opset 18)
+
+    python make_models.py modern   regenerates only the last four (default: all)
 """
 
 import collections
@@ -392,6 +395,25 @@ class SdpaLlamaTiny(LlamaTiny):
         return self.lm_head(self.norm(x))
 
 
+class MHAEncoder(nn.Module):
+    """A pre-norm encoder layer on torch.nn.MultiheadAttention (packed in-projection)."""
+
+    def __init__(self, vocab=100, hidden=32, heads=4, mlp=64):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, hidden)
+        self.norm1 = nn.LayerNorm(hidden)
+        self.attn = nn.MultiheadAttention(hidden, heads, batch_first=True)
+        self.norm2 = nn.LayerNorm(hidden)
+        self.fc1 = nn.Linear(hidden, mlp)
+        self.fc2 = nn.Linear(mlp, hidden)
+
+    def forward(self, input_ids):
+        x = self.embed(input_ids)
+        h = self.norm1(x)
+        x = x + self.attn(h, h, h, need_weights=False)[0]
+        return x + self.fc2(F.gelu(self.fc1(self.norm2(x))))
+
+
 def opset23_rotary(path):
     """Replace each spelled-out rotate-half (Add(Mul(x, cos), Mul(Concat(-x2, x1), sin))) by
     an ONNX RotaryEmbedding node on per-pair caches [batch, seq, head_dim / 2], which is how
@@ -578,6 +600,24 @@ def export_dynamo(model, args, name, input_names, output_names, dynamic_shapes, 
 
 def make_modern(gen, failures):
     """The models of torch's fused-op exports (dynamo) and of ONNX opset 23."""
+    # nn.MultiheadAttention through both exporters. The TorchScript export bakes the sequence
+    # length (7) into its reshapes; the dynamo one keeps it dynamic.
+    mha = build(MHAEncoder, seed=5)
+    try:
+        path = export_torchscript(mha, text_inputs(2, 7, False, gen), "mha_torchscript.onnx",
+                                  ["input_ids"], ["hidden"],
+                                  {"input_ids": {0: "batch"}, "hidden": {0: "batch"}}, 17)
+        verify(path, mha, ["input_ids"],
+               [text_inputs(2, 7, False, gen), text_inputs(3, 7, False, gen)])
+        path = export_dynamo(mha, text_inputs(2, 7, False, gen), "mha_dynamo.onnx",
+                             ["input_ids"], ["hidden"],
+                             {"input_ids": {0: torch.export.Dim("batch", min=1, max=1024),
+                                            1: torch.export.Dim("seq", min=2, max=64)}}, 18)
+        verify(path, mha, ["input_ids"],
+               [text_inputs(2, 8, False, gen), text_inputs(3, 13, False, gen)])
+    except Exception as e:
+        failures.append(f"mha: {type(e).__name__}: {e}")
+
     llama = build(SdpaLlamaTiny, seed=4)
     batch = torch.export.Dim("batch", min=1, max=1024)
     seq = torch.export.Dim("seq", min=2, max=64)

@@ -34,6 +34,9 @@ CASES = [
     ("llama_sdpa_dynamo", {"input_ids": (3, 13)}),
     ("llama_opset23", {"input_ids": (2, 8)}),
     ("llama_opset23", {"input_ids": (3, 13)}),
+    ("mha_torchscript", {"input_ids": (3, 7)}),
+    ("mha_dynamo", {"input_ids": (2, 8)}),
+    ("mha_dynamo", {"input_ids": (3, 13)}),
     ("vit_tiny", {"pixel_values": (1, 3, 32, 32)}),
     ("vit_tiny", {"pixel_values": (5, 3, 32, 32)}),
 ]
