@@ -292,7 +292,8 @@ std::optional<DiagonalMask> match(Value v, int depth) {
     auto mc = maskAndScalar(def, depth, maskFirst);
     if (!mc)
       return std::nullopt;
-    auto [m, c] = *mc;
+    DiagonalMask m = mc->first;
+    double c = mc->second;
     auto apply = [&](double x) -> double {
       if (isa<onnx::EqualOp>(def))
         return x == c;
