@@ -191,7 +191,7 @@ struct DetachedOps {
 
 /// Add(Mul(x, cos), Mul(rotate(x), sin)), operands in any order, rotate being rotate_half or
 /// GPT-J's rotate_every_two (interleaved).
-struct RotaryFromRotateHalf : OpRewritePattern<onnx::AddOp> {
+struct RotaryFromSpelledOut : OpRewritePattern<onnx::AddOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(onnx::AddOp add, PatternRewriter &rewriter) const override {
@@ -338,7 +338,7 @@ struct RaiseRotaryEmbeddingPass
     RewritePatternSet patterns(&getContext());
     patterns.add<RotaryFromONNXOp, RotaryFromMicrosoftOp>(&getContext());
     if (!opsOnly)
-      patterns.add<RotaryFromRotateHalf, WidenPartialRotary>(&getContext());
+      patterns.add<RotaryFromSpelledOut, WidenPartialRotary>(&getContext());
     if (failed(applyAndRecordMisses(getOperation(), std::move(patterns), [](Operation *op) {
           return isa<onnx::RotaryEmbeddingOp, onnx::MSRotaryEmbeddingOp>(op);
         })))
