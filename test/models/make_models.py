@@ -277,15 +277,18 @@ class LlamaTiny(nn.Module):
         inv_freq = 1.0 / (rope_theta ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim))
         self.register_buffer("inv_freq", inv_freq, persistent=False)
 
-    def forward(self, input_ids):
+    def rotary_tables(self, input_ids):
+        """cos and sin for position ids arange(seq), one angle per feature: [1, 1, s, head_dim]."""
         seq = input_ids.shape[1]
-        x = self.embed_tokens(input_ids)
-        # rotary tables from position ids arange(seq): [1, 1, s, head_dim]
         position_ids = torch.arange(seq, device=input_ids.device).to(torch.float32)
         freqs = position_ids[:, None] * self.inv_freq[None, :]
         emb = torch.cat((freqs, freqs), dim=-1)
-        cos = emb.cos()[None, None, :, :]
-        sin = emb.sin()[None, None, :, :]
+        return emb.cos()[None, None, :, :], emb.sin()[None, None, :, :]
+
+    def forward(self, input_ids):
+        seq = input_ids.shape[1]
+        x = self.embed_tokens(input_ids)
+        cos, sin = self.rotary_tables(input_ids)
         # additive causal mask [1, 1, s, s]: 0 on/below the diagonal, min above it
         min_value = torch.finfo(x.dtype).min
         causal_mask = torch.triu(torch.full((seq, seq), min_value, dtype=x.dtype), diagonal=1)
@@ -383,13 +386,8 @@ class SdpaLlamaTiny(LlamaTiny):
         self.norm = nn.RMSNorm(hidden, eps=1e-6)
 
     def forward(self, input_ids):
-        seq = input_ids.shape[1]
         x = self.embed_tokens(input_ids)
-        position_ids = torch.arange(seq, device=input_ids.device).to(torch.float32)
-        freqs = position_ids[:, None] * self.inv_freq[None, :]
-        emb = torch.cat((freqs, freqs), dim=-1)
-        cos = emb.cos()[None, None, :, :]
-        sin = emb.sin()[None, None, :, :]
+        cos, sin = self.rotary_tables(input_ids)
         for layer in self.layers:
             x = layer(x, cos, sin)
         return self.lm_head(self.norm(x))

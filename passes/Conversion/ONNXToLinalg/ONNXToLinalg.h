@@ -37,6 +37,9 @@ mlir::FailureOr<mlir::Value> buildElementwise(mlir::OpBuilder &b, mlir::Location
                                               mlir::ValueRange operands,
                                               const ScalarBuilder &body);
 
+/// Dim `i` of the ranked tensor `tensor` as an index (a constant when static).
+mlir::Value dimOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Value tensor, int64_t i);
+
 /// numpy matmul of `lhs` and `rhs` into `result` (f32 accumulation for f16/bf16). Shared
 /// with the tfm lowering (tfm.matmul). Fails on ranks that do not fit.
 mlir::FailureOr<mlir::Value> buildMatMul(mlir::OpBuilder &b, mlir::Location loc,

@@ -30,12 +30,6 @@ Value indexConst(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
 
-Value dimOf(OpBuilder &b, Location loc, Value tensor, int64_t i) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  if (!type.isDynamicDim(i))
-    return indexConst(b, loc, type.getDimSize(i));
-  return tensor::DimOp::create(b, loc, tensor, i);
-}
 
 /// Element `i` of a 1-D integer tensor as an index.
 Value extractIndex(OpBuilder &b, Location loc, Value tensor, int64_t i) {
@@ -651,6 +645,13 @@ struct PadToTensor : OpConversionPattern<PadOp> {
 };
 
 } // namespace
+
+Value kiln::dimOf(OpBuilder &b, Location loc, Value tensor, int64_t i) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  if (!type.isDynamicDim(i))
+    return arith::ConstantIndexOp::create(b, loc, type.getDimSize(i));
+  return tensor::DimOp::create(b, loc, tensor, i);
+}
 
 void kiln::populateShapeOpsToTensorPatterns(RewritePatternSet &patterns) {
   patterns.add<ShapeToTensor, ReshapeLikeToTensor<ReshapeOp>, ReshapeLikeToTensor<FlattenOp>,

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
 #include "passes/Conversion/TFMToLinalg/TFMToLinalg.h"
 
 #include "dialects/TFM/TFMDialect.h"
@@ -45,13 +46,6 @@ AffineMap operandMap(MLIRContext *ctx, unsigned numLoops, Layout layout,
   return AffineMap::get(numLoops, 0, exprs, ctx);
 }
 
-Value dimOf(OpBuilder &b, Location loc, Value v, int64_t i) {
-  auto t = cast<RankedTensorType>(v.getType());
-  if (!t.isDynamicDim(i))
-    return arith::ConstantIndexOp::create(b, loc, t.getDimSize(i));
-  return tensor::DimOp::create(b, loc, v, i);
-}
-
 Value floatConst(OpBuilder &b, Location loc, Type t, double v) {
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(t, v));
 }
@@ -75,7 +69,6 @@ struct AttentionToLinalg : OpConversionPattern<AttentionOp> {
     Value q = adaptor.getQuery(), k = adaptor.getKey(), v = adaptor.getValue();
     auto qType = cast<RankedTensorType>(q.getType());
     auto kType = cast<RankedTensorType>(k.getType());
-    auto vType = cast<RankedTensorType>(v.getType());
     auto outType = cast<RankedTensorType>(op.getType());
     auto qPos = positions(op.getQueryLayout()), kPos = positions(op.getKeyLayout()),
          vPos = positions(op.getValueLayout());

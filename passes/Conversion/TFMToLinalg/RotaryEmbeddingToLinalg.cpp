@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
 #include "passes/Conversion/TFMToLinalg/TFMToLinalg.h"
 
 #include "dialects/TFM/TFMDialect.h"
@@ -17,20 +18,13 @@
 #include "mlir/Transforms/DialectConversion.h"
 
 using namespace mlir;
+using namespace kiln;
 using namespace kiln::tfm;
 
 namespace {
 
 Value indexConstant(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
-}
-
-/// Dim `d` of `v` as an index value (a constant when static).
-Value dimValue(OpBuilder &b, Location loc, Value v, int64_t d) {
-  auto type = cast<RankedTensorType>(v.getType());
-  if (!type.isDynamicDim(d))
-    return indexConstant(b, loc, type.getDimSize(d));
-  return tensor::DimOp::create(b, loc, v, d);
 }
 
 struct RotaryEmbeddingToLinalg : OpConversionPattern<RotaryEmbeddingOp> {
@@ -50,8 +44,8 @@ struct RotaryEmbeddingToLinalg : OpConversionPattern<RotaryEmbeddingOp> {
 
     // Loop-invariant sizes: the rotary dim R and the tables' angle count A (R or R/2).
     Value rotary = op.getRotaryDim() ? indexConstant(rewriter, loc, (int64_t)*op.getRotaryDim())
-                                     : dimValue(rewriter, loc, x, rank - 1);
-    Value angles = dimValue(rewriter, loc, cosTable, tableRank - 1);
+                                     : dimOf(rewriter, loc, x, rank - 1);
+    Value angles = dimOf(rewriter, loc, cosTable, tableRank - 1);
     Value perFeature = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, angles,
                                              rotary);
 
