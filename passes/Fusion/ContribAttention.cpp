@@ -17,7 +17,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Fusion/FusionUtils.h"
-#include "passes/ShapeRefinement.h"
 
 #include "dialects/ONNX/ONNXDialect.h"
 #include "dialects/ONNX/ShapeHelpers.h"
@@ -38,25 +37,17 @@ struct OnnxBuilder {
   Location loc;
 
   template <typename OpTy, typename... Args> Value op(Type element, Args &&...args) {
-    auto created = OpTy::create(rewriter, loc, UnrankedTensorType::get(element),
-                                std::forward<Args>(args)...);
-    (void)refineResultTypes(created);
-    return created->getResult(0);
+    return fusion::createInferred<OpTy>(rewriter, loc, element, std::forward<Args>(args)...);
   }
-  Value ints(ArrayRef<int64_t> values) {
-    auto type = RankedTensorType::get({(int64_t)values.size()}, rewriter.getI64Type());
-    return onnx::ConstantOp::create(rewriter, loc, type, DenseElementsAttr::get(type, values));
-  }
+  Value ints(ArrayRef<int64_t> values) { return fusion::createI64Vector(rewriter, loc, values); }
   Value scalar(Type element, double value) {
     auto type = RankedTensorType::get({}, element);
     Attribute v = isa<FloatType>(element) ? Attribute(FloatAttr::get(element, value))
                                           : Attribute(IntegerAttr::get(element, (int64_t)value));
     return onnx::ConstantOp::create(rewriter, loc, type, DenseElementsAttr::get(type, v));
   }
-  /// x[.., begin:end] on the last axis.
   Value lastAxisSlice(Value x, int64_t begin, int64_t end) {
-    Type element = cast<ShapedType>(x.getType()).getElementType();
-    return op<onnx::SliceOp>(element, x, ints({begin}), ints({end}), ints({-1}), Value());
+    return fusion::createLastAxisSlice(rewriter, loc, x, begin, end);
   }
   /// The additive mask of a [B, L] key padding mask (0 = padded): filter where 0, as
   /// [B, 1, 1, L].

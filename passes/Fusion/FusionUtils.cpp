@@ -70,6 +70,19 @@ Value kiln::fusion::peelScalarFactors(Value v, double &scale) {
   }
 }
 
+Value kiln::fusion::createI64Vector(OpBuilder &b, Location loc, ArrayRef<int64_t> values) {
+  auto type = RankedTensorType::get({(int64_t)values.size()}, b.getI64Type());
+  return onnx::ConstantOp::create(b, loc, type, DenseElementsAttr::get(type, values));
+}
+
+Value kiln::fusion::createLastAxisSlice(OpBuilder &b, Location loc, Value x, int64_t begin,
+                                        int64_t end) {
+  return createInferred<onnx::SliceOp>(b, loc, cast<ShapedType>(x.getType()).getElementType(), x,
+                                       createI64Vector(b, loc, {begin}),
+                                       createI64Vector(b, loc, {end}),
+                                       createI64Vector(b, loc, {-1}), Value());
+}
+
 namespace {
 
 /// Collects match-failure reasons by the location they were reported at.

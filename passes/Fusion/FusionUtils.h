@@ -12,6 +12,9 @@
 #ifndef KILN_PASSES_FUSION_FUSIONUTILS_H
 #define KILN_PASSES_FUSION_FUSIONUTILS_H
 
+#include "passes/ShapeRefinement.h"
+
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Rewrite/FrozenRewritePatternSet.h"
@@ -42,6 +45,25 @@ mlir::Value otherOperand(mlir::Operation *op, mlir::Value v);
 /// `v` with float scalar factors peeled: Mul(x, c), Mul(c, x), Div(x, c) accumulate c (or 1/c)
 /// into `scale` and continue with x, as long as each peeled op has a single use.
 mlir::Value peelScalarFactors(mlir::Value v, double &scale);
+
+/// An onnx op of element type `element` whose result type comes from shape inference: how the
+/// raising passes build the onnx glue (slices, reshapes, masks) around what they raise.
+template <typename OpTy, typename... Args>
+mlir::Value createInferred(mlir::OpBuilder &b, mlir::Location loc, mlir::Type element,
+                           Args &&...args) {
+  auto op = OpTy::create(b, loc, mlir::UnrankedTensorType::get(element),
+                         std::forward<Args>(args)...);
+  (void)refineResultTypes(op);
+  return op->getResult(0);
+}
+
+/// A 1-D i64 onnx.Constant holding `values`.
+mlir::Value createI64Vector(mlir::OpBuilder &b, mlir::Location loc,
+                            llvm::ArrayRef<int64_t> values);
+
+/// x[.., begin:end] on the last axis, as an onnx.Slice.
+mlir::Value createLastAxisSlice(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                                int64_t begin, int64_t end);
 
 /// com.microsoft MultiHeadAttention and Attention restated as onnx.Attention where they mean
 /// plain attention (ContribAttention.cpp).

@@ -128,16 +128,6 @@ FailureOr<Value> concatConstants(OpBuilder &b, Location loc, ArrayRef<Value> par
   return onnx::ConstantOp::create(b, loc, type, attr).getResult();
 }
 
-Value lastAxisSlice(OpBuilder &b, Location loc, Value x, int64_t begin, int64_t end,
-                    Type resultType) {
-  auto ints = [&](int64_t v) {
-    auto t = RankedTensorType::get({1}, b.getI64Type());
-    return onnx::ConstantOp::create(b, loc, t, DenseElementsAttr::get(t, ArrayRef<int64_t>{v}));
-  };
-  return onnx::SliceOp::create(b, loc, resultType, x, ints(begin), ints(end), ints(-1), Value())
-      .getResult();
-}
-
 LogicalResult pack(ArrayRef<Member> members) {
   Operation *firstOp = members.front().op;
   for (const Member &m : members)
@@ -178,9 +168,10 @@ LogicalResult pack(ArrayRef<Member> members) {
   for (const Member &m : members) {
     Value result = m.op->getResult(0);
     int64_t n = cast<RankedTensorType>(m.weights.getType()).getShape().back();
-    result.replaceAllUsesWith(
-        lastAxisSlice(b, m.op->getLoc(), packedOp->getResult(0), offset, offset + n,
-                      result.getType()));
+    Value slice =
+        fusion::createLastAxisSlice(b, m.op->getLoc(), packedOp->getResult(0), offset, offset + n);
+    slice.setType(result.getType()); // the member's (possibly more refined) type
+    result.replaceAllUsesWith(slice);
     offset += n;
   }
   for (const Member &m : members)

@@ -17,7 +17,6 @@
 
 #include "passes/Fusion/FusionUtils.h"
 #include "passes/Passes.h"
-#include "passes/ShapeRefinement.h"
 
 #include "dialects/ONNX/ONNXDialect.h"
 #include "dialects/ONNX/ShapeHelpers.h"
@@ -145,17 +144,14 @@ struct DetachedOps {
   }
   /// An onnx op with its result type from shape inference.
   template <typename OpTy, typename... Args> Value inferred(Location loc, Type element, Args &&...args) {
-    auto op = OpTy::create(builder, loc, UnrankedTensorType::get(element),
-                           std::forward<Args>(args)...);
-    ops.push_back(op);
-    (void)refineResultTypes(op);
-    return op->getResult(0);
+    return track(createInferred<OpTy>(builder, loc, element, std::forward<Args>(args)...));
   }
   Value i64Constant(Location loc, ArrayRef<int64_t> values) {
-    auto type = RankedTensorType::get({(int64_t)values.size()}, builder.getI64Type());
-    auto op = onnx::ConstantOp::create(builder, loc, type, DenseElementsAttr::get(type, values));
-    ops.push_back(op);
-    return op.getResult();
+    return track(createI64Vector(builder, loc, values));
+  }
+  Value track(Value v) {
+    ops.push_back(v.getDefiningOp());
+    return v;
   }
   /// tfm.rotary_embedding, verified quietly: tables that do not fit are a reason to report,
   /// not an error.

@@ -73,23 +73,16 @@ struct MatmulToLinalg : OpConversionPattern<MatmulOp> {
       return rewriter.notifyMatchFailure(op, "a dynamic batch dim has no source operand");
     Activation activation = op.getActivation();
     if (adaptor.getBias() || activation != Activation::none) {
-      Type element = type.getElementType();
-      bool widen = isa<Float16Type, BFloat16Type>(element);
-      Type compute = widen ? Type(rewriter.getF32Type()) : element;
       SmallVector<Value> operands = {*y};
       if (adaptor.getBias())
         operands.push_back(adaptor.getBias());
-      y = buildElementwise(rewriter, loc, type, operands,
-                           [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-                             auto wide = [&](Value v) {
-                               return widen ? Value(arith::ExtFOp::create(b, l, compute, v)) : v;
-                             };
-                             Value x = wide(a[0]);
-                             if (a.size() > 1)
-                               x = arith::AddFOp::create(b, l, x, wide(a[1]));
-                             x = activate(b, l, x, activation);
-                             return widen ? Value(arith::TruncFOp::create(b, l, element, x)) : x;
-                           });
+      y = buildWidenedElementwise(rewriter, loc, type, operands,
+                                  [&](OpBuilder &b, Location l, ValueRange a) {
+                                    Value x = a[0];
+                                    if (a.size() > 1)
+                                      x = arith::AddFOp::create(b, l, x, a[1]);
+                                    return activate(b, l, x, activation);
+                                  });
       if (failed(y))
         return rewriter.notifyMatchFailure(op, "a dynamic dim has no source operand");
     }

@@ -50,18 +50,10 @@ struct GeluToLinalg : OpConversionPattern<GeluOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(GeluOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType type = op.getType();
-    Type element = type.getElementType();
-    bool widen = isa<Float16Type, BFloat16Type>(element);
-    Type compute = widen ? Type(rewriter.getF32Type()) : element;
     bool tanhForm = op.getApproximation() == GeluApproximation::tanh;
-    FailureOr<Value> y = buildElementwise(
-        rewriter, op.getLoc(), type, ValueRange{adaptor.getInput()},
-        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-          Value x = widen ? Value(arith::ExtFOp::create(b, l, compute, a[0])) : a[0];
-          Value r = buildGelu(b, l, x, tanhForm);
-          return widen ? Value(arith::TruncFOp::create(b, l, element, r)) : r;
-        });
+    FailureOr<Value> y = buildWidenedElementwise(
+        rewriter, op.getLoc(), op.getType(), ValueRange{adaptor.getInput()},
+        [&](OpBuilder &b, Location l, ValueRange a) { return buildGelu(b, l, a[0], tanhForm); });
     if (failed(y))
       return rewriter.notifyMatchFailure(op, "a dynamic dim has no source operand");
     rewriter.replaceOp(op, *y);
@@ -70,6 +62,21 @@ struct GeluToLinalg : OpConversionPattern<GeluOp> {
 };
 
 } // namespace
+
+FailureOr<Value>
+kiln::buildWidenedElementwise(OpBuilder &b, Location loc, RankedTensorType type,
+                              ValueRange operands,
+                              function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  Type element = type.getElementType();
+  bool widen = isa<Float16Type, BFloat16Type>(element);
+  return buildElementwise(b, loc, type, operands, [&](OpBuilder &nb, Location l, ValueRange a) {
+    SmallVector<Value> wide;
+    for (Value v : a)
+      wide.push_back(widen ? Value(arith::ExtFOp::create(nb, l, nb.getF32Type(), v)) : v);
+    Value r = body(nb, l, wide);
+    return widen ? Value(arith::TruncFOp::create(nb, l, element, r)) : r;
+  });
+}
 
 Value kiln::buildGelu(OpBuilder &b, Location l, Value x, bool tanhForm) {
   Type t = x.getType();
