@@ -47,3 +47,20 @@ def node_test_candidates():
 
 def run(args, **kwargs):
     return subprocess.run(args, capture_output=True, text=True, timeout=120, **kwargs)
+
+
+def onnxruntime_relative_error(path, feeds, tmp_path):
+    """Compiles the one-output model at `path`, runs it with kiln-run and with onnxruntime
+    on `feeds`, and returns the max error relative to onnxruntime's largest output value."""
+    import sys
+    import numpy as np
+    import onnxruntime as ort
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    from kiln_artifact import compile_model, graph_io_names, run_artifact
+    expected = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+    artifact = os.path.join(str(tmp_path), os.path.basename(path) + ".kiln")
+    compile_model(path, artifact)
+    _, output_names = graph_io_names(path)
+    (got,), _ = run_artifact(artifact, feeds, output_names, threads=2)
+    assert got.shape == expected.shape
+    return float(np.abs(got - expected).max() / np.abs(expected).max())

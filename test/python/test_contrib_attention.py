@@ -4,20 +4,15 @@ GroupQueryAttention) compiled by Kiln against onnxruntime: biases, key padding m
 heads on a right-padded prompt. Each case is a one-node
 model built here; the fusion report must show the op raised to tfm.attention."""
 
-import os
 import subprocess
-import sys
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper
 
-from kiln_testing import ROOT, tool
+from kiln_testing import onnxruntime_relative_error, tool
 
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-from kiln_artifact import compile_model, graph_io_names, run_artifact  # noqa: E402
 
 MAX_REL_ERROR = 1e-5
 B, S, L, N, HEAD = 2, 5, 5, 4, 8
@@ -103,10 +98,5 @@ def test_contrib_attention_matches_onnxruntime(case, tmp_path):
     assert "tfm.attention: 1" in report and "unfused anchors: 0" in report, report
 
     feeds = feeds_for(inputs, np.random.default_rng(len(case)))
-    expected = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, feeds)[0]
-    artifact = str(tmp_path / "contrib.kiln")
-    compile_model(path, artifact)
-    _, output_names = graph_io_names(path)
-    (got,), _ = run_artifact(artifact, feeds, output_names, threads=2)
-    error = np.abs(got - expected).max() / np.abs(expected).max()
+    error = onnxruntime_relative_error(path, feeds, tmp_path)
     assert error <= MAX_REL_ERROR, "max relative error %g" % error

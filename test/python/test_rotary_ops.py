@@ -2,20 +2,15 @@
 against onnxruntime: half and interleaved rotation, partial rotary dims, 3-D and 4-D inputs,
 caches indexed by position ids or given per batch. Each case is a one-node model built here."""
 
-import os
 import subprocess
-import sys
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper
 
-from kiln_testing import ROOT, tool
+from kiln_testing import onnxruntime_relative_error, tool
 
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-from kiln_artifact import compile_model, graph_io_names, run_artifact  # noqa: E402
 
 MAX_REL_ERROR = 1e-5
 B, S, H, D, MAX_POS = 2, 5, 4, 16, 12
@@ -80,13 +75,7 @@ def test_rotary_op_matches_onnxruntime(case, tmp_path):
             feeds["pos"] = positions
     path = str(tmp_path / "rotary.onnx")
     one_node_model(path, domain, inputs, attrs)
-    expected = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, feeds)[0]
-
-    artifact = str(tmp_path / "rotary.kiln")
-    compile_model(path, artifact)
-    _, output_names = graph_io_names(path)
-    (got,), _ = run_artifact(artifact, feeds, output_names, threads=2)
-    error = np.abs(got - expected).max() / np.abs(expected).max()
+    error = onnxruntime_relative_error(path, feeds, tmp_path)
     assert error <= MAX_REL_ERROR, "max relative error %g" % error
 
 
@@ -120,13 +109,9 @@ def test_spelled_out_interleaved_rotary_matches_onnxruntime(tmp_path):
     angles = np.repeat(rng.uniform(-3, 3, size=(1, 1, S, D // 2)), 2, axis=-1).astype(np.float32)
     feeds = {"x": rng.standard_normal((B, H, S, D)).astype(np.float32),
              "cos": np.cos(angles), "sin": np.sin(angles)}
-    expected = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, feeds)[0]
-
     report = subprocess.run([tool("kiln-compile"), path, "--emit=tfm", "-o", "-"], check=True,
                             capture_output=True, text=True).stdout
     assert report.count("tfm.rotary_embedding") == 1 and "interleaved" in report, report
-    artifact = str(tmp_path / "gptj.kiln")
-    compile_model(path, artifact)
-    (got,), _ = run_artifact(artifact, feeds, ["y"], threads=2)
-    error = np.abs(got - expected).max() / np.abs(expected).max()
+
+    error = onnxruntime_relative_error(path, feeds, tmp_path)
     assert error <= MAX_REL_ERROR, "max relative error %g" % error
