@@ -27,6 +27,8 @@ using namespace mlir;
 void kiln::buildONNXGraphPipeline(OpPassManager &pm) {
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(kiln::createONNXShapeInference());
+  func.addPass(kiln::createExpandContribOps());
+  func.addPass(kiln::createONNXShapeInference());
   func.addPass(createCanonicalizerPass());
   func.addPass(createCSEPass());
   func.addPass(kiln::createONNXShapeInference());

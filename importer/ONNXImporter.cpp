@@ -9,6 +9,7 @@
 
 #include "importer/ONNXImporter.h"
 
+#include "dialects/ONNX/NodeLocation.h"
 #include "dialects/ONNX/ONNXDialect.h"
 #include "dialects/ONNX/ONNXSchemas.h"
 #include "dialects/TFM/TFMDialect.h"
@@ -126,6 +127,7 @@ private:
   FailureOr<Attribute> convertAttribute(const ::onnx::AttributeProto &attr, AttrKind kind);
   InFlightDiagnostic nodeError(const ::onnx::NodeProto &node, int index);
   std::string nodeName(const ::onnx::NodeProto &node, int index) const;
+  kiln::onnx::NodeInfo nodeInfo(const ::onnx::NodeProto &node, int index) const;
   LogicalResult defineValue(StringRef name, Value value, Location loc);
 
   MLIRContext &context;
@@ -144,15 +146,16 @@ std::string GraphImporter::nodeName(const ::onnx::NodeProto &node, int index) co
   return node.name().empty() ? "#" + std::to_string(index) : node.name();
 }
 
-InFlightDiagnostic GraphImporter::nodeError(const ::onnx::NodeProto &node, int index) {
+kiln::onnx::NodeInfo GraphImporter::nodeInfo(const ::onnx::NodeProto &node, int index) const {
   std::string domain = node.domain().empty() || node.domain() == "ai.onnx" ? "" : node.domain();
   auto it = opsets.find(domain);
+  return {nodeName(node, index), node.op_type(), domain.empty() ? "ai.onnx" : domain,
+          it != opsets.end() ? it->second : 0};
+}
+
+InFlightDiagnostic GraphImporter::nodeError(const ::onnx::NodeProto &node, int index) {
   InFlightDiagnostic diag = emitError(fileLoc);
-  diag << "onnx node '" << nodeName(node, index) << "' (" << node.op_type() << ", domain "
-       << (domain.empty() ? "ai.onnx" : domain);
-  if (it != opsets.end())
-    diag << ", opset " << it->second;
-  diag << "): ";
+  diag << kiln::onnx::describeNode(nodeInfo(node, index)) << ": ";
   return diag;
 }
 
@@ -501,7 +504,7 @@ LogicalResult GraphImporter::importNode(const ::onnx::NodeProto &node, int index
     return nodeError(node, index) << "the operator is not defined in opset " << opset->second
                                   << " (it was introduced in opset " << schema->versions.front()
                                   << ")";
-  Location loc = NameLoc::get(builder.getStringAttr(nodeName(node, index)), fileLoc);
+  Location loc = kiln::onnx::makeNodeLoc(&context, nodeInfo(node, index), fileLoc);
 
   std::vector<std::string> messages;
   LogicalResult result = failure();

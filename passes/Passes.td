@@ -143,6 +143,25 @@ def ApproximateMath : Pass<"kiln-approximate-math", "::mlir::func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def ExpandContribOps : Pass<"kiln-expand-contrib-ops", "::mlir::func::FuncOp"> {
+  let summary = "restate com.microsoft ops that have exact standard-op equivalents";
+  let description = [{
+    ONNX Runtime's transformers optimizer writes fused contrib ops that are compositions of
+    standard ones. This pass restates them, so shape inference, folding and the raising passes
+    see one form whatever wrote the graph:
+
+      EmbedLayerNormalization(ids, segment_ids, word, position, segment, gamma, beta, mask,
+                              position_ids)
+        -> LayerNormalization(Gather(word, ids) + Gather(position, position_ids or
+                              Range(0, seq)) [+ Gather(segment, segment_ids)], gamma, beta)
+           mask_index = ReduceSum(mask, axis 1) as int32 (the valid length of each row),
+           embedding_sum = the sum before normalisation.
+
+    Runs in the graph pipeline, so it applies with --no-fusion too.
+  }];
+  let dependentDialects = ["::kiln::onnx::ONNXDialect"];
+}
+
 def FuseElementwise : Pass<"kiln-fuse-elementwise", "::mlir::func::FuncOp"> {
   let summary = "fuse single-use elementwise linalg.generic producers into their consumers";
   let description = [{

@@ -475,6 +475,25 @@ def ONNX_GatherElementsOp : ONNX_Op<"GatherElements", [Pure, DeclareOpInterfaceM
   let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
 }
 
+def ONNX_GatherNDOp : ONNX_Op<"GatherND", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>]> {
+  let summary = "gather slices of `data` at index tuples (the last dim of `indices`)";
+  let description = [{
+    The `GatherND` operator of domain `ai.onnx`, versions 11, 12, 13; the operands, attributes and results follow the newest version. Semantics: https://onnx.ai/onnx/operators/onnx__GatherND.html. Older opsets are normalised to this form by the importer; Kiln's shape inference is in ONNXShapeInference.cpp.
+
+    Example:
+    ```mlir
+    %r = onnx.GatherND %data, %indices : (...) -> ...
+    ```
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$data,
+    TensorOf<[I64]>:$indices,
+    DefaultValuedAttr<I64Attr, "0">:$batch_dims);
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$output);
+  let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
+}
+
 def ONNX_GeluOp : ONNX_Op<"Gelu", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>]> {
   let summary = "Gaussian error linear unit, exact (erf) or tanh-approximated";
   let description = [{
@@ -1129,6 +1148,47 @@ def ONNX_RotaryEmbeddingOp : ONNX_Op<"RotaryEmbedding", [Pure, DeclareOpInterfac
   let assemblyFormat = "$X `,` $cos_cache `,` $sin_cache (`position_ids` `(` $position_ids^ `)`)? attr-dict `:` functional-type(operands, results)";
 }
 
+def ONNX_ScatterElementsOp : ONNX_Op<"ScatterElements", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>]> {
+  let summary = "`data` with single elements along `axis` replaced (or reduced) by `updates`";
+  let description = [{
+    The `ScatterElements` operator of domain `ai.onnx`, versions 11, 13, 16, 18; the operands, attributes and results follow the newest version. Semantics: https://onnx.ai/onnx/operators/onnx__ScatterElements.html. Older opsets are normalised to this form by the importer; Kiln's shape inference is in ONNXShapeInference.cpp.
+
+    Example:
+    ```mlir
+    %r = onnx.ScatterElements %data, %indices, %updates : (...) -> ...
+    ```
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$data,
+    TensorOf<[I32, I64]>:$indices,
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$updates,
+    DefaultValuedAttr<StrAttr, "\"none\"">:$reduction,
+    DefaultValuedAttr<I64Attr, "0">:$axis);
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$output);
+  let assemblyFormat = "$data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)";
+}
+
+def ONNX_ScatterNDOp : ONNX_Op<"ScatterND", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>]> {
+  let summary = "`data` with slices at index tuples replaced (or reduced) by `updates`";
+  let description = [{
+    The `ScatterND` operator of domain `ai.onnx`, versions 11, 13, 16, 18; the operands, attributes and results follow the newest version. Semantics: https://onnx.ai/onnx/operators/onnx__ScatterND.html. Older opsets are normalised to this form by the importer; Kiln's shape inference is in ONNXShapeInference.cpp.
+
+    Example:
+    ```mlir
+    %r = onnx.ScatterND %data, %indices, %updates : (...) -> ...
+    ```
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$data,
+    TensorOf<[I64]>:$indices,
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$updates,
+    DefaultValuedAttr<StrAttr, "\"none\"">:$reduction);
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$output);
+  let assemblyFormat = "$data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)";
+}
+
 def ONNX_ShapeOp : ONNX_Op<"Shape", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>]> {
   let summary = "the shape of a tensor as a 1-D int64 tensor, optionally sliced";
   let description = [{
@@ -1516,6 +1576,35 @@ def ONNX_MSBiasGeluOp : ONNX_Op<"com.microsoft.BiasGelu", [Pure, DeclareOpInterf
   let results = (outs
     TensorOf<[F16, F32, F64, BF16]>:$C);
   let assemblyFormat = "$A `,` $B attr-dict `:` functional-type(operands, results)";
+}
+
+def ONNX_MSEmbedLayerNormalizationOp : ONNX_Op<"com.microsoft.EmbedLayerNormalization", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>, AttrSizedOperandSegments]> {
+  let summary = "word + position + segment embeddings then layer normalisation, and the mask's lengths (ONNX Runtime contrib op)";
+  let description = [{
+    The `EmbedLayerNormalization` operator of domain `com.microsoft`, versions 1; the operands, attributes and results follow the newest version. Semantics: https://github.com/microsoft/onnxruntime/blob/main/docs/ContribOperators.md. Older opsets are normalised to this form by the importer; Kiln's shape inference is in ONNXShapeInference.cpp.
+
+    Example:
+    ```mlir
+    %r = onnx.com.microsoft.EmbedLayerNormalization %input_ids, %word_embedding, %position_embedding, %gamma, %beta : (...) -> ...
+    ```
+  }];
+  let arguments = (ins
+    TensorOf<[I32]>:$input_ids,
+    Optional<TensorOf<[I32]>>:$segment_ids,
+    TensorOf<[F32, F16]>:$word_embedding,
+    TensorOf<[F32, F16]>:$position_embedding,
+    Optional<TensorOf<[F32, F16]>>:$segment_embedding,
+    TensorOf<[F32, F16]>:$gamma,
+    TensorOf<[F32, F16]>:$beta,
+    Optional<TensorOf<[I32]>>:$mask,
+    Optional<TensorOf<[I32]>>:$position_ids,
+    OptionalAttr<I64Attr>:$mask_index_type,
+    DefaultValuedAttr<F32Attr, "9.999999960041972e-13">:$epsilon);
+  let results = (outs
+    TensorOf<[F32, F16]>:$output,
+    TensorOf<[I32]>:$mask_index,
+    TensorOf<[F32, F16]>:$embedding_sum);
+  let assemblyFormat = "$input_ids (`segment_ids` `(` $segment_ids^ `)`)? `,` $word_embedding `,` $position_embedding (`segment_embedding` `(` $segment_embedding^ `)`)? `,` $gamma `,` $beta (`mask` `(` $mask^ `)`)? (`position_ids` `(` $position_ids^ `)`)? attr-dict `:` functional-type(operands, results)";
 }
 
 def ONNX_MSFastGeluOp : ONNX_Op<"com.microsoft.FastGelu", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>, SameOperandsElementType]> {

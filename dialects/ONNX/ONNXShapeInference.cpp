@@ -10,6 +10,7 @@
 #include "dialects/ONNX/ONNXDialect.h"
 #include "dialects/ONNX/ONNXTypes.h"
 #include "dialects/ONNX/ShapeHelpers.h"
+#include "dialects/ONNX/SymbolicDims.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringExtras.h"
@@ -531,16 +532,17 @@ LogicalResult ReshapeOp::inferShapes(Types &types) {
   }
   if (inferIndex >= 0 && in) {
     // The -1 dim is (input elements) / (other output elements). Equal dims cancel even when
-    // dynamic: dims copied by a 0 entry, and entries that are Shape(data)[i] (so `?x3x4` to
-    // `[0, -1]` and `[b, s, 4, 4]` to `[Shape(x)[0], 32, -1]` have a static -1).
+    // dynamic: dims copied by a 0 entry, and entries known to equal an input dim -- read off
+    // `data` or any tensor whose dim has the same root (so `?x3x4` to `[0, -1]`, `[b, s, 4, 4]`
+    // to `[Shape(x)[0], 32, -1]`, and a projection of `h` to `[*h.shape[:-1], -1, 16]` have a
+    // static -1).
     SymbolicShape numerator = getSymbolicShape(getData());
     std::optional<SymbolicShape> entries = getSymbolicShapeValue(getShape());
     SymbolicShape denominator;
     SmallVector<bool> cancelled(numerator.size(), false);
     auto cancel = [&](const DimValue &d) {
       for (auto [j, n] : llvm::enumerate(numerator))
-        if (!cancelled[j] && n.isSymbol() && d.isSymbol() && n.source == d.source &&
-            n.index == d.index) {
+        if (!cancelled[j] && n.isSymbol() && d.isSymbol() && dimsKnownEqual(n, d)) {
           cancelled[j] = true;
           return true;
         }
@@ -854,6 +856,62 @@ LogicalResult GatherElementsOp::inferShapes(Types &types) {
   return success();
 }
 
+LogicalResult GatherNDOp::inferShapes(Types &types) {
+  Type element = getElementType(getData());
+  std::optional<Shape> data = getRankedShape(getData()), indices = getRankedShape(getIndices());
+  if (!data || !indices || indices->empty() || indices->back() == kDynamic) {
+    types.push_back(UnrankedTensorType::get(element));
+    return success();
+  }
+  int64_t r = data->size(), q = indices->size(), b = (int64_t)getBatchDims(), k = indices->back();
+  if (b < 0 || b >= std::min(r, q))
+    return emitOpError("batch_dims ") << b << " must be below both ranks (" << r << " and " << q
+                                      << ")";
+  if (k < 1 || k > r - b)
+    return emitOpError("index tuples of length ") << k << " do not fit data of rank " << r
+                                                   << " with " << b << " batch dims";
+  for (int64_t i = 0; i < b; ++i)
+    if ((*data)[i] != kDynamic && (*indices)[i] != kDynamic && (*data)[i] != (*indices)[i])
+      return emitOpError("batch dim ") << i << " differs: " << (*data)[i] << " in data, "
+                                       << (*indices)[i] << " in indices";
+  Shape out(indices->begin(), indices->end() - 1);
+  out.append(data->begin() + b + k, data->end());
+  types.push_back(RankedTensorType::get(out, element));
+  return success();
+}
+
+/// ScatterND and ScatterElements: the result is `data` with some elements replaced.
+static LogicalResult inferScatter(Operation *op, Value data, StringRef reduction, Types &types) {
+  if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, reduction))
+    return op->emitOpError("unknown reduction '") << reduction << "'";
+  types.push_back(data.getType());
+  return success();
+}
+
+LogicalResult ScatterNDOp::inferShapes(Types &types) {
+  std::optional<Shape> data = getRankedShape(getData()), indices = getRankedShape(getIndices());
+  std::optional<Shape> updates = getRankedShape(getUpdates());
+  if (data && indices && updates && !indices->empty() && indices->back() != kDynamic) {
+    int64_t r = data->size(), q = indices->size(), k = indices->back();
+    if (k > r)
+      return emitOpError("index tuples of length ") << k << " exceed the data rank " << r;
+    if ((int64_t)updates->size() != q - 1 + r - k)
+      return emitOpError("updates of rank ") << updates->size() << " do not match: expected "
+                                             << q - 1 + r - k;
+  }
+  return inferScatter(*this, getData(), getReduction(), types);
+}
+
+LogicalResult ScatterElementsOp::inferShapes(Types &types) {
+  std::optional<Shape> data = getRankedShape(getData()), indices = getRankedShape(getIndices());
+  if (data && failed(checkedAxis(*this, (int64_t)getAxis(), data->size())))
+    return failure();
+  if (data && indices && data->size() != indices->size())
+    return emitOpError("indices of rank ") << indices->size() << " for data of rank "
+                                           << data->size();
+  return inferScatter(*this, getData(), getReduction(), types);
+}
+
 LogicalResult ExpandOp::inferShapes(Types &types) {
   Type element = getElementType(getInput());
   std::optional<Shape> in = getRankedShape(getInput());
@@ -1055,6 +1113,24 @@ static LogicalResult inferSkipNorm(Op op, Types &types) {
   Type input = op.getInput().getType();
   Type stat = statisticType(op.getInput(), -1, Float32Type::get(op.getContext()));
   types.append({input, stat, stat, input});
+  return success();
+}
+
+/// EmbedLayerNormalization: [batch, seq, hidden] from the ids and the word embedding table,
+/// the mask's per-row count of ones as int32 [batch].
+LogicalResult MSEmbedLayerNormalizationOp::inferShapes(Types &types) {
+  std::optional<Shape> ids = getRankedShape(getInputIds());
+  std::optional<Shape> table = getRankedShape(getWordEmbedding());
+  if (ids && ids->size() != 2)
+    return emitOpError("input_ids must be 2-D [batch, seq], got rank ") << ids->size();
+  if (table && table->size() != 2)
+    return emitOpError("word_embedding must be 2-D [vocab, hidden], got rank ") << table->size();
+  Type element = getElementType(getWordEmbedding());
+  Shape out = {ids ? (*ids)[0] : kDynamic, ids ? (*ids)[1] : kDynamic,
+               table ? (*table)[1] : kDynamic};
+  auto hidden = RankedTensorType::get(out, element);
+  types.append({hidden, RankedTensorType::get({out[0]}, IntegerType::get(getContext(), 32)),
+                hidden});
   return success();
 }
 

@@ -4,6 +4,7 @@
 
 #include "passes/Fusion/FusionUtils.h"
 
+#include "dialects/ONNX/NodeLocation.h"
 #include "dialects/ONNX/ONNXDialect.h"
 #include "dialects/TFM/TFMDialect.h"
 
@@ -14,12 +15,7 @@ using namespace mlir;
 namespace {
 
 std::string nodeName(Operation *op) {
-  Location loc = op->getLoc();
-  if (auto fused = dyn_cast<FusedLoc>(loc); fused && !fused.getLocations().empty())
-    loc = fused.getLocations().front();
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  return "<unnamed>";
+  return kiln::onnx::findNodeName(op->getLoc()).value_or("<unnamed>");
 }
 
 } // namespace

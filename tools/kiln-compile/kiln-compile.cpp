@@ -7,6 +7,7 @@
 
 #include "codegen/CPUArtifact.h"
 #include "codegen/Pipelines.h"
+#include "dialects/ONNX/NodeLocation.h"
 #include "importer/ImportCLOptions.h"
 #include "importer/ONNXImporter.h"
 #include "passes/Fusion/FusionReport.h"
@@ -142,7 +143,7 @@ int main(int argc, char **argv) {
   kiln::registerPipelineDialects(registry);
   MLIRContext context(registry);
   SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  kiln::onnx::NodeDiagnosticHandler diagnostics(sourceMgr, &context);
   DefaultTimingManager timing;
   applyDefaultTimingManagerCLOptions(timing);
   if (timingSummary) {

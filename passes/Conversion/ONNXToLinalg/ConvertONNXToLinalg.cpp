@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
+#include "passes/Conversion/LoweringDiagnostics.h"
 #include "passes/Passes.h"
 
 #include "mlir/Transforms/DialectConversion.h"
@@ -33,8 +34,11 @@ struct ConvertONNXToLinalgPass
     kiln::populateElementwiseToLinalgPatterns(patterns);
     kiln::populateStructuredToLinalgPatterns(patterns);
     kiln::populateShapeOpsToTensorPatterns(patterns);
+    kiln::populateIndexingToLinalgPatterns(patterns);
+    kiln::populateConvolutionToLinalgPatterns(patterns);
+    kiln::populateCumSumToLinalgPatterns(patterns);
     kiln::populateNormalizationToLinalgPatterns(patterns);
-    if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
+    if (failed(kiln::applyLoweringConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }
 };

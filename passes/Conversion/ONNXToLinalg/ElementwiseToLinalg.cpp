@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
+#include "passes/Conversion/LoweringDiagnostics.h"
 
 #include "dialects/ONNX/ONNXDialect.h"
 #include "dialects/ONNX/ONNXTypes.h"
@@ -342,19 +343,19 @@ struct ElementwiseToLinalg : ConversionPattern {
       return rewriter.notifyMatchFailure(op, "not an elementwise onnx op");
     auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
     if (!resultType)
-      return rewriter.notifyMatchFailure(op, "result rank unknown");
+      return kiln::rejectLowering(rewriter, op, "result rank unknown");
     SmallVector<Value> inputs(operands);
     if (op->getName().getStringRef() == "onnx.CastLike")
       inputs.resize(1); // The second operand only names the target type.
     for (Value v : inputs)
       if (!isa<RankedTensorType>(v.getType()))
-        return rewriter.notifyMatchFailure(op, "operand rank unknown");
+        return kiln::rejectLowering(rewriter, op, "operand rank unknown");
     Type resultElement = resultType.getElementType();
     auto isUnsigned = [](Value v) {
       return cast<ShapedType>(v.getType()).getElementType().isUnsignedInteger();
     };
     if (llvm::any_of(inputs, isUnsigned) || resultElement.isUnsignedInteger())
-      return rewriter.notifyMatchFailure(op, "unsigned integer tensors are not supported yet");
+      return kiln::rejectLowering(rewriter, op, "unsigned integer tensors are not supported yet");
     bool exact = isExactOp(op->getName().getStringRef()) ||
                  op->getNumResults() != 1 || isa<IntegerType>(resultElement);
     const ScalarFn &fn = it->second;
@@ -374,9 +375,9 @@ struct ElementwiseToLinalg : ConversionPattern {
           return r;
         });
     if (failed(result))
-      return rewriter.notifyMatchFailure(op, "a dynamic result dim has no source operand");
+      return kiln::rejectLowering(rewriter, op, "a dynamic result dim has no source operand");
     if (unsupported) // The conversion driver rolls back what was built.
-      return rewriter.notifyMatchFailure(op, "element type not supported for this op");
+      return kiln::rejectLowering(rewriter, op, "element type not supported for this op");
     rewriter.replaceOp(op, *result);
     return success();
   }
@@ -391,7 +392,7 @@ struct ClipToLinalg : OpConversionPattern<ClipOp> {
     auto result = dyn_cast<RankedTensorType>(op.getType());
     if (!result || !isa<RankedTensorType>(adaptor.getInput().getType()) ||
         result.getElementType().isUnsignedInteger())
-      return rewriter.notifyMatchFailure(op, "rank unknown or unsigned");
+      return kiln::rejectLowering(rewriter, op, "rank unknown or unsigned");
     SmallVector<Value> operands = {adaptor.getInput()};
     bool hasMin = (bool)adaptor.getMin(), hasMax = (bool)adaptor.getMax();
     if (hasMin)
@@ -400,7 +401,7 @@ struct ClipToLinalg : OpConversionPattern<ClipOp> {
       operands.push_back(adaptor.getMax());
     for (Value v : operands)
       if (!isa<RankedTensorType>(v.getType()))
-        return rewriter.notifyMatchFailure(op, "operand rank unknown");
+        return kiln::rejectLowering(rewriter, op, "operand rank unknown");
     bool isFloat = isa<FloatType>(result.getElementType());
     FailureOr<Value> out = buildElementwise(
         rewriter, op.getLoc(), result, operands,
@@ -418,7 +419,7 @@ struct ClipToLinalg : OpConversionPattern<ClipOp> {
           return x;
         });
     if (failed(out))
-      return rewriter.notifyMatchFailure(op, "a dynamic result dim has no source operand");
+      return kiln::rejectLowering(rewriter, op, "a dynamic result dim has no source operand");
     rewriter.replaceOp(op, *out);
     return success();
   }
@@ -431,7 +432,7 @@ struct GeluToLinalg : OpConversionPattern<GeluOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     auto result = dyn_cast<RankedTensorType>(op.getType());
     if (!result || !isa<FloatType>(result.getElementType()))
-      return rewriter.notifyMatchFailure(op, "rank unknown or not a float tensor");
+      return kiln::rejectLowering(rewriter, op, "rank unknown or not a float tensor");
     bool tanhForm = op.getApproximate() == "tanh";
     Type element = result.getElementType();
     FailureOr<Value> out = buildElementwise(
@@ -469,14 +470,14 @@ struct DropoutToLinalg : OpConversionPattern<DropoutOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     auto maskType = dyn_cast<RankedTensorType>(op.getMask().getType());
     if (op.getTrainingMode() || !maskType || adaptor.getData().getType() != op.getOutput().getType())
-      return rewriter.notifyMatchFailure(op, "training mode or rank unknown");
+      return kiln::rejectLowering(rewriter, op, "training mode or rank unknown");
     FailureOr<Value> mask = buildElementwise(
         rewriter, op.getLoc(), maskType, ValueRange{adaptor.getData()},
         [](OpBuilder &b, Location loc, ValueRange) -> Value {
           return arith::ConstantOp::create(b, loc, b.getBoolAttr(true));
         });
     if (failed(mask))
-      return rewriter.notifyMatchFailure(op, "a dynamic result dim has no source operand");
+      return kiln::rejectLowering(rewriter, op, "a dynamic result dim has no source operand");
     rewriter.replaceOp(op, {adaptor.getData(), *mask});
     return success();
   }

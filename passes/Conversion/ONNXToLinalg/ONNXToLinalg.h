@@ -63,6 +63,44 @@ mlir::Value buildRMSNorm(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 mlir::Value castToResultType(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                              mlir::RankedTensorType result);
 
+/// An ONNX index (any integer type, negative counting from the end) resolved against a dim
+/// (IndexChecks.cpp): `index` in [0, dim) when `inRange`; `raw` as given, for error reports.
+struct CheckedIndex {
+  mlir::Value index, inRange, raw;
+};
+CheckedIndex checkIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value index,
+                        mlir::Value dim);
+
+/// One coordinate of an access that comes from an ONNX index: coordinate `axis` (of size
+/// `dim`) is `index`.
+struct IndexOperand {
+  int64_t axis;
+  mlir::Value index, dim;
+};
+
+/// Reports `index`, out of range for coordinate `axis` of `op`, to the runtime (the run fails
+/// naming the node).
+void reportIndexError(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *op, int64_t axis,
+                      const CheckedIndex &index, mlir::Value dim);
+
+/// The conjunction of the indices' inRange flags (`indices` not empty).
+mlir::Value allInRange(mlir::OpBuilder &b, mlir::Location loc,
+                       llvm::ArrayRef<CheckedIndex> indices);
+
+/// Reports every out-of-range index among `checked` (the checks of `operands`).
+void reportIndexErrors(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *op,
+                       llvm::ArrayRef<IndexOperand> operands,
+                       llvm::ArrayRef<CheckedIndex> checked);
+
+/// `data` at `coords`, the coordinates named by `indices` taken from ONNX indices; zero (and
+/// the run fails naming the node) when one is out of range. Nothing outside `data` is read.
+mlir::Value checkedGatherRead(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *op,
+                              mlir::Value data, llvm::SmallVector<mlir::Value> coords,
+                              llvm::ArrayRef<IndexOperand> indices);
+
+void populateIndexingToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateConvolutionToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateCumSumToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateElementwiseToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateStructuredToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateShapeOpsToTensorPatterns(mlir::RewritePatternSet &patterns);

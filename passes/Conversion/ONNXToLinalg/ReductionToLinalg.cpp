@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
+#include "passes/Conversion/LoweringDiagnostics.h"
 
 #include "dialects/ONNX/ONNXDialect.h"
 #include "dialects/ONNX/ShapeHelpers.h"
@@ -29,10 +30,65 @@ Value floatConst(OpBuilder &b, Location loc, Type t, double v) {
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(t, v));
 }
 
-/// Reduces `input` (float) over the dims marked in `reduced`, keeping them as 1s when
-/// `keepDims`. The accumulator and the result have element type `acc`.
+/// The identity of `combine` in type `t` (float, or signless integer read as signed or, with
+/// `isUnsigned`, unsigned).
+Value identityOf(OpBuilder &b, Location loc, Type t, Combine combine, bool isUnsigned) {
+  if (auto f = dyn_cast<FloatType>(t)) {
+    double v = combine == Combine::Max    ? -std::numeric_limits<double>::infinity()
+               : combine == Combine::Min  ? std::numeric_limits<double>::infinity()
+               : combine == Combine::Prod ? 1.0
+                                          : 0.0;
+    return floatConst(b, loc, t, v);
+  }
+  unsigned width = t.getIntOrFloatBitWidth();
+  APInt v = combine == Combine::Max    ? (isUnsigned ? APInt::getMinValue(width)
+                                                     : APInt::getSignedMinValue(width))
+            : combine == Combine::Min  ? (isUnsigned ? APInt::getMaxValue(width)
+                                                     : APInt::getSignedMaxValue(width))
+            : combine == Combine::Prod ? APInt(width, 1)
+                                       : APInt(width, 0);
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, v));
+}
+
+/// One step of `combine`: acc (+, max, min, *) x, or acc + x*x.
+Value combineValues(OpBuilder &b, Location loc, Combine combine, bool isUnsigned, Value acc,
+                    Value x) {
+  if (isa<FloatType>(x.getType())) {
+    switch (combine) {
+    case Combine::Sum:
+      return arith::AddFOp::create(b, loc, acc, x);
+    case Combine::SumSquare:
+      return arith::AddFOp::create(b, loc, acc, arith::MulFOp::create(b, loc, x, x));
+    case Combine::Max:
+      return arith::MaximumFOp::create(b, loc, acc, x);
+    case Combine::Min:
+      return arith::MinimumFOp::create(b, loc, acc, x);
+    case Combine::Prod:
+      return arith::MulFOp::create(b, loc, acc, x);
+    }
+  }
+  switch (combine) {
+  case Combine::Sum:
+    return arith::AddIOp::create(b, loc, acc, x);
+  case Combine::SumSquare:
+    return arith::AddIOp::create(b, loc, acc, arith::MulIOp::create(b, loc, x, x));
+  case Combine::Max:
+    return isUnsigned ? Value(arith::MaxUIOp::create(b, loc, acc, x))
+                      : Value(arith::MaxSIOp::create(b, loc, acc, x));
+  case Combine::Min:
+    return isUnsigned ? Value(arith::MinUIOp::create(b, loc, acc, x))
+                      : Value(arith::MinSIOp::create(b, loc, acc, x));
+  case Combine::Prod:
+    return arith::MulIOp::create(b, loc, acc, x);
+  }
+  llvm_unreachable("every Combine is handled");
+}
+
+/// Reduces `input` (float, or signless integer: signed, or unsigned with `isUnsigned`) over the
+/// dims marked in `reduced`, keeping them as 1s when `keepDims`. The accumulator and the result
+/// have element type `acc`.
 Value buildReduction(OpBuilder &b, Location loc, Value input, ArrayRef<bool> reduced,
-                     bool keepDims, Type acc, Combine combine) {
+                     bool keepDims, Type acc, Combine combine, bool isUnsigned = false) {
   auto in = cast<RankedTensorType>(input.getType());
   MLIRContext *ctx = b.getContext();
   SmallVector<int64_t> shape;
@@ -52,13 +108,9 @@ Value buildReduction(OpBuilder &b, Location loc, Value input, ArrayRef<bool> red
     outExprs.push_back(getAffineDimExpr(i, ctx));
   }
   auto resultType = RankedTensorType::get(shape, acc);
-  double identity = combine == Combine::Max   ? -std::numeric_limits<double>::infinity()
-                    : combine == Combine::Min ? std::numeric_limits<double>::infinity()
-                    : combine == Combine::Prod ? 1.0
-                                               : 0.0;
   Value empty = tensor::EmptyOp::create(b, loc, resultType, dynamicSizes);
-  Value init =
-      linalg::FillOp::create(b, loc, floatConst(b, loc, acc, identity), empty).getResult(0);
+  Value init = linalg::FillOp::create(b, loc, identityOf(b, loc, acc, combine, isUnsigned), empty)
+                   .getResult(0);
   SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(in.getRank()),
                                  AffineMap::get(in.getRank(), 0, outExprs, ctx)};
   SmallVector<utils::IteratorType> iterators;
@@ -70,24 +122,7 @@ Value buildReduction(OpBuilder &b, Location loc, Value input, ArrayRef<bool> red
         Value x = args[0];
         if (x.getType() != acc)
           x = arith::ExtFOp::create(nb, l, acc, x);
-        Value r;
-        switch (combine) {
-        case Combine::Sum:
-          r = arith::AddFOp::create(nb, l, args[1], x);
-          break;
-        case Combine::SumSquare:
-          r = arith::AddFOp::create(nb, l, args[1], arith::MulFOp::create(nb, l, x, x));
-          break;
-        case Combine::Max:
-          r = arith::MaximumFOp::create(nb, l, args[1], x);
-          break;
-        case Combine::Min:
-          r = arith::MinimumFOp::create(nb, l, args[1], x);
-          break;
-        case Combine::Prod:
-          r = arith::MulFOp::create(nb, l, args[1], x);
-          break;
-        }
+        Value r = combineValues(nb, l, combine, isUnsigned, args[1], x);
         linalg::YieldOp::create(nb, l, r);
       });
   return generic.getResult(0);
@@ -144,13 +179,19 @@ struct ReduceToLinalg : OpConversionPattern<OpTy> {
                                 ConversionPatternRewriter &rewriter) const override {
     auto in = dyn_cast<RankedTensorType>(adaptor.getData().getType());
     auto result = dyn_cast<RankedTensorType>(op.getType());
-    if (!in || !result || !isa<FloatType>(in.getElementType()))
-      return rewriter.notifyMatchFailure(op, "rank unknown or not a float tensor");
+    constexpr bool floatOnly =
+        std::is_same_v<OpTy, ReduceMeanOp> || std::is_same_v<OpTy, ReduceL2Op>;
+    if (!in || !result)
+      return kiln::rejectLowering(rewriter, op, "rank unknown");
+    Type element = in.getElementType();
+    if (!isa<FloatType>(element) &&
+        (floatOnly || !isa<IntegerType>(element) || element.isInteger(1)))
+      return kiln::rejectLowering(rewriter, op, "element type not supported for this reduction");
     SmallVector<int64_t> axes;
     if (op.getAxes()) {
       std::optional<SmallVector<int64_t>> a = getConstantInts(op.getAxes());
       if (!a)
-        return rewriter.notifyMatchFailure(op, "axes are not constant");
+        return kiln::rejectLowering(rewriter, op, "axes are not constant");
       axes = *a;
     }
     if (axes.empty() && op.getNoopWithEmptyAxes()) {
@@ -161,7 +202,24 @@ struct ReduceToLinalg : OpConversionPattern<OpTy> {
     for (int64_t a : axes)
       reduced[a < 0 ? a + in.getRank() : a] = true;
     Location loc = op.getLoc();
-    Type acc = accumulatorType(rewriter, in.getElementType());
+    if (!isa<FloatType>(element)) {
+      // Integers reduce in their own type; unsigned ones as signless bits (tensor.bitcast).
+      bool isUnsigned = element.isUnsignedInteger();
+      Type bits = rewriter.getIntegerType(element.getIntOrFloatBitWidth());
+      Value data = adaptor.getData();
+      if (isUnsigned)
+        data = tensor::BitcastOp::create(rewriter, loc, in.clone(bits), data);
+      Value r = buildReduction(rewriter, loc, data, reduced, op.getKeepdims(), bits, C,
+                               isUnsigned);
+      auto rType = cast<RankedTensorType>(r.getType());
+      if (isUnsigned)
+        r = tensor::BitcastOp::create(rewriter, loc, rType.clone(element), r);
+      if (r.getType() != result)
+        r = tensor::CastOp::create(rewriter, loc, result, r);
+      rewriter.replaceOp(op, r);
+      return success();
+    }
+    Type acc = accumulatorType(rewriter, element);
     Value r = buildReduction(rewriter, loc, adaptor.getData(), reduced, op.getKeepdims(), acc, C);
     auto rType = cast<RankedTensorType>(r.getType());
     if constexpr (std::is_same_v<OpTy, ReduceMeanOp>) {
@@ -189,10 +247,10 @@ struct LayerNormToLinalg : OpConversionPattern<LayerNormalizationOp> {
     if (!in || !isa<FloatType>(in.getElementType()) ||
         !isa<RankedTensorType>(adaptor.getScale().getType()) ||
         (adaptor.getB() && !isa<RankedTensorType>(adaptor.getB().getType())))
-      return rewriter.notifyMatchFailure(op, "rank unknown or not a float tensor");
+      return kiln::rejectLowering(rewriter, op, "rank unknown or not a float tensor");
     for (Value r : op->getResults())
       if (!isa<RankedTensorType>(r.getType()))
-        return rewriter.notifyMatchFailure(op, "result rank unknown");
+        return kiln::rejectLowering(rewriter, op, "result rank unknown");
     Location loc = op.getLoc();
     LayerNormValues norm =
         buildLayerNorm(rewriter, loc, adaptor.getX(), adaptor.getScale(), adaptor.getB(),
@@ -215,7 +273,7 @@ struct RMSNormToLinalg : OpConversionPattern<RMSNormalizationOp> {
     auto result = dyn_cast<RankedTensorType>(op.getType());
     if (!in || !result || !isa<FloatType>(in.getElementType()) ||
         !isa<RankedTensorType>(adaptor.getScale().getType()))
-      return rewriter.notifyMatchFailure(op, "rank unknown or not a float tensor");
+      return kiln::rejectLowering(rewriter, op, "rank unknown or not a float tensor");
     Value y = buildRMSNorm(rewriter, op.getLoc(), adaptor.getX(), adaptor.getScale(),
                            (int64_t)op.getAxis(), op.getEpsilon().convertToFloat());
     rewriter.replaceOp(op, castToResult(rewriter, op.getLoc(), y, result));
@@ -230,10 +288,10 @@ struct LogSoftmaxToLinalg : OpConversionPattern<LogSoftmaxOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     auto result = dyn_cast<RankedTensorType>(op.getType());
     if (!result || !isa<FloatType>(result.getElementType()))
-      return rewriter.notifyMatchFailure(op, "rank unknown or not a float tensor");
+      return kiln::rejectLowering(rewriter, op, "rank unknown or not a float tensor");
     int64_t rank = result.getRank(), axis = (int64_t)op.getAxis();
     if (axis < -rank || axis >= rank)
-      return rewriter.notifyMatchFailure(op, "axis out of range");
+      return kiln::rejectLowering(rewriter, op, "axis out of range");
     if (axis < 0)
       axis += rank;
     Location loc = op.getLoc();

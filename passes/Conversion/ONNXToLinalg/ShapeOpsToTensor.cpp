@@ -8,7 +8,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
+#include "passes/Conversion/LoweringDiagnostics.h"
 
+#include "dialects/ONNX/NodeLocation.h"
 #include "dialects/ONNX/ONNXDialect.h"
 #include "dialects/ONNX/ShapeHelpers.h"
 
@@ -52,77 +54,13 @@ Value reshapeTo(OpBuilder &b, Location loc, Value input, RankedTensorType result
 
 bool isRanked(Value v) { return isa<RankedTensorType>(v.getType()); }
 
-constexpr llvm::StringLiteral kIndexErrorFunction = "kiln_rt_index_error";
-
-/// A constant C string naming the node of `op` for run-time error messages, one private
-/// global per site: `<op> node '<name>' (axis <axis>)`. Declares the runtime's
-/// kiln_rt_index_error on first use.
-LLVM::GlobalOp siteGlobal(OpBuilder &b, Location loc, Operation *op, int64_t axis) {
-  std::string text = op->getName().stripDialect().str() + " node";
-  if (auto name = dyn_cast<NameLoc>(op->getLoc()))
-    text += " '" + name.getName().str() + "'";
-  text += " (axis " + std::to_string(axis) + ")";
-  text.push_back('\0');
-  auto module = op->getParentOfType<ModuleOp>();
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(module.getBody());
-  if (!module.lookupSymbol(kIndexErrorFunction)) {
-    auto ptr = LLVM::LLVMPointerType::get(b.getContext());
-    auto decl = func::FuncOp::create(
-        b, loc, kIndexErrorFunction,
-        b.getFunctionType({ptr, b.getI64Type(), b.getI64Type()}, {}));
-    decl.setPrivate();
-    decl->setAttr("kiln.error_report", b.getUnitAttr());
-  }
-  std::string symbol = "kiln_site_0";
-  for (unsigned i = 1; module.lookupSymbol(symbol); ++i)
-    symbol = "kiln_site_" + std::to_string(i);
-  auto type = LLVM::LLVMArrayType::get(b.getI8Type(), text.size());
-  return LLVM::GlobalOp::create(b, loc, type, /*isConstant=*/true, LLVM::Linkage::Private,
-                                symbol, b.getStringAttr(text));
-}
-
-/// Reads `data` (whose dim `axis` is `dim`) at `coords` with coords[axis] taken from the ONNX
-/// index `index` (any integer
-/// type, negative counting from the end). An index outside [-dim, dim) reads nothing: it is
-/// reported to the runtime (`kiln_rt_index_error(site, index, dim)`, which fails the run with
-/// the node's name, as onnxruntime does) and the element is zero, so no input can make the code
-/// read outside the tensor, whatever the dim (zero included).
-Value checkedGatherRead(OpBuilder &b, Location loc, Operation *op, Value data, Value dim,
-                        SmallVector<Value> coords, int64_t axis, Value index) {
-  Value raw = arith::IndexCastOp::create(b, loc, b.getIndexType(), index);
-  Value zero = indexConst(b, loc, 0);
-  Value isNeg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, raw, zero);
-  Value idx = arith::SelectOp::create(b, loc, isNeg, arith::AddIOp::create(b, loc, raw, dim), raw);
-  Value inRange = arith::AndIOp::create(
-      b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, idx, zero),
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, idx, dim));
-  coords[axis] = idx;
-  Type element = cast<RankedTensorType>(data.getType()).getElementType();
-  auto ifOp = scf::IfOp::create(
-      b, loc, inRange,
-      [&](OpBuilder &tb, Location l) {
-        scf::YieldOp::create(tb, l, ValueRange{tensor::ExtractOp::create(tb, l, data, coords)});
-      },
-      [&](OpBuilder &eb, Location l) {
-        Value site = LLVM::AddressOfOp::create(eb, l, siteGlobal(eb, l, op, axis));
-        Value i64Index = arith::IndexCastOp::create(eb, l, eb.getI64Type(), raw);
-        Value i64Dim = arith::IndexCastOp::create(eb, l, eb.getI64Type(), dim);
-        func::CallOp::create(eb, l, kIndexErrorFunction, TypeRange{},
-                             ValueRange{site, i64Index, i64Dim});
-        Value fill = arith::ConstantOp::create(eb, l, cast<TypedAttr>(eb.getZeroAttr(element)));
-        scf::YieldOp::create(eb, l, ValueRange{fill});
-      });
-  return ifOp.getResult(0);
-}
-
 struct ShapeToTensor : OpConversionPattern<ShapeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ShapeOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     auto in = dyn_cast<RankedTensorType>(adaptor.getData().getType());
     if (!in)
-      return rewriter.notifyMatchFailure(op, "input rank unknown");
+      return kiln::rejectLowering(rewriter, op, "input rank unknown");
     int64_t rank = in.getRank();
     auto clampIndex = [&](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + rank : v, 0, rank); };
     int64_t start = clampIndex((int64_t)op.getStart());
@@ -147,7 +85,7 @@ struct ReshapeLikeToTensor : OpConversionPattern<OpTy> {
     auto in = dyn_cast<RankedTensorType>(input.getType());
     auto result = dyn_cast<RankedTensorType>(op.getType());
     if (!in || !result)
-      return rewriter.notifyMatchFailure(op, "rank unknown");
+      return kiln::rejectLowering(rewriter, op, "rank unknown");
     Location loc = op.getLoc();
     SmallVector<Value> sizes;
     if (result.hasStaticShape()) {
@@ -171,7 +109,7 @@ struct ReshapeLikeToTensor : OpConversionPattern<OpTy> {
       if (adaptor.getOperands().size() > 1)
         axes = getConstantInts(op->getOperand(1));
       if (!axes)
-        return rewriter.notifyMatchFailure(op, "axes are not constant");
+        return kiln::rejectLowering(rewriter, op, "axes are not constant");
       constexpr bool inserting = std::is_same_v<OpTy, UnsqueezeOp>;
       int64_t rank = inserting ? result.getRank() : in.getRank();
       SmallVector<bool> marked(rank, false);
@@ -230,7 +168,7 @@ struct ConcatToTensor : OpConversionPattern<ConcatOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     auto result = dyn_cast<RankedTensorType>(op.getType());
     if (!result || !llvm::all_of(adaptor.getInputs(), isRanked))
-      return rewriter.notifyMatchFailure(op, "rank unknown");
+      return kiln::rejectLowering(rewriter, op, "rank unknown");
     int64_t axis = (int64_t)op.getAxis();
     if (axis < 0)
       axis += result.getRank();
@@ -260,13 +198,13 @@ struct SliceToTensor : OpConversionPattern<SliceOp> {
     auto result = dyn_cast<RankedTensorType>(op.getType());
     auto startsType = dyn_cast<RankedTensorType>(adaptor.getStarts().getType());
     if (!in || !result || !startsType || startsType.isDynamicDim(0))
-      return rewriter.notifyMatchFailure(op, "rank or parameter count unknown");
+      return kiln::rejectLowering(rewriter, op, "rank or parameter count unknown");
     int64_t n = startsType.getDimSize(0);
     SmallVector<int64_t> axes, steps(n, 1);
     if (op.getAxes()) {
       std::optional<SmallVector<int64_t>> a = getConstantInts(op.getAxes());
       if (!a)
-        return rewriter.notifyMatchFailure(op, "axes are not constant");
+        return kiln::rejectLowering(rewriter, op, "axes are not constant");
       axes = *a;
     } else {
       for (int64_t i = 0; i < n; ++i)
@@ -275,7 +213,7 @@ struct SliceToTensor : OpConversionPattern<SliceOp> {
     if (op.getSteps()) {
       std::optional<SmallVector<int64_t>> s = getConstantInts(op.getSteps());
       if (!s || llvm::any_of(*s, [](int64_t v) { return v <= 0; }))
-        return rewriter.notifyMatchFailure(op, "steps are not constant and positive");
+        return kiln::rejectLowering(rewriter, op, "steps are not constant and positive");
       steps = *s;
     }
     Location loc = op.getLoc();
@@ -327,7 +265,7 @@ struct GatherToLinalg : OpConversionPattern<GatherOp> {
     auto indices = dyn_cast<RankedTensorType>(adaptor.getIndices().getType());
     auto result = dyn_cast<RankedTensorType>(op.getType());
     if (!data || !indices || !result)
-      return rewriter.notifyMatchFailure(op, "rank unknown");
+      return kiln::rejectLowering(rewriter, op, "rank unknown");
     Location loc = op.getLoc();
     int64_t axis = (int64_t)op.getAxis();
     if (axis < 0)
@@ -368,7 +306,7 @@ struct GatherToLinalg : OpConversionPattern<GatherOp> {
             else
               coords.push_back(linalg::IndexOp::create(b, l, i + q - 1));
           }
-          Value v = checkedGatherRead(b, l, op, dataValue, axisDim, coords, axis, args[0]);
+          Value v = checkedGatherRead(b, l, op, dataValue, coords, {{axis, args[0], axisDim}});
           linalg::YieldOp::create(b, l, v);
         });
     rewriter.replaceOp(op, generic.getResult(0));
@@ -385,7 +323,7 @@ struct ExpandToLinalg : OpConversionPattern<ExpandOp> {
     auto result = dyn_cast<RankedTensorType>(op.getType());
     auto shapeType = dyn_cast<RankedTensorType>(adaptor.getShape().getType());
     if (!in || !result || !shapeType || shapeType.isDynamicDim(0))
-      return rewriter.notifyMatchFailure(op, "rank unknown");
+      return kiln::rejectLowering(rewriter, op, "rank unknown");
     Location loc = op.getLoc();
     int64_t rank = result.getRank(), shapeLen = shapeType.getDimSize(0);
     SmallVector<OpFoldResult> sizes;
@@ -422,7 +360,7 @@ struct ConstantOfShapeToLinalg : OpConversionPattern<ConstantOfShapeOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     auto result = dyn_cast<RankedTensorType>(op.getType());
     if (!result)
-      return rewriter.notifyMatchFailure(op, "rank unknown");
+      return kiln::rejectLowering(rewriter, op, "rank unknown");
     Location loc = op.getLoc();
     SmallVector<OpFoldResult> sizes;
     for (int64_t i = 0; i < result.getRank(); ++i)
@@ -433,7 +371,7 @@ struct ConstantOfShapeToLinalg : OpConversionPattern<ConstantOfShapeOp> {
     if (auto v = op.getValue()) {
       auto dense = dyn_cast<DenseElementsAttr>(*v);
       if (!dense)
-        return rewriter.notifyMatchFailure(op, "value is not a dense literal");
+        return kiln::rejectLowering(rewriter, op, "value is not a dense literal");
       value = cast<TypedAttr>(*dense.getValues<Attribute>().begin());
     }
     Value scalar = arith::ConstantOp::create(rewriter, loc, value);
@@ -452,7 +390,7 @@ struct RangeToTensor : OpConversionPattern<RangeOp> {
     auto result = dyn_cast<RankedTensorType>(op.getType());
     Type element = result ? result.getElementType() : Type();
     if (!result || !isa<IntegerType>(element))
-      return rewriter.notifyMatchFailure(op, "only integer ranges are supported yet");
+      return kiln::rejectLowering(rewriter, op, "only integer ranges are supported yet");
     Location loc = op.getLoc();
     auto scalar = [&](Value t) {
       return arith::IndexCastOp::create(
@@ -486,7 +424,7 @@ struct SplitToTensor : OpConversionPattern<SplitOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     auto in = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
     if (!in || !llvm::all_of(op->getResults(), isRanked))
-      return rewriter.notifyMatchFailure(op, "rank unknown");
+      return kiln::rejectLowering(rewriter, op, "rank unknown");
     Location loc = op.getLoc();
     int64_t axis = (int64_t)op.getAxis();
     if (axis < 0)
@@ -496,7 +434,7 @@ struct SplitToTensor : OpConversionPattern<SplitOp> {
     if (op.getSplit()) {
       std::optional<SmallVector<int64_t>> split = getConstantInts(op.getSplit());
       if (!split)
-        return rewriter.notifyMatchFailure(op, "split sizes are not constant");
+        return kiln::rejectLowering(rewriter, op, "split sizes are not constant");
       for (int64_t v : *split)
         sizes.push_back(indexConst(rewriter, loc, v));
     } else {
@@ -537,7 +475,7 @@ struct TriluToLinalg : OpConversionPattern<TriluOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     auto result = dyn_cast<RankedTensorType>(op.getType());
     if (!result || result.getRank() < 2)
-      return rewriter.notifyMatchFailure(op, "rank unknown or < 2");
+      return kiln::rejectLowering(rewriter, op, "rank unknown or < 2");
     Location loc = op.getLoc();
     Value k = indexConst(rewriter, loc, 0);
     if (adaptor.getK())
@@ -560,7 +498,7 @@ struct TriluToLinalg : OpConversionPattern<TriluOp> {
           return arith::SelectOp::create(b, l, keep, args[0], zero);
         });
     if (failed(out))
-      return rewriter.notifyMatchFailure(op, "a dynamic result dim has no source operand");
+      return kiln::rejectLowering(rewriter, op, "a dynamic result dim has no source operand");
     rewriter.replaceOp(op, *out);
     return success();
   }
@@ -575,7 +513,7 @@ struct GatherElementsToLinalg : OpConversionPattern<GatherElementsOp> {
     auto indices = dyn_cast<RankedTensorType>(adaptor.getIndices().getType());
     auto result = dyn_cast<RankedTensorType>(op.getType());
     if (!data || !indices || !result || indices.getRank() != data.getRank())
-      return rewriter.notifyMatchFailure(op, "rank unknown or mismatched");
+      return kiln::rejectLowering(rewriter, op, "rank unknown or mismatched");
     Location loc = op.getLoc();
     int64_t axis = (int64_t)op.getAxis();
     if (axis < 0)
@@ -588,10 +526,10 @@ struct GatherElementsToLinalg : OpConversionPattern<GatherElementsOp> {
           SmallVector<Value> coords;
           for (int64_t i = 0; i < data.getRank(); ++i)
             coords.push_back(i == axis ? Value() : Value(linalg::IndexOp::create(b, l, i)));
-          return checkedGatherRead(b, l, op, dataValue, axisDim, coords, axis, args[0]);
+          return checkedGatherRead(b, l, op, dataValue, coords, {{axis, args[0], axisDim}});
         });
     if (failed(out))
-      return rewriter.notifyMatchFailure(op, "a dynamic result dim has no source operand");
+      return kiln::rejectLowering(rewriter, op, "a dynamic result dim has no source operand");
     rewriter.replaceOp(op, *out);
     return success();
   }
@@ -605,13 +543,13 @@ struct PadToTensor : OpConversionPattern<PadOp> {
     auto in = dyn_cast<RankedTensorType>(adaptor.getData().getType());
     auto result = dyn_cast<RankedTensorType>(op.getType());
     if (!in || !result || op.getMode() != "constant")
-      return rewriter.notifyMatchFailure(op, "only constant-mode Pad of known rank");
+      return kiln::rejectLowering(rewriter, op, "only constant-mode Pad of known rank");
     std::optional<SmallVector<int64_t>> pads = getConstantInts(op.getPads());
     SmallVector<int64_t> axes;
     if (op.getAxes()) {
       std::optional<SmallVector<int64_t>> a = getConstantInts(op.getAxes());
       if (!a)
-        return rewriter.notifyMatchFailure(op, "axes are not constant");
+        return kiln::rejectLowering(rewriter, op, "axes are not constant");
       for (int64_t v : *a)
         axes.push_back(v < 0 ? v + in.getRank() : v);
     } else {
@@ -620,7 +558,7 @@ struct PadToTensor : OpConversionPattern<PadOp> {
     }
     if (!pads || pads->size() != 2 * axes.size() ||
         llvm::any_of(*pads, [](int64_t p) { return p < 0; }))
-      return rewriter.notifyMatchFailure(op, "pads are not constant and non-negative");
+      return kiln::rejectLowering(rewriter, op, "pads are not constant and non-negative");
     Location loc = op.getLoc();
     SmallVector<OpFoldResult> low(in.getRank(), rewriter.getIndexAttr(0)),
         high(in.getRank(), rewriter.getIndexAttr(0));

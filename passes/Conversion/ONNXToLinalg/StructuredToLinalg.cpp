@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
+#include "passes/Conversion/LoweringDiagnostics.h"
 
 #include "dialects/ONNX/ONNXDialect.h"
 
@@ -48,7 +49,7 @@ struct IdentityToNothing : OpConversionPattern<IdentityOp> {
   LogicalResult matchAndRewrite(IdentityOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     if (adaptor.getInput().getType() != op.getType())
-      return rewriter.notifyMatchFailure(op, "result type differs from the operand's");
+      return kiln::rejectLowering(rewriter, op, "result type differs from the operand's");
     rewriter.replaceOp(op, adaptor.getInput());
     return success();
   }
@@ -157,12 +158,12 @@ struct MatMulToLinalg : OpConversionPattern<MatMulOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     auto result = dyn_cast<RankedTensorType>(op.getType());
     if (!result || !isa<FloatType>(result.getElementType()))
-      return rewriter.notifyMatchFailure(op, "result rank unknown or integer MatMul (not "
+      return kiln::rejectLowering(rewriter, op, "result rank unknown or integer MatMul (not "
                                              "supported yet)");
     FailureOr<Value> out =
         buildMatMul(rewriter, op.getLoc(), adaptor.getA(), adaptor.getB(), result);
     if (failed(out))
-      return rewriter.notifyMatchFailure(op, "operand ranks unknown or do not fit the result, "
+      return kiln::rejectLowering(rewriter, op, "operand ranks unknown or do not fit the result, "
                                              "or a dynamic batch dim has no source operand");
     rewriter.replaceOp(op, *out);
     return success();
@@ -176,7 +177,7 @@ struct TransposeToLinalg : OpConversionPattern<TransposeOp> {
     auto in = dyn_cast<RankedTensorType>(adaptor.getData().getType());
     auto result = dyn_cast<RankedTensorType>(op.getType());
     if (!in || !result)
-      return rewriter.notifyMatchFailure(op, "rank unknown");
+      return kiln::rejectLowering(rewriter, op, "rank unknown");
     SmallVector<int64_t> perm;
     if (auto p = op.getPerm())
       perm.assign(p->begin(), p->end());
@@ -186,7 +187,7 @@ struct TransposeToLinalg : OpConversionPattern<TransposeOp> {
     SmallVector<int64_t> sorted(perm);
     llvm::sort(sorted);
     if (!llvm::equal(sorted, llvm::seq<int64_t>(0, in.getRank())))
-      return rewriter.notifyMatchFailure(op, "perm is not a permutation");
+      return kiln::rejectLowering(rewriter, op, "perm is not a permutation");
     SmallVector<OpFoldResult> sizes;
     for (int64_t p : perm)
       sizes.push_back(tensor::getMixedSize(rewriter, op.getLoc(), adaptor.getData(), p));
@@ -208,11 +209,11 @@ struct SoftmaxToLinalg : OpConversionPattern<SoftmaxOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     auto result = dyn_cast<RankedTensorType>(op.getType());
     if (!result || !isa<FloatType>(result.getElementType()))
-      return rewriter.notifyMatchFailure(op, "rank unknown or not a float tensor");
+      return kiln::rejectLowering(rewriter, op, "rank unknown or not a float tensor");
     Location loc = op.getLoc();
     int64_t axis = (int64_t)op.getAxis();
     if (axis < -result.getRank() || axis >= result.getRank())
-      return rewriter.notifyMatchFailure(op, "axis out of range");
+      return kiln::rejectLowering(rewriter, op, "axis out of range");
     if (axis < 0)
       axis += result.getRank();
     Value input = adaptor.getInput();
@@ -243,7 +244,7 @@ struct GemmToLinalg : OpConversionPattern<GemmOp> {
     auto b = dyn_cast<RankedTensorType>(adaptor.getB().getType());
     if (!result || !a || !b || !isa<FloatType>(result.getElementType()) ||
         (adaptor.getC() && !isa<RankedTensorType>(adaptor.getC().getType())))
-      return rewriter.notifyMatchFailure(op, "rank unknown or not a float tensor");
+      return kiln::rejectLowering(rewriter, op, "rank unknown or not a float tensor");
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
     bool ta = op.getTransA() != 0, tb = op.getTransB() != 0;
@@ -307,92 +308,9 @@ struct GemmToLinalg : OpConversionPattern<GemmOp> {
   }
 };
 
-/// 2-D convolution (NCHW, group 1) as linalg.conv_2d_nchw_fchw over an explicitly padded
-/// input, then the per-channel bias.
-struct ConvToLinalg : OpConversionPattern<ConvOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(ConvOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    auto x = dyn_cast<RankedTensorType>(adaptor.getX().getType());
-    auto w = dyn_cast<RankedTensorType>(adaptor.getW().getType());
-    auto result = dyn_cast<RankedTensorType>(op.getType());
-    if (!x || !w || !result || x.getRank() != 4 || result.getElementType() != x.getElementType())
-      return rewriter.notifyMatchFailure(op, "only 2-D convolutions of known rank");
-    if (op.getGroup() != 1)
-      return rewriter.notifyMatchFailure(op, "grouped convolution is not supported yet");
-    if (op.getAutoPad() != "NOTSET" && op.getAutoPad() != "VALID")
-      return rewriter.notifyMatchFailure(op, "SAME auto_pad is not supported yet");
-    if (result.isDynamicDim(2) || result.isDynamicDim(3) || w.isDynamicDim(2) ||
-        w.isDynamicDim(3))
-      return rewriter.notifyMatchFailure(op, "dynamic spatial dims are not supported yet");
-    Location loc = op.getLoc();
-    auto attrOr = [](std::optional<ArrayRef<int64_t>> a, int64_t dflt, size_t n) {
-      SmallVector<int64_t> v(n, dflt);
-      if (a && a->size() == n)
-        v.assign(a->begin(), a->end());
-      return v;
-    };
-    SmallVector<int64_t> strides = attrOr(op.getStrides(), 1, 2);
-    SmallVector<int64_t> dilations = attrOr(op.getDilations(), 1, 2);
-    SmallVector<int64_t> pads = attrOr(op.getPads(), 0, 4);
-    if (op.getAutoPad() == "VALID")
-      pads.assign(4, 0);
-    Value input = adaptor.getX();
-    Type element = x.getElementType();
-    if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
-      SmallVector<OpFoldResult> low = {rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
-                                       rewriter.getIndexAttr(pads[0]), rewriter.getIndexAttr(pads[1])};
-      SmallVector<OpFoldResult> high = {rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
-                                        rewriter.getIndexAttr(pads[2]), rewriter.getIndexAttr(pads[3])};
-      SmallVector<int64_t> padded(x.getShape());
-      for (int i = 0; i < 2; ++i)
-        if (!ShapedType::isDynamic(padded[2 + i]))
-          padded[2 + i] += pads[i] + pads[i + 2];
-      Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(element));
-      input = tensor::PadOp::create(rewriter, loc, RankedTensorType::get(padded, element), input,
-                                    low, high, zero);
-    }
-    SmallVector<OpFoldResult> sizes = {
-        tensor::getMixedSize(rewriter, loc, adaptor.getX(), 0),
-        tensor::getMixedSize(rewriter, loc, adaptor.getW(), 0),
-        rewriter.getIndexAttr(result.getDimSize(2)), rewriter.getIndexAttr(result.getDimSize(3))};
-    Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(element));
-    Value init = linalg::FillOp::create(rewriter, loc, zero,
-                                        tensor::EmptyOp::create(rewriter, loc, sizes, element).getResult())
-                     .getResult(0);
-    Value conv = linalg::Conv2DNchwFchwOp::create(
-                     rewriter, loc, TypeRange{init.getType()}, ValueRange{input, adaptor.getW()},
-                     ValueRange{init}, rewriter.getI64TensorAttr(strides),
-                     rewriter.getI64TensorAttr(dilations))
-                     .getResult(0);
-    if (adaptor.getB()) {
-      // Bias [M] along dim 1 of the [N, M, H, W] result.
-      MLIRContext *ctx = op.getContext();
-      auto convType = cast<RankedTensorType>(conv.getType());
-      SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(4),
-                                     AffineMap::get(4, 0, {getAffineDimExpr(1, ctx)}, ctx),
-                                     rewriter.getMultiDimIdentityMap(4)};
-      Value out = tensor::EmptyOp::create(rewriter, loc, sizes, element);
-      conv = linalg::GenericOp::create(
-                 rewriter, loc, TypeRange{convType}, ValueRange{conv, adaptor.getB()},
-                 ValueRange{out}, maps,
-                 SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
-                 [](OpBuilder &nb, Location l, ValueRange args) {
-                   linalg::YieldOp::create(nb, l, ValueRange{arith::AddFOp::create(nb, l, args[0], args[1])});
-                 })
-                 .getResult(0);
-    }
-    if (conv.getType() != result)
-      conv = tensor::CastOp::create(rewriter, loc, result, conv);
-    rewriter.replaceOp(op, conv);
-    return success();
-  }
-};
-
 } // namespace
 
 void kiln::populateStructuredToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<ConstantToArith, IdentityToNothing, MatMulToLinalg, TransposeToLinalg,
-               SoftmaxToLinalg, GemmToLinalg,
-               ConvToLinalg>(patterns.getContext());
+               SoftmaxToLinalg, GemmToLinalg>(patterns.getContext());
 }

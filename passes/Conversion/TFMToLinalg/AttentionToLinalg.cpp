@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
+#include "passes/Conversion/LoweringDiagnostics.h"
 #include "passes/Conversion/TFMToLinalg/TFMToLinalg.h"
 
 #include "dialects/TFM/TFMDialect.h"
@@ -75,14 +76,14 @@ struct AttentionToLinalg : OpConversionPattern<AttentionOp> {
     int64_t hq = qType.getDimSize(qPos[1]), hkv = kType.getDimSize(kPos[1]);
     int64_t headDim = qType.getDimSize(qPos[3]);
     if (ShapedType::isDynamic(hq) || ShapedType::isDynamic(hkv))
-      return rewriter.notifyMatchFailure(op, "head counts must be static");
+      return kiln::rejectLowering(rewriter, op, "head counts must be static");
     int64_t group = hq / hkv;
     double scale = op.getScale() ? op.getScale()->convertToDouble()
                    : ShapedType::isDynamic(headDim)
                        ? 0.0
                        : 1.0 / std::sqrt((double)headDim);
     if (scale == 0.0)
-      return rewriter.notifyMatchFailure(op, "default scale needs a static head dim");
+      return kiln::rejectLowering(rewriter, op, "default scale needs a static head dim");
     double softcap = op.getSoftcap() ? op.getSoftcap()->convertToDouble() : 0.0;
     Type f32 = rewriter.getF32Type();
     Type acc = isa<Float16Type, BFloat16Type>(qType.getElementType()) ? f32 : qType.getElementType();

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/TFMToLinalg/TFMToLinalg.h"
+#include "passes/Conversion/LoweringDiagnostics.h"
 #include "passes/Passes.h"
 
 #include "dialects/TFM/TFMDialect.h"
@@ -33,7 +34,7 @@ struct ConvertTFMToLinalgPass
     kiln::populateTFMNormalizationToLinalgPatterns(patterns);
     kiln::populateRotaryEmbeddingToLinalgPatterns(patterns);
     kiln::populateMatmulToLinalgPatterns(patterns);
-    if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
+    if (failed(kiln::applyLoweringConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }
 };

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
+#include "passes/Conversion/LoweringDiagnostics.h"
 #include "passes/Conversion/TFMToLinalg/TFMToLinalg.h"
 
 #include "dialects/TFM/TFMDialect.h"
@@ -70,7 +71,7 @@ struct MatmulToLinalg : OpConversionPattern<MatmulOp> {
       rhs = transposeLastTwo(rewriter, loc, rhs);
     FailureOr<Value> y = buildMatMul(rewriter, loc, adaptor.getLhs(), rhs, type);
     if (failed(y))
-      return rewriter.notifyMatchFailure(op, "a dynamic batch dim has no source operand");
+      return kiln::rejectLowering(rewriter, op, "a dynamic batch dim has no source operand");
     Activation activation = op.getActivation();
     if (adaptor.getBias() || activation != Activation::none) {
       SmallVector<Value> operands = {*y};
@@ -84,7 +85,7 @@ struct MatmulToLinalg : OpConversionPattern<MatmulOp> {
                                     return activate(b, l, x, activation);
                                   });
       if (failed(y))
-        return rewriter.notifyMatchFailure(op, "a dynamic dim has no source operand");
+        return kiln::rejectLowering(rewriter, op, "a dynamic dim has no source operand");
     }
     rewriter.replaceOp(op, *y);
     return success();

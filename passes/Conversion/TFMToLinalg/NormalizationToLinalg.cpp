@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
+#include "passes/Conversion/LoweringDiagnostics.h"
 #include "passes/Conversion/TFMToLinalg/TFMToLinalg.h"
 
 #include "dialects/TFM/TFMDialect.h"
@@ -55,7 +56,7 @@ struct GeluToLinalg : OpConversionPattern<GeluOp> {
         rewriter, op.getLoc(), op.getType(), ValueRange{adaptor.getInput()},
         [&](OpBuilder &b, Location l, ValueRange a) { return buildGelu(b, l, a[0], tanhForm); });
     if (failed(y))
-      return rewriter.notifyMatchFailure(op, "a dynamic dim has no source operand");
+      return kiln::rejectLowering(rewriter, op, "a dynamic dim has no source operand");
     rewriter.replaceOp(op, *y);
     return success();
   }
