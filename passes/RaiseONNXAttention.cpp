@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Fusion/FusionUtils.h"
+#include "passes/Fusion/AttentionMask.h"
 #include "passes/Passes.h"
 
 #include "dialects/ONNX/ONNXDialect.h"
@@ -125,8 +126,23 @@ struct RaiseAttention : OpRewritePattern<kiln::onnx::AttentionOp> {
                                          rewriter.getNamedAttr("output_layout", layout)};
     if (auto scale = op.getScale())
       attrs.push_back(rewriter.getNamedAttr("scale", rewriter.getF32FloatAttr(scale->convertToFloat())));
-    if (op.getIsCausal())
+    // A mask of position terms becomes `causal`/`window` (AttentionMask.h); a causal op's
+    // own mask keeps its form (both apply).
+    bool causal = op.getIsCausal() != 0;
+    std::optional<int64_t> window;
+    if (mask && !causal) {
+      if (std::optional<kiln::fusion::MaskAttributes> m = kiln::fusion::maskAsAttributes(
+              mask, {kiln::onnx::kDynamic, op.getQ(), seqDim},
+              {kiln::onnx::kDynamic, op.getK(), seqDim})) {
+        causal = m->causal, window = m->window;
+        mask = m->residual.empty() ? Value()
+                                   : kiln::fusion::buildConjunction(rewriter, loc, m->residual);
+      }
+    }
+    if (causal)
       attrs.push_back(rewriter.getNamedAttr("causal", rewriter.getUnitAttr()));
+    if (window)
+      attrs.push_back(rewriter.getNamedAttr("window", rewriter.getI64IntegerAttr(*window)));
     SmallVector<Value> operands = {qv, kv, vv};
     if (mask)
       operands.push_back(mask);

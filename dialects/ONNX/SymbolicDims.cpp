@@ -4,6 +4,7 @@
 
 #include "dialects/ONNX/ONNXDialect.h"
 
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
@@ -177,6 +178,17 @@ std::optional<DimValue> stepBack(Value v, int64_t d) {
       return DimValue{kDynamic, gather.getIndices(), d - *axis};
     return DimValue{kDynamic, gather.getData(), d - ri + 1};
   }
+  if (auto gather = dyn_cast<GatherNDOp>(op)) {
+    // [indices dims but the last] + [data dims after the batch dims and the tuple].
+    int64_t ri = rankOf(gather.getIndices());
+    auto indices = dyn_cast<RankedTensorType>(gather.getIndices().getType());
+    if (ri < 1 || indices.isDynamicDim(ri - 1))
+      return std::nullopt;
+    if (d < ri - 1)
+      return DimValue{kDynamic, gather.getIndices(), d};
+    return DimValue{kDynamic, gather.getData(),
+                    (int64_t)gather.getBatchDims() + indices.getDimSize(ri - 1) + d - (ri - 1)};
+  }
   if (auto reshape = dyn_cast<ReshapeOp>(op)) {
     std::optional<DimValue> e = shapeEntry(reshape.getShape(), d, rank);
     if (e && e->isStatic() && e->value == 0 && reshape.getAllowzero() == 0)
@@ -207,6 +219,33 @@ std::optional<DimValue> stepBack(Value v, int64_t d) {
   return std::nullopt;
 }
 
+/// A dim of a graph input named by a dim_param is the first graph input dim of that name: the
+/// runtime checks that dims with the same dim_param agree across all inputs (ONNX's meaning
+/// of a named dimension), so `input_ids` and `attention_mask` of shape [batch, seq] share
+/// their roots.
+DimValue canonicalInputDim(DimValue dim) {
+  auto arg = dyn_cast<BlockArgument>(dim.source);
+  auto func = arg ? dyn_cast<FunctionOpInterface>(arg.getOwner()->getParentOp()) : nullptr;
+  if (!func || arg.getOwner() != &func.getFunctionBody().front())
+    return dim;
+  auto paramsOf = [&](unsigned i) {
+    return func.getArgAttrOfType<ArrayAttr>(i, "onnx.dim_params");
+  };
+  ArrayAttr params = paramsOf(arg.getArgNumber());
+  if (!params || dim.index >= (int64_t)params.size())
+    return dim;
+  auto name = dyn_cast<StringAttr>(params[dim.index]);
+  if (!name || name.getValue().empty())
+    return dim;
+  for (unsigned i = 0; i <= arg.getArgNumber(); ++i) {
+    ArrayAttr other = paramsOf(i);
+    for (int64_t d = 0; other && d < (int64_t)other.size(); ++d)
+      if (other[d] == name && isDynamicDim(func.getArgument(i), d))
+        return DimValue{kDynamic, func.getArgument(i), d};
+  }
+  return dim;
+}
+
 } // namespace
 
 DimValue kiln::onnx::getDimRoot(DimValue dim) {
@@ -219,7 +258,7 @@ DimValue kiln::onnx::getDimRoot(DimValue dim) {
       return DimValue{type.getDimSize(dim.index), nullptr, -1};
     std::optional<DimValue> next = stepBack(dim.source, dim.index);
     if (!next || !(next->isSymbol() || next->isStatic()))
-      return dim;
+      return canonicalInputDim(dim);
     dim = *next;
   }
   return dim;

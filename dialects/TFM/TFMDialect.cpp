@@ -129,6 +129,8 @@ LogicalResult AttentionOp::verify() {
   }
   if (getScale() && !(getScale()->convertToFloat() > 0))
     return emitOpError("scale must be > 0, got ") << getScale()->convertToFloat();
+  if (IntegerAttr w = getWindowAttr(); w && (!getCausal() || w.getInt() < 1))
+    return emitOpError("window must be >= 1 and come with causal, got ") << w.getInt();
   if (getSoftcap() && !(getSoftcap()->convertToFloat() >= 0))
     return emitOpError("softcap must be >= 0, got ") << getSoftcap()->convertToFloat();
   return success();

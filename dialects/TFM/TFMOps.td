@@ -27,6 +27,8 @@ def TFM_AttentionOp : TFM_Op<"attention", [Pure]> {
       scores; an `i1` mask keeps a score where it is true and sets it to -inf where false.
     - `causal` masks out keys after the query's position, aligned to the bottom right:
       query `i` sees keys `j <= i + (Skv - Sq)`.
+    - `window` (with `causal`; sliding-window attention) also masks out keys `window` or more
+      positions before it: query `i` sees keys `i + (Skv - Sq) - window < j <= i + (Skv - Sq)`.
     - A row whose scores are all masked out produces zeros.
     - Precision: scores, softmax max/sum and the P·V accumulation are f32 for f16/bf16
       operands.
@@ -45,7 +47,8 @@ def TFM_AttentionOp : TFM_Op<"attention", [Pure]> {
     DefaultValuedAttr<TFM_LayoutAttr, "::kiln::tfm::Layout::bhsd">:$key_layout,
     DefaultValuedAttr<TFM_LayoutAttr, "::kiln::tfm::Layout::bhsd">:$value_layout,
     DefaultValuedAttr<TFM_LayoutAttr, "::kiln::tfm::Layout::bhsd">:$output_layout,
-    OptionalAttr<F32Attr>:$scale, UnitAttr:$causal, OptionalAttr<F32Attr>:$softcap);
+    OptionalAttr<F32Attr>:$scale, UnitAttr:$causal, OptionalAttr<I64Attr>:$window,
+    OptionalAttr<F32Attr>:$softcap);
   let results = (outs TFM_FloatTensor:$output);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` `(` $mask^ `:` type($mask) `)`)? attr-dict `:`

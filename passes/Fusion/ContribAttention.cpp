@@ -5,7 +5,8 @@
 // (opset 23), which kiln-raise-onnx-attention then raises to tfm.attention:
 //
 //   MultiHeadAttention(q, k, v [3-D], bias, key_padding_mask [B, L], attention_bias)
-//   Attention(x, W, bias, mask_index [B, L], attention_bias)   -> x·W + bias split into q, k, v
+//   Attention(x, W, bias, mask_index [B, L] or lengths [B], attention_bias)
+//                                                              -> x·W + bias split into q, k, v
 //   GroupQueryAttention(q, k, v [3-D], seqlens_k) on a prompt    -> causal + key padding mask
 //
 // Both add `mask_filter_value` (default -10000) to the scores of padded keys, which the
@@ -49,6 +50,17 @@ struct OnnxBuilder {
   Value lastAxisSlice(Value x, int64_t begin, int64_t end) {
     return fusion::createLastAxisSlice(rewriter, loc, x, begin, end);
   }
+  /// The [B, L] keep mask of right-padded rows of `lengths` [B] valid keys each, for keys as
+  /// long as dim 1 of `keys`: arange(L) < lengths[b].
+  Value keepFromLengths(Value lengths, Value keys) {
+    Type i64 = rewriter.getI64Type();
+    Value l = op<onnx::SqueezeOp>(
+        i64, op<onnx::ShapeOp>(i64, keys, rewriter.getI64IntegerAttr(2), 1), Value());
+    Value positions = op<onnx::RangeOp>(i64, scalar(i64, 0), l, scalar(i64, 1));
+    Value ends = op<onnx::CastOp>(i64, lengths, "up", 1, /*INT64*/ 7);
+    return op<onnx::LessOp>(rewriter.getI1Type(), op<onnx::UnsqueezeOp>(i64, positions, ints({0})),
+                            op<onnx::UnsqueezeOp>(i64, ends, ints({1})));
+  }
   /// The additive mask of a [B, L] key padding mask (0 = padded): filter where 0, as
   /// [B, 1, 1, L].
   Value paddingMask(Value keep, Type element, double filter) {
@@ -75,14 +87,18 @@ void replaceWithAttention(PatternRewriter &rewriter, Operation *op, Value q, Val
   rewriter.eraseOp(op);
 }
 
-/// Checks shared by both ops: state outputs unused, a 2-D key padding mask if any.
-LogicalResult checkCommon(PatternRewriter &rewriter, Operation *op, Value paddingMask) {
+/// Checks shared by both ops: state outputs unused, a 2-D key padding mask if any (or, with
+/// `allowLengths`, the 1-D [batch] valid lengths of right-padded rows).
+LogicalResult checkCommon(PatternRewriter &rewriter, Operation *op, Value paddingMask,
+                          bool allowLengths = false) {
   for (Value result : op->getResults().drop_front())
     if (!result.use_empty())
       return rewriter.notifyMatchFailure(op, "a present/qk output is used");
-  if (paddingMask && (!rankedType(paddingMask) || rankedType(paddingMask).getRank() != 2))
-    return rewriter.notifyMatchFailure(op, "the key padding mask is not [batch, keys] (lengths "
-                                           "and 3-D/4-D masks are not supported)");
+  auto mask = rankedType(paddingMask);
+  if (paddingMask && (!mask || (mask.getRank() != 2 && !(allowLengths && mask.getRank() == 1))))
+    return rewriter.notifyMatchFailure(op, "the key padding mask is not [batch, keys] or "
+                                           "[batch] lengths (start/end pairs and 3-D/4-D masks "
+                                           "are not supported)");
   return success();
 }
 
@@ -142,7 +158,7 @@ struct PackedAttentionToONNX : OpRewritePattern<onnx::MSAttentionOp> {
     if (!x || !w || x.getRank() != 3 || w.getRank() != 2 || w.isDynamicDim(1))
       return rewriter.notifyMatchFailure(op, "input is not 3-D or weights not a static 2-D "
                                              "matrix");
-    if (failed(checkCommon(rewriter, op, op.getMaskIndex())))
+    if (failed(checkCommon(rewriter, op, op.getMaskIndex(), /*allowLengths=*/true)))
       return failure();
     SmallVector<int64_t> sizes;
     if (auto hidden = op.getQkvHiddenSizes())
@@ -162,7 +178,10 @@ struct PackedAttentionToONNX : OpRewritePattern<onnx::MSAttentionOp> {
     Value kv = b.lastAxisSlice(qkv, sizes[0], sizes[0] + sizes[1]);
     Value vv = b.lastAxisSlice(qkv, sizes[0] + sizes[1], w.getShape()[1]);
     double filter = op.getMaskFilterValue() ? op.getMaskFilterValue()->convertToDouble() : -1e4;
-    Value mask = combinedMask(b, op.getMaskIndex(), op.getAttentionBias(), element, filter);
+    Value keep = op.getMaskIndex();
+    if (keep && rankedType(keep).getRank() == 1)
+      keep = b.keepFromLengths(keep, op.getInput());
+    Value mask = combinedMask(b, keep, op.getAttentionBias(), element, filter);
     replaceWithAttention(rewriter, op, qv, kv, vv, mask, (int64_t)op.getNumHeads(),
                          (int64_t)op.getNumHeads(), op.getScale(), op.getUnidirectional() != 0);
     return success();

@@ -131,11 +131,12 @@ std::optional<IndexVector> matchIndexVector(Value v, int depth) {
     }
     return std::nullopt;
   }
-  // Unsqueeze and Reshape only place the run: every other dim of the result is 1.
+  // Unsqueeze and Reshape only place the run (a run already placed in a higher rank moves
+  // along): every other dim of the result is 1, so its one other dim holds the run.
   if (isa_and_nonnull<onnx::UnsqueezeOp, onnx::ReshapeOp>(def)) {
     auto type = dyn_cast<RankedTensorType>(v.getType());
     std::optional<IndexVector> x = matchIndexVector(def->getOperand(0), depth + 1);
-    if (!type || !x || rankOf(def->getOperand(0)) != 1)
+    if (!type || !x)
       return std::nullopt;
     int64_t along = -1;
     for (int64_t d = 0; d < type.getRank(); ++d) {

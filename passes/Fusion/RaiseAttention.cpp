@@ -12,13 +12,17 @@
 // Transpose(0, 2, 3, 1) of [B, S, H, D] or Transpose(0, 1, 3, 2) of [B, H, S, D] (also when
 // spelled through a [B*H, S, D] reshape, see HeadLayout.cpp); K and V heads repeated for
 // grouped-query attention fold back to the KV head count; a mask that is the causal mask
-// (DiagonalMask.h), alone or added to another, becomes `causal`; Casts up to f32 around the
+// (DiagonalMask.h), alone or added to another, becomes `causal`; a boolean mask (or its
+// Where(mask, 0, -big) addend) is split into position terms, which become `causal` and
+// `window`, and query-independent padding terms, which stay the operand (AttentionMask.h);
+// Casts up to f32 around the
 // Softmax and the NaN guard Where(IsNaN(P), 0, P) after it are looked through. The mask must
 // not depend on the scores (a mask computed from the values is not a mask) and must not be
 // scaled. Anything else is left alone with the reason, for the fusion report.
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Fusion/AttentionMask.h"
 #include "passes/Fusion/DiagonalMask.h"
 #include "passes/Fusion/FusionUtils.h"
 #include "passes/Passes.h"
@@ -218,9 +222,21 @@ struct AttentionFromSoftmax : OpRewritePattern<onnx::SoftmaxOp> {
     if (!isRank(q.value, 4) || !isRank(k->value, 4) || !isRank(v.value, 4))
       return rewriter.notifyMatchFailure(softmax, "Q, K or V is not 4-D");
 
-    // A causal mask becomes the attribute; so does the causal addend of a float mask.
+    // Position terms of the mask become `causal` and `window`; terms that do not depend on
+    // the query position stay the mask operand (AttentionMask.h).
     bool causal = false;
-    if (mask && isCausalMask(mask, q, *k)) {
+    std::optional<int64_t> window;
+    SmallVector<Value> residual;
+    std::optional<MaskAttributes> maskAttrs;
+    if (mask)
+      maskAttrs = maskAsAttributes(mask, {onnx::kDynamic, q.value, seqDim(q.layout)},
+                                   {onnx::kDynamic, k->value, seqDim(k->layout)});
+    if (maskAttrs) {
+      causal = maskAttrs->causal, window = maskAttrs->window, residual = maskAttrs->residual;
+      mask = residual.empty() ? Value() : residual.front();
+    } else if (mask && isCausalMask(mask, q, *k)) {
+      // Otherwise a causal mask becomes the attribute; so does the causal addend of a float
+      // mask.
       causal = true, mask = nullptr;
     } else if (auto add = mask ? mask.getDefiningOp<onnx::AddOp>() : nullptr) {
       for (int i = 0; i < 2 && !causal; ++i)
@@ -249,6 +265,8 @@ struct AttentionFromSoftmax : OpRewritePattern<onnx::SoftmaxOp> {
         rewriter.getNamedAttr("scale", rewriter.getF32FloatAttr(float(scale)))};
     if (causal)
       attrs.push_back(rewriter.getNamedAttr("causal", rewriter.getUnitAttr()));
+    if (window)
+      attrs.push_back(rewriter.getNamedAttr("window", rewriter.getI64IntegerAttr(*window)));
     SmallVector<Value> operands = {q.value, k->value, v.value};
     if (mask)
       operands.push_back(mask);
@@ -266,6 +284,10 @@ struct AttentionFromSoftmax : OpRewritePattern<onnx::SoftmaxOp> {
       }
     }
     rewriter.setInsertionPoint(replaced);
+    // Several query-independent terms: their conjunction (verified above through the first,
+    // as they all broadcast to [B, H, 1, Skv]).
+    if (residual.size() > 1)
+      attention.getMaskMutable().assign(buildConjunction(rewriter, softmax.getLoc(), residual));
     rewriter.insert(attention);
     rewriter.replaceOp(replaced, attention.getResult());
     return success();

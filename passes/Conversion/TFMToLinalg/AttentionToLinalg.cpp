@@ -2,7 +2,7 @@
 //
 // The reference lowering of tfm.attention: scores = Q·Kᵀ as one contraction (GQA through a
 // floordiv in K's and V's head index, operand layouts through the indexing maps, so no
-// transpose is materialised), then scale, softcap, mask and causal masking in one elementwise
+// transpose is materialised), then scale, softcap, mask and causal (sliding-window) masking in one elementwise
 // op, a max over the keys, the probabilities exp(s - max) materialised once, their sum, and
 // P·V (a plain contraction) divided by the sum. Everything is f32 for
 // f16/bf16 operands. Rows whose keys are all masked produce zeros, as tfm.attention specifies.
@@ -163,6 +163,14 @@ struct AttentionToLinalg : OpConversionPattern<AttentionOp> {
                 Value qi = linalg::IndexOp::create(nb, l, 2), kj = linalg::IndexOp::create(nb, l, 3);
                 Value limit = arith::AddIOp::create(nb, l, qi, causalOffset);
                 Value hidden = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sgt, kj, limit);
+                if (IntegerAttr window = op.getWindowAttr()) {
+                  // Sliding window: keys at or before limit - window are hidden too.
+                  Value first = arith::SubIOp::create(
+                      nb, l, limit, arith::ConstantIndexOp::create(nb, l, window.getInt()));
+                  hidden = arith::OrIOp::create(
+                      nb, l, hidden,
+                      arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sle, kj, first));
+                }
                 s = arith::SelectOp::create(nb, l, hidden, ninf, s);
               }
               linalg::YieldOp::create(nb, l, s);
