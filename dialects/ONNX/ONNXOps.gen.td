@@ -572,6 +572,28 @@ def ONNX_GreaterOrEqualOp : ONNX_Op<"GreaterOrEqual", [Pure, DeclareOpInterfaceM
   let assemblyFormat = "$A `,` $B attr-dict `:` functional-type(operands, results)";
 }
 
+def ONNX_GroupNormalizationOp : ONNX_Op<"GroupNormalization", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>, SameOperandsElementType]> {
+  let summary = "normalisation over groups of channels, then a per-channel affine";
+  let description = [{
+    The `GroupNormalization` operator of domain `ai.onnx`, versions 18, 21; the operands, attributes and results follow the newest version. Semantics: https://onnx.ai/onnx/operators/onnx__GroupNormalization.html. Older opsets are normalised to this form by the importer; Kiln's shape inference is in ONNXShapeInference.cpp.
+
+    Example:
+    ```mlir
+    %r = onnx.GroupNormalization %X, %scale, %bias : (...) -> ...
+    ```
+  }];
+  let arguments = (ins
+    TensorOf<[BF16, F16, F32, F64]>:$X,
+    TensorOf<[BF16, F16, F32, F64]>:$scale,
+    TensorOf<[BF16, F16, F32, F64]>:$bias,
+    DefaultValuedAttr<I64Attr, "1">:$stash_type,
+    I64Attr:$num_groups,
+    DefaultValuedAttr<F32Attr, "9.999999747378752e-06">:$epsilon);
+  let results = (outs
+    TensorOf<[BF16, F16, F32, F64]>:$Y);
+  let assemblyFormat = "$X `,` $scale `,` $bias attr-dict `:` functional-type(operands, results)";
+}
+
 def ONNX_IdentityOp : ONNX_Op<"Identity", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>]> {
   let summary = "the identity";
   let description = [{
@@ -588,6 +610,26 @@ def ONNX_IdentityOp : ONNX_Op<"Identity", [Pure, DeclareOpInterfaceMethods<ONNX_
     TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, BF16, F16, F32, F64, I1]>:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
+}
+
+def ONNX_InstanceNormalizationOp : ONNX_Op<"InstanceNormalization", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>, SameOperandsElementType]> {
+  let summary = "normalisation over the spatial dims of each channel, then a per-channel affine";
+  let description = [{
+    The `InstanceNormalization` operator of domain `ai.onnx`, versions 1, 6, 22; the operands, attributes and results follow the newest version. Semantics: https://onnx.ai/onnx/operators/onnx__InstanceNormalization.html. Older opsets are normalised to this form by the importer; Kiln's shape inference is in ONNXShapeInference.cpp.
+
+    Example:
+    ```mlir
+    %r = onnx.InstanceNormalization %input, %scale, %B : (...) -> ...
+    ```
+  }];
+  let arguments = (ins
+    TensorOf<[BF16, F16, F32, F64]>:$input,
+    TensorOf<[BF16, F16, F32, F64]>:$scale,
+    TensorOf<[BF16, F16, F32, F64]>:$B,
+    DefaultValuedAttr<F32Attr, "9.999999747378752e-06">:$epsilon);
+  let results = (outs
+    TensorOf<[BF16, F16, F32, F64]>:$output);
+  let assemblyFormat = "$input `,` $scale `,` $B attr-dict `:` functional-type(operands, results)";
 }
 
 def ONNX_IsNaNOp : ONNX_Op<"IsNaN", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>]> {
@@ -1224,6 +1266,23 @@ def ONNX_SigmoidOp : ONNX_Op<"Sigmoid", [Pure, DeclareOpInterfaceMethods<ONNX_Sh
   let results = (outs
     TensorOf<[F16, F32, F64, BF16]>:$Y);
   let assemblyFormat = "$X attr-dict `:` functional-type(operands, results)";
+}
+
+def ONNX_SignOp : ONNX_Op<"Sign", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>]> {
+  let summary = "elementwise sign: -1, 0 or 1";
+  let description = [{
+    The `Sign` operator of domain `ai.onnx`, versions 9, 13; the operands, attributes and results follow the newest version. Semantics: https://onnx.ai/onnx/operators/onnx__Sign.html. Older opsets are normalised to this form by the importer; Kiln's shape inference is in ONNXShapeInference.cpp.
+
+    Example:
+    ```mlir
+    %r = onnx.Sign %input : (...) -> ...
+    ```
+  }];
+  let arguments = (ins
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$input);
+  let results = (outs
+    TensorOf<[UI8, UI16, UI32, UI64, I8, I16, I32, I64, F16, F32, F64, BF16]>:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
 def ONNX_SinOp : ONNX_Op<"Sin", [Pure, DeclareOpInterfaceMethods<ONNX_ShapeInferenceOpInterface>]> {

@@ -78,6 +78,24 @@ LogicalResult reduceShape(Operation *op, Value data, std::optional<Value> axesVa
   std::optional<SmallVector<int64_t>> axes;
   if (axesValue && *axesValue) {
     axes = getConstantInts(*axesValue);
+    std::optional<Shape> axesShape = getRankedShape(*axesValue);
+    if (!axes && axesShape && axesShape->size() == 1 && (*axesShape)[0] == 0)
+      axes.emplace(); // an empty axes tensor, whatever produces it
+    if (!axes && in && axesShape && axesShape->size() == 1 && (*axesShape)[0] != kDynamic) {
+      // Axes known only at run time, but how many: the rank is known, a dim may or may not
+      // be reduced (so only unit dims stay static with keepdims).
+      int64_t n = (*axesShape)[0];
+      if (!keepDims && n > (int64_t)in->size())
+        return op->emitOpError("reduces ") << n << " axes of a rank-" << in->size() << " tensor";
+      Shape out;
+      for (int64_t d : *in)
+        if (keepDims)
+          out.push_back(d == 1 ? 1 : kDynamic);
+      if (!keepDims)
+        out.assign(in->size() - n, kDynamic);
+      types.push_back(RankedTensorType::get(out, elementType));
+      return success();
+    }
     if (!axes) {
       types.push_back(UnrankedTensorType::get(elementType));
       return success();
@@ -173,6 +191,7 @@ KILN_SAME_AS_FIRST_OPERAND(LogOp)
 KILN_SAME_AS_FIRST_OPERAND(NegOp)
 KILN_SAME_AS_FIRST_OPERAND(NotOp)
 KILN_SAME_AS_FIRST_OPERAND(ReciprocalOp)
+KILN_SAME_AS_FIRST_OPERAND(SignOp)
 KILN_SAME_AS_FIRST_OPERAND(ReluOp)
 KILN_SAME_AS_FIRST_OPERAND(RotaryEmbeddingOp)
 KILN_SAME_AS_FIRST_OPERAND(SigmoidOp)
@@ -1089,6 +1108,36 @@ LogicalResult LayerNormalizationOp::inferShapes(Types &types) {
   types.push_back(statisticType(getX(), (int64_t)getAxis(), stat));
   types.push_back(statisticType(getX(), (int64_t)getAxis(), stat));
   return success();
+}
+
+/// InstanceNormalization and GroupNormalization: [N, C, spatial...] in, the same out, with
+/// per-channel scale and bias of shape [C] (GroupNormalization before opset 21: [groups]).
+static LogicalResult inferChannelNorm(Operation *op, Value x, Value scale, Types &types) {
+  std::optional<Shape> in = getRankedShape(x), s = getRankedShape(scale);
+  if (in && in->size() < 2)
+    return op->emitOpError("input must be [N, C, ...], got rank ") << in->size();
+  if (s && s->size() != 1)
+    return op->emitOpError("scale must be 1-D, got rank ") << s->size();
+  types.push_back(x.getType());
+  return success();
+}
+
+LogicalResult InstanceNormalizationOp::inferShapes(Types &types) {
+  std::optional<Shape> in = getRankedShape(getInput()), s = getRankedShape(getScale());
+  if (in && s && in->size() >= 2 && s->size() == 1 && (*in)[1] != kDynamic &&
+      (*s)[0] != kDynamic && (*in)[1] != (*s)[0])
+    return emitOpError("scale has ") << (*s)[0] << " entries for " << (*in)[1] << " channels";
+  return inferChannelNorm(*this, getInput(), getScale(), types);
+}
+
+LogicalResult GroupNormalizationOp::inferShapes(Types &types) {
+  std::optional<Shape> in = getRankedShape(getX());
+  int64_t groups = (int64_t)getNumGroups();
+  if (groups <= 0)
+    return emitOpError("num_groups must be positive, got ") << groups;
+  if (in && in->size() >= 2 && (*in)[1] != kDynamic && (*in)[1] % groups)
+    return emitOpError("") << (*in)[1] << " channels do not divide into " << groups << " groups";
+  return inferChannelNorm(*this, getX(), getScale(), types);
 }
 
 LogicalResult RMSNormalizationOp::inferShapes(Types &types) {

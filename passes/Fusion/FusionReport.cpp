@@ -40,7 +40,8 @@ unsigned kiln::printFusionReport(ModuleOp module, llvm::raw_ostream &os) {
     if (isa<onnx::SoftmaxOp, onnx::ErfOp, onnx::TanhOp, onnx::ReduceMeanOp,
             onnx::RotaryEmbeddingOp, onnx::MSRotaryEmbeddingOp, onnx::AttentionOp,
             onnx::MSAttentionOp, onnx::MSMultiHeadAttentionOp,
-            onnx::MSGroupQueryAttentionOp>(op))
+            onnx::MSGroupQueryAttentionOp>(op) &&
+        !fusion::isSoftCap(op))
       missed.push_back(op);
   });
   os << "fusion report\n  formed:\n";

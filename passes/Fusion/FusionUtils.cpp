@@ -70,6 +70,20 @@ Value kiln::fusion::peelScalarFactors(Value v, double &scale) {
   }
 }
 
+bool kiln::fusion::isSoftCap(Operation *tanh) {
+  if (!isa<onnx::TanhOp>(tanh) || !tanh->hasOneUse())
+    return false;
+  double inner = 1.0, outer = 1.0;
+  (void)peelScalarFactors(tanh->getOperand(0), inner);
+  auto mul = dyn_cast<onnx::MulOp>(*tanh->getUsers().begin());
+  if (!mul)
+    return false;
+  std::optional<double> c = scalarConstant(mul.getA() == tanh->getResult(0) ? mul.getB()
+                                                                            : mul.getA());
+  outer = c.value_or(0.0);
+  return outer > 0 && approxEqual(inner * outer, 1.0);
+}
+
 Value kiln::fusion::createI64Vector(OpBuilder &b, Location loc, ArrayRef<int64_t> values) {
   auto type = RankedTensorType::get({(int64_t)values.size()}, b.getI64Type());
   return onnx::ConstantOp::create(b, loc, type, DenseElementsAttr::get(type, values));

@@ -58,6 +58,10 @@ mlir::Value createInferred(mlir::OpBuilder &b, mlir::Location loc, mlir::Type el
 }
 
 /// A 1-D i64 onnx.Constant holding `values`.
+/// Whether `tanh` is a soft-cap `c · tanh(x / c)` (Gemma 2's final logits): a plain
+/// elementwise op, not part of a GELU the fusion missed.
+bool isSoftCap(mlir::Operation *tanh);
+
 mlir::Value createI64Vector(mlir::OpBuilder &b, mlir::Location loc,
                             llvm::ArrayRef<int64_t> values);
 

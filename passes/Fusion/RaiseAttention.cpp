@@ -3,6 +3,7 @@
 // Self-attention as exporters spell it out, anchored on the Softmax:
 //
 //   P = Softmax(scale · (Q · Kᵀ) [+ mask | Where(bool mask, ·, -big)], axis = -1)
+//       (or c · tanh(scale / c · Q · Kᵀ) + mask: a soft-capped score, Gemma 2)
 //   O = P · V                      [then Transpose(0, 2, 1, 3) to merge heads]
 //
 // Variation absorbed on the way: scalar factors anywhere on the scores, on Q or on K (before
@@ -156,6 +157,25 @@ bool isCausalMask(Value mask, const HeadsOperand &q, const HeadsOperand &k) {
   return rq.isStatic() && rk.isStatic() && m->diagonal == rk.value - rq.value;
 }
 
+/// The Q·Kᵀ MatMul of the scores `v`: under scalar factors (multiplied into `scale`), or under
+/// a soft-cap `c·tanh(f·Q·Kᵀ)` (Gemma 2), where c -- the factors outside the tanh, `scale`
+/// included -- becomes `softcap` and `scale` becomes f·c (tfm's softcap(scale·Q·Kᵀ)).
+onnx::MatMulOp scoresMatMul(Value v, double &scale, double &softcap) {
+  double outer = 1.0;
+  Value x = peelScalarFactors(v, outer);
+  auto tanh = x.getDefiningOp<onnx::TanhOp>();
+  if (!tanh || !x.hasOneUse()) {
+    scale *= outer;
+    return x.getDefiningOp<onnx::MatMulOp>();
+  }
+  double cap = scale * outer, inner = 1.0;
+  auto qk = peelScalarFactors(tanh.getInput(), inner).getDefiningOp<onnx::MatMulOp>();
+  if (!qk || !(cap > 0))
+    return nullptr;
+  softcap = cap, scale = inner * cap;
+  return qk;
+}
+
 /// Whether `v` is a large negative constant, the "masked out" value of a Where mask.
 bool isMaskedOutValue(Value v) {
   std::optional<double> c = scalarConstant(v);
@@ -184,8 +204,8 @@ struct AttentionFromSoftmax : OpRewritePattern<onnx::SoftmaxOp> {
     Value mask;
     if (auto add = chain.getDefiningOp<onnx::AddOp>(); add && chain.hasOneUse()) {
       for (int i = 0; i < 2 && !mask; ++i) {
-        double f = 1.0;
-        if (peelScalarFactors(add->getOperand(i), f).getDefiningOp<onnx::MatMulOp>())
+        double f = 1.0, cap = 0.0;
+        if (scoresMatMul(add->getOperand(i), f, cap))
           chain = add->getOperand(i), mask = add->getOperand(1 - i);
       }
       if (!mask)
@@ -198,8 +218,8 @@ struct AttentionFromSoftmax : OpRewritePattern<onnx::SoftmaxOp> {
     }
     if (mask && outerScale != 1.0)
       return rewriter.notifyMatchFailure(softmax, "the scale multiplies the mask too");
-    double scale = outerScale;
-    auto qk = peelScalarFactors(chain, scale).getDefiningOp<onnx::MatMulOp>();
+    double scale = outerScale, softcap = 0.0;
+    auto qk = scoresMatMul(chain, scale, softcap);
     if (!qk)
       return rewriter.notifyMatchFailure(softmax, "the scores are not a MatMul");
     if (mask) {
@@ -267,6 +287,8 @@ struct AttentionFromSoftmax : OpRewritePattern<onnx::SoftmaxOp> {
       attrs.push_back(rewriter.getNamedAttr("causal", rewriter.getUnitAttr()));
     if (window)
       attrs.push_back(rewriter.getNamedAttr("window", rewriter.getI64IntegerAttr(*window)));
+    if (softcap > 0)
+      attrs.push_back(rewriter.getNamedAttr("softcap", rewriter.getF32FloatAttr(float(softcap))));
     SmallVector<Value> operands = {q.value, k->value, v.value};
     if (mask)
       operands.push_back(mask);

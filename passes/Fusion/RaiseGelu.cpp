@@ -113,22 +113,76 @@ bool isCube(Value v, Value x) {
   return (mul.getA() == x && isSquare(mul.getB())) || (mul.getB() == x && isSquare(mul.getA()));
 }
 
+/// x² as Pow(x, 2) or x·x.
+bool isSquare(Value v, Value x) {
+  if (auto pow = v.getDefiningOp<onnx::PowOp>())
+    return pow.getX() == x && isScalar(pow.getY(), 2.0);
+  auto mul = v.getDefiningOp<onnx::MulOp>();
+  return mul && mul.getA() == x && mul.getB() == x;
+}
+
+/// The factors of a product: scalar constants multiplied into `scale` (through Mul and Div by
+/// a scalar), the rest appended to `factors`. Intermediates must have a single use.
+void flattenProduct(Value v, double &scale, SmallVectorImpl<Value> &factors, int depth = 0) {
+  v = peelScalarFactors(v, scale);
+  auto mul = v.getDefiningOp<onnx::MulOp>();
+  if (!mul || depth > 4 || !v.hasOneUse()) {
+    factors.push_back(v);
+    return;
+  }
+  flattenProduct(mul.getA(), scale, factors, depth + 1);
+  flattenProduct(mul.getB(), scale, factors, depth + 1);
+}
+
+/// The x of tanh's argument when it is sqrt(2/pi) * (x + 0.044715 * x^3) or its factored form
+/// sqrt(2/pi) * x * (1 + 0.044715 * x^2) (Bloom, GPT-J's `gelu_new` variants), factors in any
+/// order and association.
+Value tanhGeluInput(Value argument) {
+  double scale = 1.0;
+  SmallVector<Value> factors;
+  flattenProduct(argument, scale, factors);
+  if (!approxEqual(scale, std::sqrt(2.0 / M_PI)))
+    return nullptr;
+  auto addTerms = [](Value v) -> std::optional<std::pair<Value, Value>> {
+    auto add = v.getDefiningOp<onnx::AddOp>();
+    if (!add)
+      return std::nullopt;
+    return std::pair(add.getA(), add.getB());
+  };
+  if (factors.size() == 1) {
+    auto terms = addTerms(factors[0]);
+    if (!terms)
+      return nullptr;
+    for (auto [x, cubic] : {*terms, std::pair(terms->second, terms->first)}) {
+      double c = 1.0;
+      if (isCube(peelScalarFactors(cubic, c), x) && approxEqual(c, 0.044715))
+        return x;
+    }
+    return nullptr;
+  }
+  if (factors.size() != 2)
+    return nullptr;
+  for (auto [x, sum] : {std::pair(factors[0], factors[1]), std::pair(factors[1], factors[0])}) {
+    auto terms = addTerms(sum);
+    if (!terms)
+      continue;
+    for (auto [one, quadratic] : {*terms, std::pair(terms->second, terms->first)}) {
+      double c = 1.0;
+      if (isScalar(one, 1.0) && isSquare(peelScalarFactors(quadratic, c), x) &&
+          approxEqual(c, 0.044715))
+        return x;
+    }
+  }
+  return nullptr;
+}
+
 struct GeluFromTanh : OpRewritePattern<onnx::TanhOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(onnx::TanhOp tanh, PatternRewriter &rewriter) const override {
-    double scale = 1.0;
-    auto inner = peelScalarFactors(tanh.getInput(), scale).getDefiningOp<onnx::AddOp>();
-    if (!inner || !approxEqual(scale, std::sqrt(2.0 / M_PI)))
-      return rewriter.notifyMatchFailure(tanh, "the argument is not sqrt(2/pi) * (x + ...)");
-    Value x;
-    for (auto [candidate, cubic] : {std::pair(inner.getA(), inner.getB()),
-                                    std::pair(inner.getB(), inner.getA())}) {
-      double c = 1.0;
-      if (isCube(peelScalarFactors(cubic, c), candidate) && approxEqual(c, 0.044715))
-        x = candidate;
-    }
+    Value x = tanhGeluInput(tanh.getInput());
     if (!x)
-      return rewriter.notifyMatchFailure(tanh, "the argument is not x + 0.044715 * x^3");
+      return rewriter.notifyMatchFailure(tanh, "the argument is not sqrt(2/pi) * (x + 0.044715 "
+                                               "* x^3) in any factoring");
     Value sum = onePlus(tanh.getResult());
     if (!sum)
       return rewriter.notifyMatchFailure(tanh, "tanh(...) is not followed by + 1");

@@ -76,16 +76,26 @@ struct CumSumToLoop : OpConversionPattern<CumSumOp> {
           offsets[*axis] = k;
           Value slice = tensor::ExtractSliceOp::create(b, l, sliceType, x, offsets, sliceSizes,
                                                        strides);
-          Value sum = *buildElementwise(
-              b, l, sliceType, ValueRange{carried[0], slice},
-              [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-                if (isa<FloatType>(acc))
-                  return arith::AddFOp::create(nb, nl, a[0], a[1]);
-                return arith::AddIOp::create(nb, nl, a[0], a[1]);
-              });
-          Value written = exclusive ? carried[0] : sum;
-          Value out = tensor::InsertSliceOp::create(b, l, written, carried[1], offsets,
-                                                    sliceSizes, strides);
+          Value out = carried[1];
+          if (exclusive) // the sum before this position
+            out = tensor::InsertSliceOp::create(b, l, carried[0], out, offsets, sliceSizes,
+                                                strides);
+          // running += slice, in place in the carried tensor (so the loop bufferizes without
+          // a copy per step).
+          AffineMap id = b.getMultiDimIdentityMap(rank);
+          Value sum = linalg::GenericOp::create(
+                          b, l, TypeRange{sliceType}, ValueRange{slice}, ValueRange{carried[0]},
+                          SmallVector<AffineMap>{id, id},
+                          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+                          [&](OpBuilder &nb, Location nl, ValueRange a) {
+                            Value r = isa<FloatType>(acc)
+                                          ? Value(arith::AddFOp::create(nb, nl, a[1], a[0]))
+                                          : Value(arith::AddIOp::create(nb, nl, a[1], a[0]));
+                            linalg::YieldOp::create(nb, nl, r);
+                          })
+                          .getResult(0);
+          if (!exclusive)
+            out = tensor::InsertSliceOp::create(b, l, sum, out, offsets, sliceSizes, strides);
           scf::YieldOp::create(b, l, ValueRange{sum, out});
         });
     rewriter.replaceOp(op, castToResultType(rewriter, loc, loop.getResult(1), result));

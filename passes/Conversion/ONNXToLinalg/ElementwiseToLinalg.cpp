@@ -276,6 +276,27 @@ const llvm::StringMap<ScalarFn> &scalarFunctions() {
          Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(a[0].getType(), 0));
          return arith::SubIOp::create(b, loc, zero, a[0]);
        }},
+      {"onnx.Sign",
+       [](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
+         // (x > 0) - (x < 0): 0 for zero (and NaN stays NaN for floats through the select).
+         Type t = a[0].getType();
+         if (auto f = dyn_cast<FloatType>(t)) {
+           Value zero = floatConstant(b, loc, t, 0), one = floatConstant(b, loc, t, 1);
+           Value minusOne = floatConstant(b, loc, t, -1);
+           Value pos = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, a[0], zero);
+           Value neg = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, a[0], zero);
+           Value r = arith::SelectOp::create(b, loc, pos, one,
+                                             arith::SelectOp::create(b, loc, neg, minusOne, zero));
+           Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, a[0], a[0]);
+           return arith::SelectOp::create(b, loc, isNaN, a[0], r);
+         }
+         Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, 0));
+         Value pos = arith::ExtUIOp::create(
+             b, loc, t, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, a[0], zero));
+         Value neg = arith::ExtUIOp::create(
+             b, loc, t, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, a[0], zero));
+         return arith::SubIOp::create(b, loc, pos, neg);
+       }},
       {"onnx.Not",
        [](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
          Value one = arith::ConstantOp::create(b, loc, b.getBoolAttr(true));

@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -172,6 +173,102 @@ Value castToResult(OpBuilder &b, Location loc, Value v, RankedTensorType result)
   return v.getType() == result ? v : tensor::CastOp::create(b, loc, result, v).getResult();
 }
 
+/// A reduction whose axes are a run-time tensor (n of them): which dims are reduced is known
+/// only when it runs, so the reduction is a loop nest over the input accumulating into the
+/// element of the result its index maps to (reduced dims to 0, or dropped without keepdims).
+/// Sequential; models never need it (their axes are constants), node tests do.
+Value buildRuntimeAxesReduction(OpBuilder &b, Location loc, Value data, Value axes,
+                                bool keepDims, Combine combine, bool mean, bool l2,
+                                RankedTensorType result) {
+  auto in = cast<RankedTensorType>(data.getType());
+  int64_t rank = in.getRank();
+  int64_t n = cast<RankedTensorType>(axes.getType()).getDimSize(0);
+  Type element = in.getElementType();
+  Type acc = isa<FloatType>(element) ? accumulatorType(b, element) : element;
+  auto idx = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
+  Value rankV = idx(rank);
+  // reduced[i]: some axes[k] (negative counting from the end) is i.
+  SmallVector<Value> reduced(rank, arith::ConstantIntOp::create(b, loc, 0, 1));
+  for (int64_t k = 0; k < n; ++k) {
+    Value a = arith::IndexCastOp::create(
+        b, loc, b.getIndexType(), tensor::ExtractOp::create(b, loc, axes, ValueRange{idx(k)}));
+    Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, a, idx(0));
+    a = arith::SelectOp::create(b, loc, neg, arith::AddIOp::create(b, loc, a, rankV), a);
+    for (int64_t i = 0; i < rank; ++i)
+      reduced[i] = arith::OrIOp::create(
+          b, loc, reduced[i], arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, a, idx(i)));
+  }
+  // Without keepdims, result dim j is the j-th kept input dim: kept[i] and position[i].
+  SmallVector<Value> position(rank);
+  Value count = idx(0);
+  for (int64_t i = 0; i < rank; ++i) {
+    position[i] = count;
+    Value kept = arith::XOrIOp::create(b, loc, reduced[i], arith::ConstantIntOp::create(b, loc, 1, 1));
+    count = arith::AddIOp::create(b, loc, count, arith::IndexCastOp::create(b, loc, b.getIndexType(), arith::ExtUIOp::create(b, loc, b.getI64Type(), kept)));
+  }
+  // Maps input coordinates (or sizes) to result coordinates (sizes): `fill` for reduced dims.
+  auto toResult = [&](OpBuilder &nb, Location l, ArrayRef<Value> ins, Value fill) {
+    SmallVector<Value> out;
+    if (keepDims) {
+      for (int64_t i = 0; i < rank; ++i)
+        out.push_back(arith::SelectOp::create(nb, l, reduced[i], fill, ins[i]));
+      return out;
+    }
+    for (int64_t j = 0; j < result.getRank(); ++j) {
+      Value v = arith::ConstantIndexOp::create(nb, l, 0);
+      for (int64_t i = 0; i < rank; ++i) {
+        Value here = arith::AndIOp::create(
+            nb, l, arith::XOrIOp::create(nb, l, reduced[i], arith::ConstantIntOp::create(nb, l, 1, 1)),
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, position[i],
+                                  arith::ConstantIndexOp::create(nb, l, j)));
+        v = arith::SelectOp::create(nb, l, here, ins[i], v);
+      }
+      out.push_back(v);
+    }
+    return out;
+  };
+  SmallVector<Value> inSizes;
+  for (int64_t i = 0; i < rank; ++i)
+    inSizes.push_back(dimOf(b, loc, data, i));
+  SmallVector<Value> outSizes = toResult(b, loc, inSizes, idx(1));
+  SmallVector<OpFoldResult> sizes(outSizes.begin(), outSizes.end());
+  auto accType = RankedTensorType::get(SmallVector<int64_t>(outSizes.size(), ShapedType::kDynamic), acc);
+  Value init = linalg::FillOp::create(b, loc, identityOf(b, loc, acc, combine, false),
+                                      tensor::EmptyOp::create(b, loc, sizes, acc).getResult())
+                   .getResult(0);
+  SmallVector<Value> lbs(rank, idx(0)), steps(rank, idx(1));
+  scf::LoopNest nest = scf::buildLoopNest(
+      b, loc, lbs, inSizes, steps, ValueRange{init},
+      [&](OpBuilder &nb, Location l, ValueRange ivs, ValueRange carried) -> scf::ValueVector {
+        SmallVector<Value> ivList(ivs.begin(), ivs.end());
+        SmallVector<Value> target = toResult(nb, l, ivList, arith::ConstantIndexOp::create(nb, l, 0));
+        Value x = tensor::ExtractOp::create(nb, l, data, ivs);
+        if (x.getType() != acc)
+          x = arith::ExtFOp::create(nb, l, acc, x);
+        Value old = tensor::ExtractOp::create(nb, l, carried[0], target);
+        Value v = combineValues(nb, l, combine, false, old, x);
+        return {tensor::InsertOp::create(nb, l, v, carried[0], target)};
+      });
+  Value r = nest.results.front();
+  (void)accType;
+  if (mean || l2) {
+    // Mean: divide by the product of the reduced dims; L2: the square root.
+    Value elems = idx(1);
+    for (int64_t i = 0; i < rank; ++i)
+      elems = arith::MulIOp::create(b, loc, elems,
+                                    arith::SelectOp::create(b, loc, reduced[i], inSizes[i], idx(1)));
+    Value countF = arith::SIToFPOp::create(
+        b, loc, acc, arith::IndexCastOp::create(b, loc, b.getI64Type(), elems));
+    r = *buildElementwise(b, loc, cast<RankedTensorType>(r.getType()), ValueRange{r},
+                          [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                            if (l2)
+                              return math::SqrtOp::create(nb, l, a[0]);
+                            return arith::DivFOp::create(nb, l, a[0], countF);
+                          });
+  }
+  return castToResult(b, loc, r, result);
+}
+
 template <typename OpTy, Combine C>
 struct ReduceToLinalg : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
@@ -190,8 +287,24 @@ struct ReduceToLinalg : OpConversionPattern<OpTy> {
     SmallVector<int64_t> axes;
     if (op.getAxes()) {
       std::optional<SmallVector<int64_t>> a = getConstantInts(op.getAxes());
-      if (!a)
-        return kiln::rejectLowering(rewriter, op, "axes are not constant");
+      auto axesType = cast<RankedTensorType>(adaptor.getAxes().getType());
+      if (!a && axesType.getRank() == 1 && axesType.getDimSize(0) == 0)
+        a.emplace(); // empty, whatever produces it
+      if (!a) {
+        if (axesType.getRank() != 1 || axesType.isDynamicDim(0) ||
+            element.isUnsignedInteger() || result.getRank() != (op.getKeepdims()
+                                                                     ? in.getRank()
+                                                                     : in.getRank() -
+                                                                           axesType.getDimSize(0)))
+          return kiln::rejectLowering(rewriter, op, "axes are neither constant nor a 1-D tensor "
+                                                    "of static length");
+        rewriter.replaceOp(op, buildRuntimeAxesReduction(rewriter, op.getLoc(), adaptor.getData(),
+                                                         adaptor.getAxes(), op.getKeepdims(), C,
+                                                         std::is_same_v<OpTy, ReduceMeanOp>,
+                                                         std::is_same_v<OpTy, ReduceL2Op>,
+                                                         result));
+        return success();
+      }
       axes = *a;
     }
     if (axes.empty() && op.getNoopWithEmptyAxes()) {
@@ -260,6 +373,97 @@ struct LayerNormToLinalg : OpConversionPattern<LayerNormalizationOp> {
     };
     rewriter.replaceOp(op, {castResult(norm.y, op.getY()), castResult(norm.mean, op.getMean()),
                             castResult(norm.invStd, op.getInvStdDev())});
+    return success();
+  }
+};
+
+/// `t` [C] as [C, 1, ..., 1] of rank `rank` (numpy-broadcasts along dim -rank of a tensor).
+Value alongDim(OpBuilder &b, Location loc, Value t, int64_t rank) {
+  auto type = cast<RankedTensorType>(t.getType());
+  SmallVector<int64_t> shape = {type.getDimSize(0)};
+  shape.append(rank - 1, 1);
+  SmallVector<ReassociationIndices> groups = {llvm::to_vector(llvm::seq<int64_t>(0, rank))};
+  return tensor::ExpandShapeOp::create(b, loc, RankedTensorType::get(shape, type.getElementType()),
+                                       t, groups);
+}
+
+/// InstanceNormalization: each (n, c) normalised over the spatial dims, then scale[c] and
+/// B[c] -- a layer norm from axis 2 with the affine along the channel dim.
+struct InstanceNormToLinalg : OpConversionPattern<InstanceNormalizationOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(InstanceNormalizationOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto in = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    auto scale = dyn_cast<RankedTensorType>(adaptor.getScale().getType());
+    auto bias = dyn_cast<RankedTensorType>(adaptor.getB().getType());
+    if (!in || !result || !scale || !bias || in.getRank() < 3 || scale.getRank() != 1 ||
+        bias.getRank() != 1)
+      return kiln::rejectLowering(rewriter, op, "ranks unknown or input below rank 3");
+    Location loc = op.getLoc();
+    int64_t spatial = in.getRank() - 1;
+    LayerNormValues norm = buildLayerNorm(
+        rewriter, loc, adaptor.getInput(), alongDim(rewriter, loc, adaptor.getScale(), spatial),
+        alongDim(rewriter, loc, adaptor.getB(), spatial), 2, op.getEpsilon().convertToFloat());
+    rewriter.replaceOp(op, castToResult(rewriter, loc, norm.y, result));
+    return success();
+  }
+};
+
+/// GroupNormalization: the channels viewed as [groups, C/groups], each (n, group) normalised
+/// over its channels and spatial dims, then the affine per channel (scale/bias [C], opset 21)
+/// or per group ([groups], opset 18), and the view undone.
+struct GroupNormToLinalg : OpConversionPattern<GroupNormalizationOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(GroupNormalizationOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto in = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+    auto result = dyn_cast<RankedTensorType>(op.getType());
+    auto scale = dyn_cast<RankedTensorType>(adaptor.getScale().getType());
+    auto bias = dyn_cast<RankedTensorType>(adaptor.getBias().getType());
+    int64_t groups = (int64_t)op.getNumGroups();
+    if (!in || !result || !scale || !bias || in.getRank() < 3 || in.isDynamicDim(1) ||
+        scale.getRank() != 1 || bias.getRank() != 1 || scale.isDynamicDim(0))
+      return kiln::rejectLowering(rewriter, op, "ranks unknown, input below rank 3 or channels "
+                                                "dynamic");
+    int64_t channels = in.getDimSize(1), rank = in.getRank();
+    bool perGroup = scale.getDimSize(0) == groups && groups != channels;
+    if (channels % groups || (!perGroup && scale.getDimSize(0) != channels))
+      return kiln::rejectLowering(rewriter, op, "scale matches neither the channels nor the "
+                                                "groups");
+    Location loc = op.getLoc();
+    // [N, C, S...] -> [N, G, C/G, S...]
+    SmallVector<int64_t> grouped = {in.getDimSize(0), groups, channels / groups};
+    grouped.append(in.getShape().begin() + 2, in.getShape().end());
+    SmallVector<ReassociationIndices> split = {{0}, {1, 2}};
+    for (int64_t i = 2; i < rank; ++i)
+      split.push_back({i + 1});
+    SmallVector<OpFoldResult> groupedSizes = {
+        tensor::getMixedSize(rewriter, loc, adaptor.getX(), 0), rewriter.getIndexAttr(groups),
+        rewriter.getIndexAttr(channels / groups)};
+    for (int64_t i = 2; i < rank; ++i)
+      groupedSizes.push_back(tensor::getMixedSize(rewriter, loc, adaptor.getX(), i));
+    Value x = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get(grouped, in.getElementType()), adaptor.getX(), split,
+        groupedSizes);
+    // The affine as [G, C/G, 1...] (per channel) or [G, 1, 1...] (per group).
+    auto affine = [&](Value t) -> Value {
+      auto type = cast<RankedTensorType>(t.getType());
+      SmallVector<int64_t> shape = perGroup ? SmallVector<int64_t>{groups, 1}
+                                            : SmallVector<int64_t>{groups, channels / groups};
+      shape.append(rank - 2, 1);
+      SmallVector<ReassociationIndices> g = {llvm::to_vector(llvm::seq<int64_t>(0, rank))};
+      return tensor::ExpandShapeOp::create(
+          rewriter, loc, RankedTensorType::get(shape, type.getElementType()), t, g);
+    };
+    LayerNormValues norm =
+        buildLayerNorm(rewriter, loc, x, affine(adaptor.getScale()), affine(adaptor.getBias()), 2,
+                       op.getEpsilon().convertToFloat());
+    auto normType = cast<RankedTensorType>(norm.y.getType());
+    SmallVector<int64_t> flat(in.getShape());
+    Value y = tensor::CollapseShapeOp::create(
+        rewriter, loc, RankedTensorType::get(flat, normType.getElementType()), norm.y, split);
+    rewriter.replaceOp(op, castToResult(rewriter, loc, y, result));
     return success();
   }
 };
@@ -402,6 +606,7 @@ void kiln::populateNormalizationToLinalgPatterns(RewritePatternSet &patterns) {
                ReduceToLinalg<ReduceProdOp, Combine::Prod>,
                ReduceToLinalg<ReduceSumSquareOp, Combine::SumSquare>,
                ReduceToLinalg<ReduceL2Op, Combine::SumSquare>, LayerNormToLinalg,
+               InstanceNormToLinalg, GroupNormToLinalg,
                LogSoftmaxToLinalg, RMSNormToLinalg>(
       patterns.getContext());
 }

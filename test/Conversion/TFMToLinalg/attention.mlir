@@ -34,6 +34,23 @@ func.func @causal_bool_mask(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v
 
 // -----
 
+// A sliding window also hides keys at or before limit - window (limit = i + Skv - Sq).
+// CHECK-LABEL: func.func @causal_window
+// CHECK: %[[I:.*]] = linalg.index 2
+// CHECK: %[[J:.*]] = linalg.index 3
+// CHECK: %[[LIMIT:.*]] = arith.addi %[[I]]
+// CHECK: %[[AFTER:.*]] = arith.cmpi sgt, %[[J]], %[[LIMIT]]
+// CHECK: %[[FIRST:.*]] = arith.subi %[[LIMIT]], %{{.*}}
+// CHECK: %[[BEFORE:.*]] = arith.cmpi sle, %[[J]], %[[FIRST]]
+// CHECK: %[[HIDDEN:.*]] = arith.ori %[[AFTER]], %[[BEFORE]]
+// CHECK: arith.select %[[HIDDEN]]
+func.func @causal_window(%q: tensor<1x2x?x8xf32>, %k: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>) -> tensor<1x2x?x8xf32> {
+  %0 = tfm.attention %q, %k, %v {causal, window = 3 : i64} : tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32>, tensor<1x2x?x8xf32> -> tensor<1x2x?x8xf32>
+  return %0 : tensor<1x2x?x8xf32>
+}
+
+// -----
+
 // Heads must be static for the floordiv: a dynamic head count is refused.
 func.func @dynamic_heads(%q: tensor<1x?x4x8xf32>, %k: tensor<1x?x4x8xf32>, %v: tensor<1x?x4x8xf32>) -> tensor<1x?x4x8xf32> {
   // expected-error @below {{cannot lower 'tfm.attention': head counts must be static}}

@@ -434,3 +434,19 @@ func.func @matmul_bias_rank_too_high(%x: tensor<4x768xf32>, %w: tensor<768x64xf3
   %0 = tfm.matmul %x, %w bias(%b : tensor<1x4x64xf32>) : tensor<4x768xf32>, tensor<768x64xf32> -> tensor<4x64xf32>
   return
 }
+
+// -----
+
+func.func @attention_window_without_causal(%q: tensor<2x4x8x16xf32>) {
+  // expected-error @+1 {{window must be >= 1 and come with causal, got 4}}
+  %0 = tfm.attention %q, %q, %q {window = 4 : i64} : tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
+  return
+}
+
+// -----
+
+func.func @attention_window_zero(%q: tensor<2x4x8x16xf32>) {
+  // expected-error @+1 {{window must be >= 1 and come with causal, got 0}}
+  %0 = tfm.attention %q, %q, %q {causal, window = 0 : i64} : tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
+  return
+}
