@@ -111,10 +111,12 @@ Value lookThroughUpcast(Value v) {
 /// Where(IsNaN(P), 0, P) (tfm.attention's fully masked rows are zeros already) and a Cast back
 /// to `scoresType` when the softmax was computed wider.
 Operation *probabilitiesUser(Value p, Type scoresType) {
-  for (int step = 0; step < 3; ++step) {
+  for (int step = 0; step < 4; ++step) {
     if (Operation *user = soleUser(p)) {
       auto cast = dyn_cast<onnx::CastOp>(user);
-      if (!cast || elementType(p) == scoresType || elementType(cast.getOutput()) != scoresType)
+      bool noOp = cast && elementType(cast.getOutput()) == elementType(p);
+      if (!cast || (!noOp && (elementType(p) == scoresType ||
+                              elementType(cast.getOutput()) != scoresType)))
         return user;
       p = cast.getOutput();
       continue;
@@ -176,6 +178,51 @@ onnx::MatMulOp scoresMatMul(Value v, double &scale, double &softcap) {
   return qk;
 }
 
+/// The addends of `v` through nested single-use Adds (a + (b + c) and (a + b) + c alike).
+void collectAddends(Value v, SmallVectorImpl<Value> &terms, int depth = 0) {
+  auto add = v.getDefiningOp<onnx::AddOp>();
+  if (!add || depth > 4 || (depth > 0 && !v.hasOneUse())) {
+    terms.push_back(v);
+    return;
+  }
+  collectAddends(add.getA(), terms, depth + 1);
+  collectAddends(add.getB(), terms, depth + 1);
+}
+
+/// `x` when `cond` is Not(x) (through bool Casts), else null.
+Value negatedCondition(Value cond) {
+  while (auto cast = cond.getDefiningOp<onnx::CastOp>()) {
+    if (!elementType(cast.getInput()).isInteger(1))
+      break;
+    cond = cast.getInput();
+  }
+  auto notOp = cond.getDefiningOp<onnx::NotOp>();
+  return notOp ? notOp.getX() : Value();
+}
+
+/// One mask from additive terms and boolean keep terms: the sum of the additive terms plus
+/// Where(all keep terms, 0, -inf); the keep terms alone stay boolean.
+Value combineMaskTerms(PatternRewriter &rewriter, Location loc, ArrayRef<Value> additive,
+                       ArrayRef<Value> keep, Type element) {
+  if (additive.empty())
+    return buildConjunction(rewriter, loc, keep);
+  Value sum = additive.front();
+  for (Value term : additive.drop_front())
+    sum = createInferred<onnx::AddOp>(rewriter, loc, element, sum, term);
+  if (keep.empty())
+    return sum;
+  auto scalar = RankedTensorType::get({}, element);
+  auto constant = [&](double v) -> Value {
+    return onnx::ConstantOp::create(rewriter, loc, scalar,
+                                    DenseElementsAttr::get(scalar, FloatAttr::get(element, v)));
+  };
+  Value padding = createInferred<onnx::WhereOp>(rewriter, loc, element,
+                                                buildConjunction(rewriter, loc, keep),
+                                                constant(0.0),
+                                                constant(-std::numeric_limits<double>::infinity()));
+  return createInferred<onnx::AddOp>(rewriter, loc, element, sum, padding);
+}
+
 /// Whether `v` is a large negative constant, the "masked out" value of a Where mask.
 bool isMaskedOutValue(Value v) {
   std::optional<double> c = scalarConstant(v);
@@ -198,39 +245,54 @@ struct AttentionFromSoftmax : OpRewritePattern<onnx::SoftmaxOp> {
     if (!pv)
       return rewriter.notifyMatchFailure(softmax, "the probabilities are not only multiplied by V");
 
-    // The mask: an addend or a Where around the (scaled) scores, not itself scaled.
+    // The mask: addends or a Where around the (scaled) scores, not themselves scaled. Several
+    // addends (ALiBi + causal/padding mask) are summed into one mask below.
     double outerScale = 1.0;
     Value chain = peelScalarFactors(scores, outerScale);
-    Value mask;
+    SmallVector<Value> maskTerms;
     if (auto add = chain.getDefiningOp<onnx::AddOp>(); add && chain.hasOneUse()) {
-      for (int i = 0; i < 2 && !mask; ++i) {
+      SmallVector<Value> addends;
+      collectAddends(chain, addends);
+      Value qkTerm;
+      for (Value term : addends) {
         double f = 1.0, cap = 0.0;
-        if (scoresMatMul(add->getOperand(i), f, cap))
-          chain = add->getOperand(i), mask = add->getOperand(1 - i);
+        if (!qkTerm && scoresMatMul(term, f, cap))
+          qkTerm = term;
+        else
+          maskTerms.push_back(term);
       }
-      if (!mask)
-        return rewriter.notifyMatchFailure(softmax, "neither addend of the scores is Q·Kᵀ");
+      if (!qkTerm)
+        return rewriter.notifyMatchFailure(softmax, "no addend of the scores is Q·Kᵀ");
+      chain = qkTerm;
     } else if (auto where = chain.getDefiningOp<onnx::WhereOp>(); where && chain.hasOneUse()) {
-      if (!isMaskedOutValue(where.getY()))
+      if (isMaskedOutValue(where.getY())) {
+        chain = where.getX(), maskTerms.push_back(where.getCondition());
+      } else if (Value keep = negatedCondition(where.getCondition());
+                 keep && isMaskedOutValue(where.getX())) {
+        // Where(Not(keep), -big, scores): masked_fill of the padded positions (DeBERTa).
+        chain = where.getY(), maskTerms.push_back(keep);
+      } else {
         return rewriter.notifyMatchFailure(softmax, "Where does not mask out with a large "
                                                     "negative value");
-      chain = where.getX(), mask = where.getCondition();
+      }
     }
-    if (mask && outerScale != 1.0)
+    if (!maskTerms.empty() && outerScale != 1.0)
       return rewriter.notifyMatchFailure(softmax, "the scale multiplies the mask too");
     double scale = outerScale, softcap = 0.0;
     auto qk = scoresMatMul(chain, scale, softcap);
     if (!qk)
       return rewriter.notifyMatchFailure(softmax, "the scores are not a MatMul");
-    if (mask) {
-      if (!isRank(mask, 4) && !isRank(mask, 3) && !isRank(mask, 2))
+    for (Value term : maskTerms) {
+      if (!isRank(term, 4) && !isRank(term, 3) && !isRank(term, 2))
         return rewriter.notifyMatchFailure(softmax, "the mask is not 2-D to 4-D");
       SetVector<Operation *> slice;
-      (void)getBackwardSlice(mask, &slice);
+      (void)getBackwardSlice(term, &slice);
       if (slice.contains(qk))
         return rewriter.notifyMatchFailure(softmax, "the mask depends on the scores");
     }
-
+    if (maskTerms.size() > 1 &&
+        llvm::any_of(maskTerms, [](Value t) { return elementType(t).isInteger(1); }))
+      return rewriter.notifyMatchFailure(softmax, "a boolean mask among additive ones");
     HeadsOperand q = headsOperand(qk.getA(), scale, /*kv=*/false);
     std::optional<HeadsOperand> k = keyFromTransposed(qk.getB(), scale);
     double unit = 1.0;
@@ -243,27 +305,36 @@ struct AttentionFromSoftmax : OpRewritePattern<onnx::SoftmaxOp> {
       return rewriter.notifyMatchFailure(softmax, "Q, K or V is not 4-D");
 
     // Position terms of the mask become `causal` and `window`; terms that do not depend on
-    // the query position stay the mask operand (AttentionMask.h).
+    // the query position stay the mask operand (AttentionMask.h). With several additive terms
+    // (ALiBi + mask), the causal one goes the same way and the rest are summed.
     bool causal = false;
     std::optional<int64_t> window;
-    SmallVector<Value> residual;
-    std::optional<MaskAttributes> maskAttrs;
-    if (mask)
-      maskAttrs = maskAsAttributes(mask, {onnx::kDynamic, q.value, seqDim(q.layout)},
-                                   {onnx::kDynamic, k->value, seqDim(k->layout)});
-    if (maskAttrs) {
-      causal = maskAttrs->causal, window = maskAttrs->window, residual = maskAttrs->residual;
-      mask = residual.empty() ? Value() : residual.front();
-    } else if (mask && isCausalMask(mask, q, *k)) {
-      // Otherwise a causal mask becomes the attribute; so does the causal addend of a float
-      // mask.
-      causal = true, mask = nullptr;
-    } else if (auto add = mask ? mask.getDefiningOp<onnx::AddOp>() : nullptr) {
-      for (int i = 0; i < 2 && !causal; ++i)
-        if (isCausalMask(add->getOperand(i), q, *k) &&
-            isa<RankedTensorType>(add->getOperand(1 - i).getType()))
-          causal = true, mask = add->getOperand(1 - i);
+    SmallVector<Value> residual, additive;
+    onnx::DimValue sq{onnx::kDynamic, q.value, seqDim(q.layout)};
+    onnx::DimValue skv{onnx::kDynamic, k->value, seqDim(k->layout)};
+    for (Value term : maskTerms) {
+      std::optional<MaskAttributes> attrs =
+          causal ? std::nullopt : maskAsAttributes(term, sq, skv);
+      if (attrs && (attrs->causal || maskTerms.size() == 1)) {
+        causal = attrs->causal, window = attrs->window, residual = attrs->residual;
+      } else if (!causal && isCausalMask(term, q, *k)) {
+        causal = true;
+      } else if (auto add = maskTerms.size() == 1 && !causal ? term.getDefiningOp<onnx::AddOp>()
+                                                             : nullptr) {
+        // A float mask that is causal + something keeps only the something.
+        for (int i = 0; i < 2 && !causal; ++i)
+          if (isCausalMask(add->getOperand(i), q, *k) &&
+              isa<RankedTensorType>(add->getOperand(1 - i).getType()))
+            causal = true, additive.push_back(add->getOperand(1 - i));
+        if (!causal)
+          additive.push_back(term);
+      } else {
+        additive.push_back(term);
+      }
     }
+    // The operand to verify with: every term broadcasts to the scores alike.
+    Value mask = !additive.empty() ? additive.front() : !residual.empty() ? residual.front()
+                                                                          : Value();
 
     // The output, and the head-merge transpose folded into its layout.
     Operation *replaced = pv;
@@ -308,8 +379,9 @@ struct AttentionFromSoftmax : OpRewritePattern<onnx::SoftmaxOp> {
     rewriter.setInsertionPoint(replaced);
     // Several query-independent terms: their conjunction (verified above through the first,
     // as they all broadcast to [B, H, 1, Skv]).
-    if (residual.size() > 1)
-      attention.getMaskMutable().assign(buildConjunction(rewriter, softmax.getLoc(), residual));
+    if (additive.size() + residual.size() > 1)
+      attention.getMaskMutable().assign(
+          combineMaskTerms(rewriter, softmax.getLoc(), additive, residual, elementType(scores)));
     rewriter.insert(attention);
     rewriter.replaceOp(replaced, attention.getResult());
     return success();

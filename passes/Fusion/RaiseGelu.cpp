@@ -134,6 +134,25 @@ void flattenProduct(Value v, double &scale, SmallVectorImpl<Value> &factors, int
   flattenProduct(mul.getB(), scale, factors, depth + 1);
 }
 
+/// Whether `v` is c · x^degree for the x given, any factoring and association (x·x·x,
+/// x·(x·x), Pow(x, 3), (c·x)·x, ...), with c multiplied into `c`.
+bool isMonomial(Value v, Value x, int degree, double &c) {
+  SmallVector<Value> factors;
+  flattenProduct(v, c, factors);
+  int total = 0;
+  for (Value f : factors) {
+    if (f == x)
+      total += 1;
+    else if (isSquare(f, x))
+      total += 2;
+    else if (isCube(f, x))
+      total += 3;
+    else
+      return false;
+  }
+  return total == degree;
+}
+
 /// The x of tanh's argument when it is sqrt(2/pi) * (x + 0.044715 * x^3) or its factored form
 /// sqrt(2/pi) * x * (1 + 0.044715 * x^2) (Bloom, GPT-J's `gelu_new` variants), factors in any
 /// order and association.
@@ -155,7 +174,7 @@ Value tanhGeluInput(Value argument) {
       return nullptr;
     for (auto [x, cubic] : {*terms, std::pair(terms->second, terms->first)}) {
       double c = 1.0;
-      if (isCube(peelScalarFactors(cubic, c), x) && approxEqual(c, 0.044715))
+      if (isMonomial(cubic, x, 3, c) && approxEqual(c, 0.044715))
         return x;
     }
     return nullptr;
@@ -168,8 +187,7 @@ Value tanhGeluInput(Value argument) {
       continue;
     for (auto [one, quadratic] : {*terms, std::pair(terms->second, terms->first)}) {
       double c = 1.0;
-      if (isScalar(one, 1.0) && isSquare(peelScalarFactors(quadratic, c), x) &&
-          approxEqual(c, 0.044715))
+      if (isScalar(one, 1.0) && isMonomial(quadratic, x, 2, c) && approxEqual(c, 0.044715))
         return x;
     }
   }
