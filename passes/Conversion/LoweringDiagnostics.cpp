@@ -49,10 +49,12 @@ LogicalResult kiln::applyLoweringConversion(Operation *root, const ConversionTar
     });
     result = applyPartialConversion(root, target, patterns);
   }
-  for (auto &[loc, name] : illegal) {
+  for (const auto &entry : illegal) {
+    Location loc = entry.first;
+    StringRef name = entry.second;
     InFlightDiagnostic error = emitError(loc) << "cannot lower '" << name << "'";
-    auto it = llvm::find_if(reasons.byOp, [&](auto &entry) {
-      return entry.first.first.getStringRef() == name && entry.first.second == loc;
+    auto it = llvm::find_if(reasons.byOp, [&](auto &recorded) {
+      return recorded.first.first.getStringRef() == name && recorded.first.second == loc;
     });
     if (it == reasons.byOp.end() || it->second.empty())
       error << ": no lowering pattern applies to this form";

@@ -30,6 +30,8 @@ struct ConvertONNXToLinalgPass
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect, arith::ArithDialect,
                            math::MathDialect, func::FuncDialect, scf::SCFDialect,
                            LLVM::LLVMDialect, kiln::tfm::TFMDialect>();
+    // Unsigned scalars are viewed as signless ones through these; the LLVM lowering folds them.
+    target.addLegalOp<UnrealizedConversionCastOp>();
     RewritePatternSet patterns(ctx);
     kiln::populateElementwiseToLinalgPatterns(patterns);
     kiln::populateStructuredToLinalgPatterns(patterns);

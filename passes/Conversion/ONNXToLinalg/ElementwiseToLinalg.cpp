@@ -347,6 +347,64 @@ bool isExactOp(StringRef name) {
 }
 
 /// The scalarFunctions() entry of `op`: its name, and for Mod with fmod = 1 "onnx.Mod(fmod)".
+/// The scalar computations that differ for unsigned integers (read as unsigned bits in
+/// signless types): division and remainder, max and min, order comparisons.
+const llvm::StringMap<ScalarFn> &unsignedScalarFunctions() {
+  using I = arith::CmpIPredicate;
+  auto unsignedCompare = [](I predicate) -> ScalarFn {
+    return [=](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
+      return arith::CmpIOp::create(b, loc, predicate, a[0], a[1]);
+    };
+  };
+  // x / 0 is undefined in ONNX; Kiln yields 0 (unsigned division cannot overflow otherwise).
+  auto safeDivision = [](bool remainder) -> ScalarFn {
+    return [=](OpBuilder &b, Location loc, ValueRange a, Type) -> Value {
+      Type t = a[0].getType();
+      Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, 0));
+      Value one = arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, 1));
+      Value isZero = arith::CmpIOp::create(b, loc, I::eq, a[1], zero);
+      Value d = arith::SelectOp::create(b, loc, isZero, one, a[1]);
+      Value r = remainder ? Value(arith::RemUIOp::create(b, loc, a[0], d))
+                          : Value(arith::DivUIOp::create(b, loc, a[0], d));
+      return arith::SelectOp::create(b, loc, isZero, zero, r);
+    };
+  };
+  static const llvm::StringMap<ScalarFn> fns = {
+      {"onnx.Div", safeDivision(false)},
+      {"onnx.Mod", safeDivision(true)},
+      {"onnx.Mod(fmod)", safeDivision(true)},
+      {"onnx.Max", arithBinary<arith::MaximumFOp, arith::MaxUIOp>()},
+      {"onnx.Min", arithBinary<arith::MinimumFOp, arith::MinUIOp>()},
+      {"onnx.Less", unsignedCompare(I::ult)},
+      {"onnx.LessOrEqual", unsignedCompare(I::ule)},
+      {"onnx.Greater", unsignedCompare(I::ugt)},
+      {"onnx.GreaterOrEqual", unsignedCompare(I::uge)},
+  };
+  return fns;
+}
+
+/// Ops whose scalar computation is the same on unsigned bits as on signed ones (wrapping
+/// arithmetic, equality, bitwise logic, selection).
+bool signednessAgnostic(StringRef name) {
+  return llvm::is_contained({"onnx.Add", "onnx.Sub", "onnx.Mul", "onnx.Sum", "onnx.Equal",
+                             "onnx.And", "onnx.Or", "onnx.Not", "onnx.Where", "onnx.Identity",
+                             "onnx.Dropout"},
+                            name);
+}
+
+/// A scalar of an unsigned type as the signless integer of its width, and back: arith has
+/// no unsigned types, the bits are the same, and the casts disappear in the LLVM lowering
+/// (both types become the same LLVM integer).
+Value castSignedness(OpBuilder &b, Location loc, Value v, Type to) {
+  if (v.getType() == to)
+    return v;
+  return UnrealizedConversionCastOp::create(b, loc, to, v).getResult(0);
+}
+
+Type signlessOf(OpBuilder &b, Type t) {
+  return t.isUnsignedInteger() ? b.getIntegerType(t.getIntOrFloatBitWidth()) : t;
+}
+
 std::string functionKey(Operation *op) {
   if (auto mod = dyn_cast<ModOp>(op); mod && mod.getFmod() != 0)
     return "onnx.Mod(fmod)";
@@ -375,20 +433,38 @@ struct ElementwiseToLinalg : ConversionPattern {
     auto isUnsigned = [](Value v) {
       return cast<ShapedType>(v.getType()).getElementType().isUnsignedInteger();
     };
-    if (llvm::any_of(inputs, isUnsigned) || resultElement.isUnsignedInteger())
-      return kiln::rejectLowering(rewriter, op, "unsigned integer tensors are not supported yet");
+    // Unsigned integers compute on their bits in signless types (arith has no unsigned
+    // types), with the unsigned forms of the ops where signedness matters.
+    bool unsignedOperands = llvm::any_of(inputs, isUnsigned);
+    const ScalarFn *fn = &it->second;
+    if (unsignedOperands || resultElement.isUnsignedInteger()) {
+      auto special = unsignedScalarFunctions().find(functionKey(op));
+      bool sameKind = llvm::all_of(inputs, [&](Value v) { return isUnsigned(v) || cast<ShapedType>(v.getType()).getElementType().isInteger(1); }) &&
+                      (resultElement.isUnsignedInteger() || resultElement.isInteger(1));
+      if (special != unsignedScalarFunctions().end() && sameKind)
+        fn = &special->second;
+      else if (!signednessAgnostic(op->getName().getStringRef()) || !sameKind)
+        return kiln::rejectLowering(rewriter, op, "unsigned integers are supported in "
+                                                  "arithmetic, comparisons and logic on "
+                                                  "unsigned operands only (not in this op)");
+    }
     bool exact = isExactOp(op->getName().getStringRef()) ||
                  op->getNumResults() != 1 || isa<IntegerType>(resultElement);
-    const ScalarFn &fn = it->second;
     bool unsupported = false;
     FailureOr<Value> result = buildElementwise(
         rewriter, op->getLoc(), resultType, inputs,
-        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
-          Value r = exact ? fn(b, loc, args, resultElement)
-                          : computeInF32(b, loc, args, resultElement,
+        [&](OpBuilder &b, Location loc, ValueRange rawArgs) -> Value {
+          SmallVector<Value> args;
+          for (Value a : rawArgs)
+            args.push_back(castSignedness(b, loc, a, signlessOf(b, a.getType())));
+          Type element = signlessOf(b, resultElement);
+          Value r = exact ? (*fn)(b, loc, args, element)
+                          : computeInF32(b, loc, args, element,
                                          [&](OpBuilder &b2, Location l2, ValueRange a2) {
-                                           return fn(b2, l2, a2, resultElement);
+                                           return (*fn)(b2, l2, a2, element);
                                          });
+          if (r)
+            r = castSignedness(b, loc, r, resultElement);
           if (!r) {
             unsupported = true;
             return args[0];

@@ -109,8 +109,16 @@ Value buildReduction(OpBuilder &b, Location loc, Value input, ArrayRef<bool> red
     outExprs.push_back(getAffineDimExpr(i, ctx));
   }
   auto resultType = RankedTensorType::get(shape, acc);
+  // Unsigned integers compute as the signless integers of their width (arith has no unsigned
+  // types); the scalar casts disappear in the LLVM lowering.
+  Type compute = acc.isUnsignedInteger() ? b.getIntegerType(acc.getIntOrFloatBitWidth()) : acc;
+  auto toType = [](OpBuilder &nb, Location l, Value v, Type t) -> Value {
+    return v.getType() == t ? v : UnrealizedConversionCastOp::create(nb, l, t, v).getResult(0);
+  };
   Value empty = tensor::EmptyOp::create(b, loc, resultType, dynamicSizes);
-  Value init = linalg::FillOp::create(b, loc, identityOf(b, loc, acc, combine, isUnsigned), empty)
+  Value init = linalg::FillOp::create(
+                   b, loc, toType(b, loc, identityOf(b, loc, compute, combine, isUnsigned), acc),
+                   empty)
                    .getResult(0);
   SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(in.getRank()),
                                  AffineMap::get(in.getRank(), 0, outExprs, ctx)};
@@ -121,9 +129,11 @@ Value buildReduction(OpBuilder &b, Location loc, Value input, ArrayRef<bool> red
       b, loc, TypeRange{resultType}, ValueRange{input}, ValueRange{init}, maps, iterators,
       [&](OpBuilder &nb, Location l, ValueRange args) {
         Value x = args[0];
-        if (x.getType() != acc)
+        if (isa<FloatType>(x.getType()) && x.getType() != acc)
           x = arith::ExtFOp::create(nb, l, acc, x);
-        Value r = combineValues(nb, l, combine, isUnsigned, args[1], x);
+        Value r = combineValues(nb, l, combine, isUnsigned, toType(nb, l, args[1], compute),
+                                toType(nb, l, x, compute));
+        r = toType(nb, l, r, acc);
         linalg::YieldOp::create(nb, l, r);
       });
   return generic.getResult(0);
@@ -316,17 +326,9 @@ struct ReduceToLinalg : OpConversionPattern<OpTy> {
       reduced[a < 0 ? a + in.getRank() : a] = true;
     Location loc = op.getLoc();
     if (!isa<FloatType>(element)) {
-      // Integers reduce in their own type; unsigned ones as signless bits (tensor.bitcast).
-      bool isUnsigned = element.isUnsignedInteger();
-      Type bits = rewriter.getIntegerType(element.getIntOrFloatBitWidth());
-      Value data = adaptor.getData();
-      if (isUnsigned)
-        data = tensor::BitcastOp::create(rewriter, loc, in.clone(bits), data);
-      Value r = buildReduction(rewriter, loc, data, reduced, op.getKeepdims(), bits, C,
-                               isUnsigned);
-      auto rType = cast<RankedTensorType>(r.getType());
-      if (isUnsigned)
-        r = tensor::BitcastOp::create(rewriter, loc, rType.clone(element), r);
+      // Integers reduce in their own type (unsigned ones on their bits, unsigned ordering).
+      Value r = buildReduction(rewriter, loc, adaptor.getData(), reduced, op.getKeepdims(),
+                               element, C, element.isUnsignedInteger());
       if (r.getType() != result)
         r = tensor::CastOp::create(rewriter, loc, result, r);
       rewriter.replaceOp(op, r);
