@@ -34,8 +34,6 @@ SmallVector<int64_t> attrOr(std::optional<ArrayRef<int64_t>> a, int64_t dflt, si
   return v;
 }
 
-Value idx(OpBuilder &b, Location loc, int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-
 /// `t` [A, G*C, rest...] viewed as [A, G, C, rest...] (dim `d` split in two).
 Value splitDim(OpBuilder &b, Location loc, Value t, int64_t d, int64_t groups) {
   auto type = cast<RankedTensorType>(t.getType());
@@ -91,19 +89,19 @@ struct ConvToLinalg : OpConversionPattern<ConvOp> {
         // total = max(0, (ceil(in / s) - 1) * s + kernel - in), the odd one at the end (UPPER)
         // or the beginning (LOWER).
         Value in = dimOf(rewriter, loc, adaptor.getX(), 2 + i);
-        Value s = idx(rewriter, loc, strides[i]);
+        Value s = indexConst(rewriter, loc, strides[i]);
         Value outLen = arith::CeilDivSIOp::create(rewriter, loc, in, s);
         Value total = arith::SubIOp::create(
             rewriter, loc,
             arith::AddIOp::create(rewriter, loc,
                                   arith::MulIOp::create(rewriter, loc,
                                                         arith::SubIOp::create(rewriter, loc, outLen,
-                                                                              idx(rewriter, loc, 1)),
+                                                                              indexConst(rewriter, loc, 1)),
                                                         s),
-                                  idx(rewriter, loc, kernel)),
+                                  indexConst(rewriter, loc, kernel)),
             in);
-        total = arith::MaxSIOp::create(rewriter, loc, total, idx(rewriter, loc, 0));
-        Value half = arith::DivSIOp::create(rewriter, loc, total, idx(rewriter, loc, 2));
+        total = arith::MaxSIOp::create(rewriter, loc, total, indexConst(rewriter, loc, 0));
+        Value half = arith::DivSIOp::create(rewriter, loc, total, indexConst(rewriter, loc, 2));
         Value rest = arith::SubIOp::create(rewriter, loc, total, half);
         low[2 + i] = autoPad == "SAME_UPPER" ? half : rest;
         high[2 + i] = autoPad == "SAME_UPPER" ? rest : half;
@@ -141,10 +139,10 @@ struct ConvToLinalg : OpConversionPattern<ConvOp> {
       }
       int64_t kernel = (w.getDimSize(2 + i) - 1) * dilations[i] + 1;
       Value len = arith::SubIOp::create(rewriter, loc, dimOf(rewriter, loc, input, 2 + i),
-                                        idx(rewriter, loc, kernel));
-      len = arith::DivSIOp::create(rewriter, loc, len, idx(rewriter, loc, strides[i]));
+                                        indexConst(rewriter, loc, kernel));
+      len = arith::DivSIOp::create(rewriter, loc, len, indexConst(rewriter, loc, strides[i]));
       outSizes.push_back(
-          arith::AddIOp::create(rewriter, loc, len, idx(rewriter, loc, 1)).getResult());
+          arith::AddIOp::create(rewriter, loc, len, indexConst(rewriter, loc, 1)).getResult());
     }
     Type acc = isa<Float16Type, BFloat16Type>(element) ? rewriter.getF32Type() : element;
     Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(acc));

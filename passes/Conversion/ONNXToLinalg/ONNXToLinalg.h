@@ -37,6 +37,9 @@ mlir::FailureOr<mlir::Value> buildElementwise(mlir::OpBuilder &b, mlir::Location
                                               mlir::ValueRange operands,
                                               const ScalarBuilder &body);
 
+/// The index constant `v`.
+mlir::Value indexConst(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
+
 /// Dim `i` of the ranked tensor `tensor` as an index (a constant when static).
 mlir::Value dimOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Value tensor, int64_t i);
 

@@ -28,10 +28,6 @@ using namespace kiln::onnx;
 
 namespace {
 
-Value indexConst(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantIndexOp::create(b, loc, v);
-}
-
 
 /// Element `i` of a 1-D integer tensor as an index.
 Value extractIndex(OpBuilder &b, Location loc, Value tensor, int64_t i) {
@@ -583,6 +579,10 @@ struct PadToTensor : OpConversionPattern<PadOp> {
 };
 
 } // namespace
+
+Value kiln::indexConst(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
 
 Value kiln::dimOf(OpBuilder &b, Location loc, Value tensor, int64_t i) {
   auto type = cast<RankedTensorType>(tensor.getType());
