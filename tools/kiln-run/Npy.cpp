@@ -23,6 +23,8 @@ const Descr descrs[] = {
     {"i1", KILN_ELEMENT_TYPE_INT8},    {"u1", KILN_ELEMENT_TYPE_UINT8},
     {"u2", KILN_ELEMENT_TYPE_UINT16},  {"u4", KILN_ELEMENT_TYPE_UINT32},
     {"u8", KILN_ELEMENT_TYPE_UINT64},  {"b1", KILN_ELEMENT_TYPE_BOOL},
+    // NumPy has no bfloat16; onnx saves one as 2-byte raw values: their bits are bf16's.
+    {"V2", KILN_ELEMENT_TYPE_BFLOAT16},
 };
 
 /// The value of `'key':` in a .npy header dict, up to the next top-level comma or brace.

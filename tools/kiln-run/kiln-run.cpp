@@ -195,6 +195,22 @@ void fillRandom(void *data, kiln_element_type type, uint64_t n, std::mt19937 &rn
   }
 }
 
+/// `array` (f32) rounded to bf16, to nearest even (NaN stays NaN), in place.
+void narrowToBFloat16(NpyArray &array) {
+  size_t n = array.data.size() / 4;
+  std::vector<unsigned char> out(n * 2);
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, array.data.data() + 4 * i, 4);
+    uint16_t half = (bits & 0x7fffffffu) > 0x7f800000u
+                        ? uint16_t((bits >> 16) | 0x40) // a quiet NaN
+                        : uint16_t((bits + 0x7fffu + ((bits >> 16) & 1)) >> 16);
+    std::memcpy(out.data() + 2 * i, &half, 2);
+  }
+  array.data = std::move(out);
+  array.elementType = KILN_ELEMENT_TYPE_BFLOAT16;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -259,6 +275,9 @@ int main(int argc, char **argv) {
       if (!readNpy(file->second, array, error))
         die("input '" + std::string(info->name) + "': " + error);
       inputDims[i] = array.dims;
+      if (info->element_type == KILN_ELEMENT_TYPE_BFLOAT16 &&
+          array.elementType == KILN_ELEMENT_TYPE_FLOAT32)
+        narrowToBFloat16(array); // NumPy has no bfloat16: f32 values are rounded to it
       t.element_type = array.elementType;
       inputData.push_back(std::make_unique<Buffer>(array.data.size()));
       if (!array.data.empty())
