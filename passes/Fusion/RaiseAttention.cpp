@@ -309,6 +309,8 @@ struct AttentionFromSoftmax : OpRewritePattern<onnx::SoftmaxOp> {
     // (ALiBi + mask), the causal one goes the same way and the rest are summed.
     bool causal = false;
     std::optional<int64_t> window;
+    // residual: boolean query-independent terms of a decomposed mask; additive: the terms
+    // kept as they are (float addends, or the one boolean mask that did not decompose).
     SmallVector<Value> residual, additive;
     onnx::DimValue sq{onnx::kDynamic, q.value, seqDim(q.layout)};
     onnx::DimValue skv{onnx::kDynamic, k->value, seqDim(k->layout)};

@@ -392,19 +392,6 @@ bool signednessAgnostic(StringRef name) {
                             name);
 }
 
-/// A scalar of an unsigned type as the signless integer of its width, and back: arith has
-/// no unsigned types, the bits are the same, and the casts disappear in the LLVM lowering
-/// (both types become the same LLVM integer).
-Value castSignedness(OpBuilder &b, Location loc, Value v, Type to) {
-  if (v.getType() == to)
-    return v;
-  return UnrealizedConversionCastOp::create(b, loc, to, v).getResult(0);
-}
-
-Type signlessOf(OpBuilder &b, Type t) {
-  return t.isUnsignedInteger() ? b.getIntegerType(t.getIntOrFloatBitWidth()) : t;
-}
-
 std::string functionKey(Operation *op) {
   if (auto mod = dyn_cast<ModOp>(op); mod && mod.getFmod() != 0)
     return "onnx.Mod(fmod)";
@@ -456,7 +443,7 @@ struct ElementwiseToLinalg : ConversionPattern {
         [&](OpBuilder &b, Location loc, ValueRange rawArgs) -> Value {
           SmallVector<Value> args;
           for (Value a : rawArgs)
-            args.push_back(castSignedness(b, loc, a, signlessOf(b, a.getType())));
+            args.push_back(castIntegerBits(b, loc, a, signlessOf(b, a.getType())));
           Type element = signlessOf(b, resultElement);
           Value r = exact ? (*fn)(b, loc, args, element)
                           : computeInF32(b, loc, args, element,
@@ -464,7 +451,7 @@ struct ElementwiseToLinalg : ConversionPattern {
                                            return (*fn)(b2, l2, a2, element);
                                          });
           if (r)
-            r = castSignedness(b, loc, r, resultElement);
+            r = castIntegerBits(b, loc, r, resultElement);
           if (!r) {
             unsupported = true;
             return args[0];

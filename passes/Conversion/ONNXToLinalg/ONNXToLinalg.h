@@ -37,6 +37,14 @@ mlir::FailureOr<mlir::Value> buildElementwise(mlir::OpBuilder &b, mlir::Location
                                               mlir::ValueRange operands,
                                               const ScalarBuilder &body);
 
+/// `t` with an unsigned integer type as the signless integer of its width (arith has no
+/// unsigned types); other types as they are.
+mlir::Type signlessOf(mlir::OpBuilder &b, mlir::Type t);
+
+/// The scalar `v` viewed as `to`, an integer type of the same width that differs only in
+/// signedness: a cast the LLVM lowering folds (both become the same LLVM integer).
+mlir::Value castIntegerBits(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v, mlir::Type to);
+
 /// The index constant `v`.
 mlir::Value indexConst(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
 

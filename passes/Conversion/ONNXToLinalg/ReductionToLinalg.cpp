@@ -111,13 +111,10 @@ Value buildReduction(OpBuilder &b, Location loc, Value input, ArrayRef<bool> red
   auto resultType = RankedTensorType::get(shape, acc);
   // Unsigned integers compute as the signless integers of their width (arith has no unsigned
   // types); the scalar casts disappear in the LLVM lowering.
-  Type compute = acc.isUnsignedInteger() ? b.getIntegerType(acc.getIntOrFloatBitWidth()) : acc;
-  auto toType = [](OpBuilder &nb, Location l, Value v, Type t) -> Value {
-    return v.getType() == t ? v : UnrealizedConversionCastOp::create(nb, l, t, v).getResult(0);
-  };
+  Type compute = signlessOf(b, acc);
   Value empty = tensor::EmptyOp::create(b, loc, resultType, dynamicSizes);
   Value init = linalg::FillOp::create(
-                   b, loc, toType(b, loc, identityOf(b, loc, compute, combine, isUnsigned), acc),
+                   b, loc, castIntegerBits(b, loc, identityOf(b, loc, compute, combine, isUnsigned), acc),
                    empty)
                    .getResult(0);
   SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(in.getRank()),
@@ -131,9 +128,9 @@ Value buildReduction(OpBuilder &b, Location loc, Value input, ArrayRef<bool> red
         Value x = args[0];
         if (isa<FloatType>(x.getType()) && x.getType() != acc)
           x = arith::ExtFOp::create(nb, l, acc, x);
-        Value r = combineValues(nb, l, combine, isUnsigned, toType(nb, l, args[1], compute),
-                                toType(nb, l, x, compute));
-        r = toType(nb, l, r, acc);
+        Value r = combineValues(nb, l, combine, isUnsigned, castIntegerBits(nb, l, args[1], compute),
+                                castIntegerBits(nb, l, x, compute));
+        r = castIntegerBits(nb, l, r, acc);
         linalg::YieldOp::create(nb, l, r);
       });
   return generic.getResult(0);
@@ -242,7 +239,6 @@ Value buildRuntimeAxesReduction(OpBuilder &b, Location loc, Value data, Value ax
     inSizes.push_back(dimOf(b, loc, data, i));
   SmallVector<Value> outSizes = toResult(b, loc, inSizes, idx(1));
   SmallVector<OpFoldResult> sizes(outSizes.begin(), outSizes.end());
-  auto accType = RankedTensorType::get(SmallVector<int64_t>(outSizes.size(), ShapedType::kDynamic), acc);
   Value init = linalg::FillOp::create(b, loc, identityOf(b, loc, acc, combine, false),
                                       tensor::EmptyOp::create(b, loc, sizes, acc).getResult())
                    .getResult(0);
@@ -260,7 +256,6 @@ Value buildRuntimeAxesReduction(OpBuilder &b, Location loc, Value data, Value ax
         return {tensor::InsertOp::create(nb, l, v, carried[0], target)};
       });
   Value r = nest.results.front();
-  (void)accType;
   if (mean || l2) {
     // Mean: divide by the product of the reduced dims; L2: the square root.
     Value elems = idx(1);

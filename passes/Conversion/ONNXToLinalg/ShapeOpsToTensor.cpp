@@ -580,6 +580,16 @@ struct PadToTensor : OpConversionPattern<PadOp> {
 
 } // namespace
 
+Type kiln::signlessOf(OpBuilder &b, Type t) {
+  return t.isUnsignedInteger() ? b.getIntegerType(t.getIntOrFloatBitWidth()) : t;
+}
+
+Value kiln::castIntegerBits(OpBuilder &b, Location loc, Value v, Type to) {
+  if (v.getType() == to)
+    return v;
+  return UnrealizedConversionCastOp::create(b, loc, to, v).getResult(0);
+}
+
 Value kiln::indexConst(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
