@@ -40,6 +40,7 @@ void kiln::buildFusionPipeline(OpPassManager &pm) {
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(kiln::createRaiseRotaryEmbedding());
   func.addPass(kiln::createRaiseONNXAttention());
+  func.addPass(kiln::createExpandONNXAttention());
   func.addPass(kiln::createRaiseAttention());
   func.addPass(kiln::createRaiseNormalization());
   func.addPass(kiln::createRaiseGelu());
@@ -49,6 +50,7 @@ void kiln::buildFusionPipeline(OpPassManager &pm) {
 
 void kiln::buildONNXToLinalgPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(kiln::createRaiseONNXAttention());
+  pm.addNestedPass<func::FuncOp>(kiln::createExpandONNXAttention());
   pm.addNestedPass<func::FuncOp>(
       kiln::createRaiseRotaryEmbedding(kiln::RaiseRotaryEmbeddingOptions{/*opsOnly=*/true}));
   pm.addPass(kiln::createConvertONNXToLinalg());

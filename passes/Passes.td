@@ -143,6 +143,31 @@ def ApproximateMath : Pass<"kiln-approximate-math", "::mlir::func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def ExpandONNXAttention : Pass<"kiln-expand-onnx-attention", "::mlir::func::FuncOp"> {
+  let summary = "restate onnx.Attention as the standard ops of its definition";
+  let description = [{
+    The forms of onnx.Attention (opset 23+) that kiln-raise-onnx-attention leaves (KV cache
+    inputs past_key/past_value and outputs present_key/present_value, qk_matmul_output in any
+    mode, nonpad_kv_seqlen, a softcap applied after the mask, causal masks aligned top-left
+    or to the past length, masks shorter than the keys) become what the operator is defined
+    as:
+
+      Q, K, V 3-D -> Reshape [b, s, heads, -1] + Transpose to [b, heads, s, d]
+      present = Concat(past, new) on the sequence axis
+      K, V repeated per query head group (Unsqueeze + Tile + Reshape) for grouped queries
+      scores = (Q * sqrt(scale)) @ Transpose(K * sqrt(scale))
+      bias = mask (bool as Where(mask, 0, -inf); padded with -inf to the key length)
+           + Where(key <= query + past, 0, -inf) if is_causal
+           + Where(key < nonpad_kv_seqlen[b], 0, -inf)
+      Y = Softmax(softcap(scores + bias)) @ V, merged back to 3-D for 3-D inputs
+
+    qk_matmul_output is the scores (mode 0), with the bias (1), after the softcap (2) or
+    after the softmax (3). softmax_precision is not honoured: the softmax runs in the
+    operands' type. The raising passes that run after it may fuse the result again.
+  }];
+  let dependentDialects = ["::kiln::onnx::ONNXDialect"];
+}
+
 def ExpandContribOps : Pass<"kiln-expand-contrib-ops", "::mlir::func::FuncOp"> {
   let summary = "restate com.microsoft ops that have exact standard-op equivalents";
   let description = [{

@@ -978,7 +978,8 @@ LogicalResult TileOp::inferShapes(Types &types) {
 LogicalResult PadOp::inferShapes(Types &types) {
   Type element = getElementType(getData());
   std::optional<Shape> in = getRankedShape(getData());
-  std::optional<SmallVector<int64_t>> pads = getConstantInts(getPads());
+  // Entries of pads may be known one by one (a Concat of constants and computed lengths).
+  std::optional<Shape> pads = getShapeValue(getPads());
   if (!in) {
     types.push_back(UnrankedTensorType::get(element));
     return success();
@@ -1006,8 +1007,10 @@ LogicalResult PadOp::inferShapes(Types &types) {
     if (pads->size() != 2 * axes.size())
       return emitOpError("pads has ") << pads->size() << " entries for " << axes.size() << " axes";
     for (auto [i, axis] : llvm::enumerate(axes)) {
-      int64_t d = out[axis];
-      out[axis] = d == kDynamic ? kDynamic : d + (*pads)[i] + (*pads)[i + axes.size()];
+      int64_t d = out[axis], low = (*pads)[i], high = (*pads)[i + axes.size()];
+      if (low == 0 && high == 0)
+        continue;
+      out[axis] = d == kDynamic || low == kDynamic || high == kDynamic ? kDynamic : d + low + high;
       if (out[axis] != kDynamic && out[axis] < 0)
         return emitOpError("padding makes axis ") << axis << " negative";
     }
@@ -1215,6 +1218,34 @@ LogicalResult AttentionOp::inferShapes(Types &types) {
     int64_t qHeads = getQNumHeads() ? (int64_t)*getQNumHeads() : kDynamic;
     int64_t vHead = divDims((*v)[2], kvHeads);
     types.push_back(RankedTensorType::get({(*q)[0], (*q)[1], mulDims(qHeads, vHead)}, element));
+  }
+  // present_key, present_value: [batch, kv_heads, past + new, head_dim].
+  std::optional<Shape> pastK = getPastKey() ? getRankedShape(getPastKey()) : Shape{};
+  auto present = [&](Value x) -> Type {
+    std::optional<Shape> s = getRankedShape(x);
+    if (!s || !pastK || (s->size() != 3 && s->size() != 4) ||
+        (getPastKey() && pastK->size() != 4))
+      return UnrankedTensorType::get(element);
+    int64_t heads = s->size() == 4 ? (*s)[1]
+                    : getKvNumHeads() ? (int64_t)*getKvNumHeads()
+                                      : kDynamic;
+    int64_t dim = s->size() == 4 ? (*s)[3] : divDims((*s)[2], heads);
+    int64_t len = s->size() == 4 ? (*s)[2] : (*s)[1];
+    if (getPastKey())
+      len = len == kDynamic || (*pastK)[2] == kDynamic ? kDynamic : len + (*pastK)[2];
+    return RankedTensorType::get({(*s)[0], heads, len, dim}, element);
+  };
+  types.push_back(present(getK()));
+  types.push_back(present(getV()));
+  // qk_matmul_output: [batch, q_heads, q_len, past + new].
+  if (q && !isa<UnrankedTensorType>(types[1])) {
+    int64_t heads = q->size() == 4 ? (*q)[1]
+                    : getQNumHeads() ? (int64_t)*getQNumHeads()
+                                     : kDynamic;
+    types.push_back(RankedTensorType::get(
+        {(*q)[0], heads, q->size() == 4 ? (*q)[2] : (*q)[1],
+         cast<RankedTensorType>(types[1]).getDimSize(2)},
+        element));
   }
   appendUnknownResults(*this, getQ(), types);
   return success();

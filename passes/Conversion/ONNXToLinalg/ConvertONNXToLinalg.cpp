@@ -38,6 +38,7 @@ struct ConvertONNXToLinalgPass
     kiln::populateShapeOpsToTensorPatterns(patterns);
     kiln::populateIndexingToLinalgPatterns(patterns);
     kiln::populateConvolutionToLinalgPatterns(patterns);
+    kiln::populatePadToLinalgPatterns(patterns);
     kiln::populateCumSumToLinalgPatterns(patterns);
     kiln::populateNormalizationToLinalgPatterns(patterns);
     if (failed(kiln::applyLoweringConversion(getOperation(), target, std::move(patterns))))

@@ -111,6 +111,7 @@ mlir::Value checkedGatherRead(mlir::OpBuilder &b, mlir::Location loc, mlir::Oper
 
 void populateIndexingToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateConvolutionToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populatePadToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateCumSumToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateElementwiseToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateStructuredToLinalgPatterns(mlir::RewritePatternSet &patterns);

@@ -531,53 +531,6 @@ struct GatherElementsToLinalg : OpConversionPattern<GatherElementsOp> {
   }
 };
 
-/// Pad in constant mode with constant pads (negative pads crop), as tensor.pad.
-struct PadToTensor : OpConversionPattern<PadOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(PadOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
-    auto in = dyn_cast<RankedTensorType>(adaptor.getData().getType());
-    auto result = dyn_cast<RankedTensorType>(op.getType());
-    if (!in || !result || op.getMode() != "constant")
-      return kiln::rejectLowering(rewriter, op, "only constant-mode Pad of known rank");
-    std::optional<SmallVector<int64_t>> pads = getConstantInts(op.getPads());
-    SmallVector<int64_t> axes;
-    if (op.getAxes()) {
-      std::optional<SmallVector<int64_t>> a = getConstantInts(op.getAxes());
-      if (!a)
-        return kiln::rejectLowering(rewriter, op, "axes are not constant");
-      for (int64_t v : *a)
-        axes.push_back(v < 0 ? v + in.getRank() : v);
-    } else {
-      for (int64_t i = 0; i < in.getRank(); ++i)
-        axes.push_back(i);
-    }
-    if (!pads || pads->size() != 2 * axes.size() ||
-        llvm::any_of(*pads, [](int64_t p) { return p < 0; }))
-      return kiln::rejectLowering(rewriter, op, "pads are not constant and non-negative");
-    Location loc = op.getLoc();
-    SmallVector<OpFoldResult> low(in.getRank(), rewriter.getIndexAttr(0)),
-        high(in.getRank(), rewriter.getIndexAttr(0));
-    for (auto [i, axis] : llvm::enumerate(axes)) {
-      low[axis] = rewriter.getIndexAttr((*pads)[i]);
-      high[axis] = rewriter.getIndexAttr((*pads)[i + axes.size()]);
-    }
-    Value value;
-    if (adaptor.getConstantValue() &&
-        cast<ShapedType>(adaptor.getConstantValue().getType()).getRank() <= 1)
-      value = tensor::ExtractOp::create(
-          rewriter, loc, adaptor.getConstantValue(),
-          SmallVector<Value>(cast<ShapedType>(adaptor.getConstantValue().getType()).getRank(),
-                             indexConst(rewriter, loc, 0)));
-    else
-      value = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(in.getElementType()));
-    Value padded = tensor::PadOp::create(rewriter, loc, result, adaptor.getData(), low, high,
-                                         value);
-    rewriter.replaceOp(op, padded);
-    return success();
-  }
-};
-
 } // namespace
 
 Type kiln::signlessOf(OpBuilder &b, Type t) {
@@ -605,6 +558,5 @@ void kiln::populateShapeOpsToTensorPatterns(RewritePatternSet &patterns) {
   patterns.add<ShapeToTensor, ReshapeLikeToTensor<ReshapeOp>, ReshapeLikeToTensor<FlattenOp>,
                ReshapeLikeToTensor<SqueezeOp>, ReshapeLikeToTensor<UnsqueezeOp>, ConcatToTensor,
                SliceToTensor, GatherToLinalg, ExpandToLinalg, ConstantOfShapeToLinalg,
-               RangeToTensor, SplitToTensor, TriluToLinalg, GatherElementsToLinalg,
-               PadToTensor>(patterns.getContext());
+               RangeToTensor, SplitToTensor, TriluToLinalg, GatherElementsToLinalg>(patterns.getContext());
 }

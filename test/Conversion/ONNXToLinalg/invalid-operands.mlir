@@ -58,3 +58,12 @@ func.func @transpose_perm_not_a_permutation(%a: tensor<2x3xf32>) -> tensor<3x2xf
   %0 = onnx.Transpose %a {perm = array<i64: 0, 0>} : (tensor<2x3xf32>) -> tensor<3x2xf32>
   return %0 : tensor<3x2xf32>
 }
+
+// -----
+
+// Pads of the wrong length are reported, naming the op.
+func.func @pads_length(%x: tensor<2x3xf32>, %pads: tensor<3xi64>) -> tensor<?x?xf32> {
+  // expected-error@+1 {{cannot lower 'onnx.Pad': pads is not a 1-D tensor of twice as many entries as padded axes}}
+  %0 = onnx.Pad %x, %pads : (tensor<2x3xf32>, tensor<3xi64>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
