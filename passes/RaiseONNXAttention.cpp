@@ -159,9 +159,11 @@ struct RaiseAttention : OpRewritePattern<kiln::onnx::AttentionOp> {
 
 struct RaiseONNXAttentionPass
     : public kiln::impl::RaiseONNXAttentionBase<RaiseONNXAttentionPass> {
+  using RaiseONNXAttentionBase::RaiseONNXAttentionBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<RaiseAttention>(&getContext());
+    if (!restateOnly)
+      patterns.add<RaiseAttention>(&getContext());
     kiln::fusion::populateContribAttentionPatterns(patterns);
     if (failed(kiln::fusion::applyAndRecordMisses(
             getOperation(), std::move(patterns), [](Operation *op) {

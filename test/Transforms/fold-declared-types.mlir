@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --pass-pipeline='builtin.module(kiln-onnx-graph)' | FileCheck %s
+// RUN: kiln-opt %s --pass-pipeline='builtin.module(kiln-stage-onnx)' | FileCheck %s
 // A result type that shape inference cannot check (a runtime operand decides it) keeps what
 // the model declared (value_info), and a folder must not trust it further than the data goes.
 // Folders check element counts and slice extents against their operands, so a model whose

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --pass-pipeline='builtin.module(kiln-onnx-graph)' | FileCheck %s
+// RUN: kiln-opt %s --pass-pipeline='builtin.module(kiln-stage-onnx)' | FileCheck %s
 // Constant folding of zero-element tensors: an empty operand has no first element to learn
 // the element type from. Folding to an empty constant or leaving the op are both fine;
 // crashing is not.

@@ -1,5 +1,5 @@
-// RUN: kiln-opt %s --pass-pipeline='builtin.module(kiln-onnx-graph)' | FileCheck %s
-// The kiln-onnx-graph pipeline (shape inference, folding, CSE) collapses the shape
+// RUN: kiln-opt %s --pass-pipeline='builtin.module(kiln-stage-onnx)' | FileCheck %s
+// The kiln-stage-onnx pipeline (shape inference, folding, CSE) collapses the shape
 // computations exporters emit, and evaluates small constant expressions.
 
 // Shape -> Gather -> Unsqueeze -> Concat -> Reshape with static input dims: the shape operand

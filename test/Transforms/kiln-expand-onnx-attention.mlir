@@ -70,7 +70,7 @@ func.func @short_mask(%q: tensor<2x3x16xf32>, %k: tensor<2x5x16xf32>, %v: tensor
 // CHECK: %[[W:.*]] = onnx.Sub %[[KLEN]], %[[MLEN]]
 // CHECK: %[[WV:.*]] = onnx.Unsqueeze %[[W]]
 // CHECK: %[[PADS:.*]] = onnx.Concat %[[ZEROS]], %[[WV]] {axis = 0 : i64} : (tensor<3xi64>, tensor<1xi64>) -> tensor<4xi64>
-// CHECK: %[[MP:.*]] = onnx.Pad %arg3, %[[PADS]] constant_value(%{{.*}}) : (tensor<4x?xf32>, tensor<4xi64>, tensor<f32>) -> tensor<?x?xf32>
+// CHECK: %[[MP:.*]] = onnx.Pad %arg3, %[[PADS]] constant_value(%{{.*}}) : (tensor<4x?xf32>, tensor<4xi64>, tensor<f32>) -> tensor<4x?xf32>
 // CHECK: onnx.Add %{{.*}}, %[[MP]]
 // CHECK-NOT: onnx.Attention
 func.func @dynamic_short_mask(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x?x8xf32>, %v: tensor<1x2x?x8xf32>, %m: tensor<4x?xf32>) -> tensor<1x2x4x8xf32> {

@@ -5,8 +5,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/CPUArtifact.h"
-#include "codegen/Pipelines.h"
+#include "codegen/Common/Driver.h"
+#include "codegen/Common/Pipelines.h"
+#include "codegen/Targets.h"
 #include "dialects/ONNX/NodeLocation.h"
 #include "importer/ImportCLOptions.h"
 #include "importer/ONNXImporter.h"
@@ -33,20 +34,25 @@ using namespace mlir;
 
 namespace {
 
-enum class Emit { Artifact, ONNX, TFM, Linalg, LLVM };
+enum class Emit { ONNX, TFM, Linalg, LLVM, Artifact };
 
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"), cl::Required);
 cl::opt<std::string> outputFile("o", cl::desc("Output file ('-' for stdout with --emit)"),
                                 cl::value_desc("file"), cl::init(""));
 cl::opt<std::string> target("target", cl::desc("Code generation target: cpu or cuda"),
                             cl::init("cpu"));
+cl::list<std::string> gpuArchs("gpu-arch",
+                               cl::desc("CUDA target: GPU architectures to build kernels for "
+                                        "(default sm_80,sm_90)"),
+                               cl::CommaSeparated);
 cl::opt<Emit> emit("emit", cl::desc("Write the IR after this stage instead of an artifact"),
                    cl::init(Emit::Artifact),
                    cl::values(clEnumValN(Emit::ONNX, "onnx",
                                          "onnx dialect after shape inference and folding"),
                               clEnumValN(Emit::TFM, "tfm", "after fusion into the tfm dialect"),
                               clEnumValN(Emit::Linalg, "linalg", "after lowering to linalg"),
-                              clEnumValN(Emit::LLVM, "llvm", "LLVM dialect")));
+                              clEnumValN(Emit::LLVM, "llvm",
+                                         "after the target's lowering to the LLVM dialect")));
 cl::opt<std::string> cpu("cpu",
                          cl::desc("CPU to generate code for (LLVM name, e.g. x86-64-v3); 'host' "
                                   "uses this machine's CPU and features"),
@@ -122,14 +128,21 @@ int main(int argc, char **argv) {
       "compiled into the artifact). --timing prints the time per stage. Nothing is written\n"
       "when compilation fails.\n");
 
-  if (target != "cpu" && target != "cuda") {
-    errs() << "kiln-compile: unknown --target '" << target << "' (expected cpu or cuda)\n";
+  kiln::TargetOptions targetOptions;
+  targetOptions.cpu = cpu;
+  if (!gpuArchs.empty())
+    targetOptions.gpuArchs.assign(gpuArchs.begin(), gpuArchs.end());
+  std::unique_ptr<kiln::Target> codegenTarget = kiln::createTarget(target, targetOptions);
+  if (!codegenTarget) {
+    errs() << "kiln-compile: unknown --target '" << target << "' (expected "
+           << kiln::targetNames() << ")\n";
     return 2;
   }
-  if (target == "cuda" && emit != Emit::ONNX && emit != Emit::TFM) {
-    errs() << "kiln-compile: --target=cuda is not implemented yet (use --target=cpu)\n";
-    return 2;
-  }
+  if (emit >= Emit::LLVM)
+    if (std::optional<std::string> missing = codegenTarget->missingLowering()) {
+      errs() << "kiln-compile: " << *missing << "\n";
+      return 2;
+    }
   if (outputFile.empty() && !fusionReport) {
     errs() << "kiln-compile: no output file: give -o FILE (or -o - for stdout)\n";
     return 2;
@@ -160,50 +173,38 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
-  {
-    PassManager pm(&context);
-    if (failed(applyPassManagerCLOptions(pm)))
-      return 1;
-    TimingScope passTiming = rootTiming.nest("graph passes");
-    if (!timingSummary)
-      pm.enableTiming(passTiming);
-    kiln::buildONNXGraphPipeline(pm);
-    if (emit != Emit::ONNX && !noFusion)
-      kiln::buildFusionPipeline(pm);
-    if (emit == Emit::Linalg)
-      kiln::buildONNXToLinalgPipeline(pm);
-    if (failed(pm.run(*module)))
-      return 1;
-  }
+  // The stages up to the fusion report (or the one asked for), then the rest.
+  kiln::CompileOptions options;
+  options.fusion = !noFusion;
+  options.modelName = sys::path::stem(inputFile).str();
+  options.configure = [](PassManager &pm) { return applyPassManagerCLOptions(pm); };
+  auto fail = [&](Error e) {
+    errs() << "kiln-compile: '" << inputFile << "': " << toString(std::move(e)) << "\n";
+    return 1;
+  };
+  kiln::Stage reported = emit == Emit::ONNX ? kiln::Stage::ONNX : kiln::Stage::TFM;
+  if (Error e = kiln::runStages(*module, *codegenTarget, options, kiln::Stage::ONNX, reported,
+                                rootTiming))
+    return fail(std::move(e));
   if (fusionReport) {
     kiln::printFusionReport(*module, outs());
     if (outputFile.empty())
       return 0;
   }
-
   if (emit == Emit::Artifact) {
     if (outputFile == "-") {
       errs() << "kiln-compile: an artifact is binary; give -o FILE.kiln (or --emit=STAGE)\n";
       return 2;
     }
-    kiln::CPUArtifactOptions options;
-    options.cpu = cpu;
-    StringRef stem = sys::path::stem(inputFile);
-    options.modelName = stem.str();
-    TimingScope codegenTiming = rootTiming.nest("code generation");
-    if (Error e = kiln::compileCPUArtifact(*module, options, outputFile, codegenTiming)) {
-      errs() << "kiln-compile: '" << inputFile << "': " << toString(std::move(e)) << "\n";
-      return 1;
-    }
+    if (Error e = kiln::compileArtifact(*module, *codegenTarget, options, kiln::Stage::Linalg,
+                                        outputFile, rootTiming))
+      return fail(std::move(e));
     return 0;
   }
-  if (emit == Emit::LLVM) {
-    TimingScope codegenTiming = rootTiming.nest("lowering");
-    if (Error e = kiln::lowerForCPUArtifact(*module, codegenTiming)) {
-      errs() << "kiln-compile: '" << inputFile << "': " << toString(std::move(e)) << "\n";
-      return 1;
-    }
-  }
+  if (emit > Emit::TFM)
+    if (Error e = kiln::runStages(*module, *codegenTarget, options, kiln::Stage::Linalg,
+                                  (kiln::Stage)(Emit)emit, rootTiming))
+      return fail(std::move(e));
 
   if (summary && emit == Emit::ONNX)
     printSummary(*module, outs());

@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/Pipelines.h"
+#include "codegen/Common/Pipelines.h"
 #include "importer/ONNXImporter.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -50,14 +50,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     std::abort();
   }
   mlir::PassManager pm(&context);
-  kiln::buildONNXGraphPipeline(pm);
-  kiln::buildFusionPipeline(pm);
+  kiln::buildONNXStage(pm);
+  kiln::buildTFMStage(pm, /*fusion=*/true);
   static const bool lower = [] {
     const char *v = std::getenv("KILN_FUZZ_LOWER");
     return v && std::string(v) == "1";
   }();
   if (lower)
-    kiln::buildONNXToLinalgPipeline(pm);
+    kiln::buildConvertToLinalgPipeline(pm);
   (void)pm.run(*module); // Failing with a diagnostic is fine; crashing is not.
   return 0;
 }

@@ -1,6 +1,7 @@
 //===- kiln-opt.cpp - mlir-opt with Kiln's dialects and passes ------------===//
 
-#include "codegen/Pipelines.h"
+#include "codegen/Common/Pipelines.h"
+#include "codegen/Targets.h"
 #include "importer/ONNXImporter.h"
 #include "passes/Passes.h"
 
@@ -13,7 +14,7 @@ int main(int argc, char **argv) {
   kiln::registerImporterDialects(registry);
   mlir::registerAllPasses();
   kiln::registerKilnPasses();
-  kiln::registerPipelines();
+  kiln::registerCodegenPipelines();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Kiln optimizer driver\n", registry));
 }

@@ -1,17 +1,16 @@
 //===- CPUArtifact.cpp - Compile an onnx module into a CPU artifact --------===//
 //
-// docs/design/runtime-and-artifact.md, section 4. The entry point's signature is read from
-// @main on tensors (before bufferization rewrites it); constants leave the LLVM module for the
+// docs/design/runtime-and-artifact.md, section 4. The entry point's signature comes from the
+// driver (codegen/Common/EntrySignature.h); constants leave the LLVM module for the
 // weights section and are addressed as `kiln_weights_base + offset`; a generated C stub
 // implements the ABI of runtime/lib/abi.h around the MLIR-generated `_mlir_ciface_` functions.
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/CPUArtifact.h"
+#include "codegen/CPU/CPUArtifact.h"
 
-#include "codegen/ArtifactWriter.h"
-#include "codegen/Pipelines.h"
-#include "passes/Passes.h"
+#include "codegen/Common/ArtifactWriter.h"
+#include "codegen/Common/EntrySignature.h"
 #include "runtime/lib/ArtifactFormat.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -43,75 +42,11 @@ namespace {
 
 /// runtime/lib/abi.h as a string, embedded at build time.
 const char *const kAbiHeader =
-#include "codegen/AbiHeader.inc"
+#include "codegen/CPU/AbiHeader.inc"
     ;
 
 llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
-/// ONNX TensorProto.DataType of an MLIR element type; 0 when the runtime cannot carry it.
-uint32_t onnxElementType(Type t) {
-  if (t.isF32()) return 1;
-  if (t.isUnsignedInteger(8)) return 2;
-  if (t.isSignlessInteger(8) || t.isSignedInteger(8)) return 3;
-  if (t.isUnsignedInteger(16)) return 4;
-  if (t.isSignlessInteger(16) || t.isSignedInteger(16)) return 5;
-  if (t.isSignlessInteger(32) || t.isSignedInteger(32)) return 6;
-  if (t.isSignlessInteger(64) || t.isSignedInteger(64)) return 7;
-  if (t.isSignlessInteger(1)) return 9;
-  if (t.isF16()) return 10;
-  if (t.isF64()) return 11;
-  if (t.isUnsignedInteger(32)) return 12;
-  if (t.isUnsignedInteger(64)) return 13;
-  if (t.isBF16()) return 16;
-  return 0;
-}
-
-/// The signature of @main on tensors: names, element types, dims and dim names.
-LogicalResult describeEntry(func::FuncOp main, ArtifactDescription &out) {
-  auto describe = [&](Type type, DictionaryAttr attrs, bool isInput, unsigned index,
-                      TensorSignature &t) -> LogicalResult {
-    auto nameAttr = attrs ? attrs.getAs<StringAttr>("onnx.name") : nullptr;
-    t.name = nameAttr ? nameAttr.str() : (isInput ? "input" : "output") + std::to_string(index);
-    auto ranked = dyn_cast<RankedTensorType>(type);
-    if (!ranked)
-      return main.emitError() << (isInput ? "input" : "output") << " '" << t.name
-                              << "' has no known rank (" << type << ")";
-    t.elementType = onnxElementType(ranked.getElementType());
-    if (!t.elementType)
-      return main.emitError() << (isInput ? "input" : "output") << " '" << t.name
-                              << "' has element type " << ranked.getElementType()
-                              << ", which the runtime does not support";
-    auto params = attrs ? attrs.getAs<ArrayAttr>("onnx.dim_params") : nullptr;
-    for (int64_t d = 0; d < ranked.getRank(); ++d) {
-      bool dynamic = ranked.isDynamicDim(d);
-      t.dims.push_back(dynamic ? -1 : ranked.getDimSize(d));
-      std::string param;
-      if (dynamic && isInput) {
-        auto p = params && d < int64_t(params.size()) ? dyn_cast<StringAttr>(params[d]) : nullptr;
-        param = p && !p.getValue().empty() ? p.str() : t.name + "[" + std::to_string(d) + "]";
-      } else if (dynamic) {
-        param = "?";
-      }
-      t.dimParams.push_back(param);
-    }
-    t.hostValue = attrs && attrs.get("kiln.host_value");
-    return success();
-  };
-  for (unsigned i = 0; i < main.getNumArguments(); ++i) {
-    out.inputs.emplace_back();
-    if (failed(describe(main.getArgumentTypes()[i], main.getArgAttrDict(i), true, i,
-                        out.inputs.back())))
-      return failure();
-  }
-  for (unsigned i = 0; i < main.getNumResults(); ++i) {
-    out.outputs.emplace_back();
-    if (failed(describe(main.getResultTypes()[i], main.getResultAttrDict(i), false, i,
-                        out.outputs.back())))
-      return failure();
-  }
-  return success();
 }
 
 /// Raw bytes of a constant global's initializer, if it is one worth moving out of the code.
@@ -304,7 +239,7 @@ llvm::Error writeFile(llvm::StringRef path, llvm::StringRef data) {
 }
 
 /// LLVM dialect -> optimised object code -> shared object bytes.
-llvm::Error emitSharedObject(ModuleOp module, const CPUArtifactOptions &options,
+llvm::Error emitSharedObject(ModuleOp module, const TargetOptions &options,
                              unsigned numInputs, unsigned numOutputs, unsigned numOutputDims,
                              ArtifactDescription &out, TimingScope &timing) {
   llvm::InitializeNativeTarget();
@@ -420,58 +355,11 @@ llvm::Error emitSharedObject(ModuleOp module, const CPUArtifactOptions &options,
   return llvm::Error::success();
 }
 
-unsigned countDynamicDims(ArrayRef<TensorSignature> tensors) {
-  unsigned n = 0;
-  for (const TensorSignature &t : tensors)
-    n += llvm::count(t.dims, -1);
-  return n;
-}
-
-/// onnx -> linalg -> shapes function -> LLVM dialect; fills the signature on the way.
-llvm::Error lower(ModuleOp module, ArtifactDescription &description, TimingScope &timing) {
-  {
-    PassManager pm(module.getContext());
-    TimingScope t = timing.nest("lowering to linalg");
-    buildONNXToLinalgPipeline(pm);
-    pm.addPass(createBuildShapesFunction());
-    if (failed(pm.run(module)))
-      return makeError("lowering to linalg failed");
-  }
-  auto main = module.lookupSymbol<func::FuncOp>("main");
-  if (!main)
-    return makeError("the module has no @main");
-  if (failed(describeEntry(main, description)))
-    return makeError("the model's signature cannot be compiled");
-  // The runtime calls both through their C interface; the ONNX names and dim names are in the
-  // signature now and would only make the LLVM translation complain.
-  for (llvm::StringRef name : {"main", "main_shapes"})
-    if (auto f = module.lookupSymbol<func::FuncOp>(name)) {
-      f->setAttr("llvm.emit_c_interface", UnitAttr::get(module.getContext()));
-      f.removeArgAttrsAttr();
-      f.removeResAttrsAttr();
-    }
-  PassManager pm(module.getContext());
-  TimingScope t = timing.nest("lowering to LLVM dialect");
-  buildCPUArtifactLoweringPipeline(pm);
-  if (failed(pm.run(module)))
-    return makeError("lowering to the LLVM dialect failed");
-  return llvm::Error::success();
-}
-
 } // namespace
 
-llvm::Error kiln::lowerForCPUArtifact(ModuleOp module, TimingScope &timing) {
-  ArtifactDescription description;
-  return lower(module, description, timing);
-}
-
-llvm::Error kiln::compileCPUArtifact(ModuleOp module, const CPUArtifactOptions &options,
-                                     llvm::StringRef outputPath, TimingScope &timing) {
-  ArtifactDescription description;
-  description.modelName = options.modelName;
-  description.producer = "kiln 0.1.0 (LLVM " LLVM_VERSION_STRING ")";
-  if (llvm::Error e = lower(module, description, timing))
-    return e;
+llvm::Error kiln::writeCPUArtifact(ModuleOp module, const TargetOptions &options,
+                                   ArtifactDescription &description, llvm::StringRef outputPath,
+                                   TimingScope &timing) {
   {
     TimingScope t = timing.nest("weights");
     externalizeConstants(module, options.minExternalConstantBytes, description);

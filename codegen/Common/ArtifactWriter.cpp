@@ -1,6 +1,6 @@
 //===- ArtifactWriter.cpp - Write a Kiln artifact file ---------------------===//
 
-#include "codegen/ArtifactWriter.h"
+#include "codegen/Common/ArtifactWriter.h"
 
 #include "runtime/lib/ArtifactFormat.h"
 #include "runtime/lib/XXHash.h"

@@ -1,7 +1,10 @@
-//===- Pipelines.cpp - Kiln's compilation pipelines -----------------------===//
+//===- CPUTarget.cpp - the CPU target -------------------------------------===//
 
-#include "codegen/Pipelines.h"
+#include "codegen/CPU/CPUTarget.h"
 
+#include "codegen/CPU/CPUArtifact.h"
+#include "codegen/CPU/CPUPasses.h"
+#include "codegen/Common/Pipelines.h"
 #include "passes/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
@@ -18,45 +21,11 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
-
-void kiln::buildONNXGraphPipeline(OpPassManager &pm) {
-  OpPassManager &func = pm.nest<func::FuncOp>();
-  func.addPass(kiln::createONNXShapeInference());
-  func.addPass(kiln::createExpandContribOps());
-  func.addPass(kiln::createONNXShapeInference());
-  func.addPass(createCanonicalizerPass());
-  func.addPass(createCSEPass());
-  func.addPass(kiln::createONNXShapeInference());
-  func.addPass(createCanonicalizerPass());
-}
-
-void kiln::buildFusionPipeline(OpPassManager &pm) {
-  OpPassManager &func = pm.nest<func::FuncOp>();
-  func.addPass(kiln::createRaiseRotaryEmbedding());
-  func.addPass(kiln::createRaiseONNXAttention());
-  func.addPass(kiln::createExpandONNXAttention());
-  func.addPass(kiln::createRaiseAttention());
-  func.addPass(kiln::createRaiseNormalization());
-  func.addPass(kiln::createRaiseGelu());
-  func.addPass(kiln::createRaiseMatmulEpilogue());
-  func.addPass(createCanonicalizerPass());
-}
-
-void kiln::buildONNXToLinalgPipeline(OpPassManager &pm) {
-  pm.addNestedPass<func::FuncOp>(kiln::createRaiseONNXAttention());
-  pm.addNestedPass<func::FuncOp>(kiln::createExpandONNXAttention());
-  pm.addNestedPass<func::FuncOp>(
-      kiln::createRaiseRotaryEmbedding(kiln::RaiseRotaryEmbeddingOptions{/*opsOnly=*/true}));
-  pm.addPass(kiln::createConvertONNXToLinalg());
-  pm.addPass(kiln::createConvertTFMToLinalg());
-  pm.addPass(createCanonicalizerPass());
-}
+using namespace kiln;
 
 namespace {
 
@@ -96,18 +65,33 @@ void buildBuffersToLLVMPipeline(OpPassManager &pm, bool runtimeServices) {
     pm.addPass(kiln::createMaterializeParallelLaunches());
 }
 
+class CPUTarget final : public Target {
+public:
+  explicit CPUTarget(const TargetOptions &options) : options(options) {}
+
+  llvm::StringRef name() const override { return "cpu"; }
+
+  void buildLoweringPipeline(OpPassManager &pm) const override {
+    buildCPUArtifactLoweringPipeline(pm);
+  }
+
+  llvm::Error writeArtifact(ModuleOp module, ArtifactDescription &description,
+                            llvm::StringRef path, TimingScope &timing) const override {
+    return writeCPUArtifact(module, options, description, path, timing);
+  }
+
+private:
+  TargetOptions options;
+};
+
 } // namespace
 
-void kiln::buildLinalgToLLVMPipeline(OpPassManager &pm) {
-  pm.addNestedPass<func::FuncOp>(kiln::createDecomposeAggregatedOps());
-  pm.addPass(createCanonicalizerPass());
-  bufferization::OneShotBufferizePassOptions bufferization;
-  bufferization.bufferizeFunctionBoundaries = true;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
-  buildBuffersToLLVMPipeline(pm, /*runtimeServices=*/false);
+std::unique_ptr<Target> kiln::createCPUTarget(const TargetOptions &options) {
+  return std::make_unique<CPUTarget>(options);
 }
 
 void kiln::buildCPUArtifactLoweringPipeline(OpPassManager &pm) {
+  pm.addPass(kiln::createCPUEntryInterface());
   pm.addNestedPass<func::FuncOp>(kiln::createDecomposeAggregatedOps());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(kiln::createFuseElementwise());
@@ -128,22 +112,21 @@ void kiln::buildCPUArtifactLoweringPipeline(OpPassManager &pm) {
   buildBuffersToLLVMPipeline(pm, /*runtimeServices=*/true);
 }
 
-void kiln::buildCPULoweringPipeline(OpPassManager &pm) {
-  buildONNXToLinalgPipeline(pm);
-  buildLinalgToLLVMPipeline(pm);
+void kiln::buildCPUReferenceLoweringPipeline(OpPassManager &pm) {
+  buildTFMStage(pm, /*fusion=*/false);
+  buildConvertToLinalgPipeline(pm);
+  pm.addNestedPass<func::FuncOp>(kiln::createDecomposeAggregatedOps());
+  pm.addPass(createCanonicalizerPass());
+  bufferization::OneShotBufferizePassOptions bufferization;
+  bufferization.bufferizeFunctionBoundaries = true;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  buildBuffersToLLVMPipeline(pm, /*runtimeServices=*/false);
 }
 
-void kiln::registerPipelineDialects(DialectRegistry &registry) {
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-}
-
-void kiln::registerPipelines() {
+void kiln::registerCPUTargetPasses() {
+  registerKilnCPUPasses();
   PassPipelineRegistration<>("kiln-cpu-lower-to-llvm",
                              "onnx -> linalg -> bufferized loops -> LLVM dialect (reference "
-                             "CPU path, no tiling or vectorisation yet)",
-                             buildCPULoweringPipeline);
-  PassPipelineRegistration<>("kiln-onnx-graph",
-                             "Shape inference, folding and clean-up of imported onnx IR",
-                             buildONNXGraphPipeline);
+                             "CPU path for mlir-runner: malloc'd buffers, sequential loops)",
+                             buildCPUReferenceLoweringPipeline);
 }

@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Passes.h"
+#include "codegen/CPU/CPUPasses.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
@@ -18,7 +18,7 @@
 
 namespace kiln {
 #define GEN_PASS_DEF_CONTRACTIONTORUNTIMEGEMM
-#include "passes/Passes.h.inc"
+#include "codegen/CPU/CPUPasses.h.inc"
 } // namespace kiln
 
 using namespace mlir;

@@ -18,8 +18,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Conversion/LinalgToRuntime/ParallelLaunch.h"
-#include "passes/Passes.h"
+#include "codegen/CPU/ParallelLaunch.h"
+#include "codegen/CPU/CPUPasses.h"
 
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
@@ -28,7 +28,7 @@
 
 namespace kiln {
 #define GEN_PASS_DEF_OUTLINEPARALLELLOOPS
-#include "passes/Passes.h.inc"
+#include "codegen/CPU/CPUPasses.h.inc"
 } // namespace kiln
 
 using namespace mlir;

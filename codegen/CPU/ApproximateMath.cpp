@@ -8,14 +8,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Passes.h"
+#include "codegen/CPU/CPUPasses.h"
 
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_APPROXIMATEMATH
-#include "passes/Passes.h.inc"
+#include "codegen/CPU/CPUPasses.h.inc"
 } // namespace kiln
 
 using namespace mlir;

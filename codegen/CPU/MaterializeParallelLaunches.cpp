@@ -9,14 +9,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Conversion/LinalgToRuntime/ParallelLaunch.h"
-#include "passes/Passes.h"
+#include "codegen/CPU/ParallelLaunch.h"
+#include "codegen/CPU/CPUPasses.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_MATERIALIZEPARALLELLAUNCHES
-#include "passes/Passes.h.inc"
+#include "codegen/CPU/CPUPasses.h.inc"
 } // namespace kiln
 
 using namespace mlir;
