@@ -84,13 +84,9 @@ struct BuildShapesFunctionPass
     shapes.removeResAttrsAttr();
     shapes.setPrivate();
 
-    // Run-time error reports (declarations marked kiln.error_report) would keep computation
-    // the dims do not need alive; the shapes function does not report, @main does.
-    shapes.walk([&](func::CallOp call) {
-      auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
-      if (callee && callee->hasAttr("kiln.error_report"))
-        call.erase();
-    });
+    // Run-time error reports would keep computation the dims do not need alive; the shapes
+    // function does not report, @main does.
+    shapes.walk([&](kiln::IndexErrorOp report) { report.erase(); });
 
     RewritePatternSet patterns(ctx);
     memref::populateResolveRankedShapedTypeResultDimsPatterns(patterns);

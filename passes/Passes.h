@@ -3,6 +3,7 @@
 #ifndef KILN_PASSES_PASSES_H
 #define KILN_PASSES_PASSES_H
 
+#include "dialects/Kiln/KilnDialect.h"
 #include "dialects/ONNX/ONNXDialect.h"
 #include "dialects/TFM/TFMDialect.h"
 

@@ -28,7 +28,7 @@ def ConvertONNXToLinalg : Pass<"kiln-convert-onnx-to-linalg", "::mlir::ModuleOp"
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
-                           "::mlir::scf::SCFDialect", "::mlir::LLVM::LLVMDialect",
+                           "::mlir::scf::SCFDialect", "::kiln::KilnDialect",
                            "::mlir::func::FuncDialect"];
 }
 
@@ -82,7 +82,7 @@ def BuildShapesFunction : Pass<"kiln-build-shapes-function", "::mlir::ModuleOp">
     that stores every dynamic dim of every result (result order, then dim order) into the
     memref, then resolves `tensor.dim` of op results through `ReifyRankedShapedTypeOpInterface`
     until they are expressed in input dims, and lets the computation they no longer need die
-    (calls to functions marked `kiln.error_report` are dropped from the clone first). Inputs whose values (not only shapes) are still read are marked `kiln.host_value` on
+    (run-time error reports, `kiln.index_error`, are dropped from the clone first). Inputs whose values (not only shapes) are still read are marked `kiln.host_value` on
     `@main`: the runtime needs their data to compute shapes. Does nothing when every result
     dim is static. The runtime calls the function to size caller-owned outputs before a run.
   }];

@@ -92,6 +92,7 @@ std::unique_ptr<Target> kiln::createCPUTarget(const TargetOptions &options) {
 
 void kiln::buildCPUArtifactLoweringPipeline(OpPassManager &pm) {
   pm.addPass(kiln::createCPUEntryInterface());
+  pm.addPass(kiln::createCPULowerRuntimeErrors());
   pm.addNestedPass<func::FuncOp>(kiln::createDecomposeAggregatedOps());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(kiln::createFuseElementwise());
@@ -115,6 +116,7 @@ void kiln::buildCPUArtifactLoweringPipeline(OpPassManager &pm) {
 void kiln::buildCPUReferenceLoweringPipeline(OpPassManager &pm) {
   buildTFMStage(pm, /*fusion=*/false);
   buildConvertToLinalgPipeline(pm);
+  pm.addPass(kiln::createCPULowerRuntimeErrors());
   pm.addNestedPass<func::FuncOp>(kiln::createDecomposeAggregatedOps());
   pm.addPass(createCanonicalizerPass());
   bufferization::OneShotBufferizePassOptions bufferization;

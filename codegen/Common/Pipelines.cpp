@@ -54,6 +54,7 @@ void kiln::buildLinalgStage(OpPassManager &pm, const Target &target) {
 }
 
 void kiln::registerPipelineDialects(DialectRegistry &registry) {
+  registry.insert<kiln::KilnDialect>();
   registerAllDialects(registry);
   registerAllExtensions(registry);
 }

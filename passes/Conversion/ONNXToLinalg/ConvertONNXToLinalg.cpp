@@ -10,6 +10,8 @@
 #include "passes/Conversion/LoweringDiagnostics.h"
 #include "passes/Passes.h"
 
+#include "dialects/Kiln/KilnDialect.h"
+
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace kiln {
@@ -29,7 +31,7 @@ struct ConvertONNXToLinalgPass
     target.addIllegalDialect<kiln::onnx::ONNXDialect>();
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect, arith::ArithDialect,
                            math::MathDialect, func::FuncDialect, scf::SCFDialect,
-                           LLVM::LLVMDialect, kiln::tfm::TFMDialect>();
+                           kiln::KilnDialect, kiln::tfm::TFMDialect>();
     // Unsigned scalars are viewed as signless ones through these; the LLVM lowering folds them.
     target.addLegalOp<UnrealizedConversionCastOp>();
     RewritePatternSet patterns(ctx);

@@ -2,56 +2,32 @@
 //
 // ONNX indices come from the graph's inputs, so an index may be out of range at run time.
 // Every read or write through one is guarded: an index outside [-dim, dim) touches nothing, it
-// is reported to the runtime (`kiln_rt_index_error(site, index, dim)`, which fails the run
-// with the node's name, as onnxruntime does), and the read gives zero. No input can make the
+// is reported (`kiln.index_error`, which each target lowers to its runtime's report: the run
+// fails with the node's name, as onnxruntime does), and the read gives zero. No input can make the
 // generated code access memory outside a tensor, whatever the dims (zero included).
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
 
+#include "dialects/Kiln/KilnDialect.h"
 #include "dialects/ONNX/NodeLocation.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/IR/BuiltinOps.h"
 
 using namespace mlir;
 using namespace kiln;
 
 namespace {
 
-constexpr llvm::StringLiteral kIndexErrorFunction = "kiln_rt_index_error";
-
-/// A constant C string naming the node of `op` for run-time error messages, one private
-/// global per site: `<op> node '<name>' (axis <axis>)`. Declares the runtime's
-/// kiln_rt_index_error on first use.
-LLVM::GlobalOp siteGlobal(OpBuilder &b, Location loc, Operation *op, int64_t axis) {
+/// The run-time error message's name for the site: `<op> node '<name>' (axis <axis>)`.
+std::string siteName(Operation *op, int64_t axis) {
   std::string text = op->getName().stripDialect().str() + " node";
   if (std::optional<std::string> name = kiln::onnx::findNodeName(op->getLoc()))
     text += " '" + *name + "'";
-  text += " (axis " + std::to_string(axis) + ")";
-  text.push_back('\0');
-  auto module = op->getParentOfType<ModuleOp>();
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(module.getBody());
-  if (!module.lookupSymbol(kIndexErrorFunction)) {
-    auto ptr = LLVM::LLVMPointerType::get(b.getContext());
-    auto decl = func::FuncOp::create(
-        b, loc, kIndexErrorFunction,
-        b.getFunctionType({ptr, b.getI64Type(), b.getI64Type()}, {}));
-    decl.setPrivate();
-    decl->setAttr("kiln.error_report", b.getUnitAttr());
-  }
-  std::string symbol = "kiln_site_0";
-  for (unsigned i = 1; module.lookupSymbol(symbol); ++i)
-    symbol = "kiln_site_" + std::to_string(i);
-  auto type = LLVM::LLVMArrayType::get(b.getI8Type(), text.size());
-  return LLVM::GlobalOp::create(b, loc, type, /*isConstant=*/true, LLVM::Linkage::Private,
-                                symbol, b.getStringAttr(text));
+  return text + " (axis " + std::to_string(axis) + ")";
 }
 
 } // namespace
@@ -69,11 +45,7 @@ CheckedIndex kiln::checkIndex(OpBuilder &b, Location loc, Value index, Value dim
 
 void kiln::reportIndexError(OpBuilder &b, Location loc, Operation *op, int64_t axis,
                             const CheckedIndex &index, Value dim) {
-  Value site = LLVM::AddressOfOp::create(b, loc, siteGlobal(b, loc, op, axis));
-  Value i64Index = arith::IndexCastOp::create(b, loc, b.getI64Type(), index.raw);
-  Value i64Dim = arith::IndexCastOp::create(b, loc, b.getI64Type(), dim);
-  func::CallOp::create(b, loc, kIndexErrorFunction, TypeRange{},
-                       ValueRange{site, i64Index, i64Dim});
+  kiln::IndexErrorOp::create(b, loc, index.raw, dim, b.getStringAttr(siteName(op, axis)));
 }
 
 Value kiln::allInRange(OpBuilder &b, Location loc, ArrayRef<CheckedIndex> indices) {
