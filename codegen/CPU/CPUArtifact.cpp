@@ -9,9 +9,9 @@
 
 #include "codegen/CPU/CPUArtifact.h"
 
-#include "codegen/Common/ArtifactWriter.h"
+#include "artifact/ArtifactWriter.h"
 #include "codegen/Common/EntrySignature.h"
-#include "runtime/lib/ArtifactFormat.h"
+#include "artifact/ArtifactFormat.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"

@@ -9,7 +9,7 @@
 #ifndef KILN_CODEGEN_CPU_CPUARTIFACT_H
 #define KILN_CODEGEN_CPU_CPUARTIFACT_H
 
-#include "codegen/Common/ArtifactWriter.h"
+#include "artifact/ArtifactWriter.h"
 #include "codegen/Common/Target.h"
 
 namespace kiln {

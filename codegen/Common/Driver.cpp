@@ -2,7 +2,7 @@
 
 #include "codegen/Common/Driver.h"
 
-#include "codegen/Common/ArtifactWriter.h"
+#include "artifact/ArtifactWriter.h"
 #include "codegen/Common/EntrySignature.h"
 #include "codegen/Common/Pipelines.h"
 

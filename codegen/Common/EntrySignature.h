@@ -9,7 +9,7 @@
 #ifndef KILN_CODEGEN_COMMON_ENTRYSIGNATURE_H
 #define KILN_CODEGEN_COMMON_ENTRYSIGNATURE_H
 
-#include "codegen/Common/ArtifactWriter.h"
+#include "artifact/ArtifactWriter.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 

@@ -9,7 +9,7 @@
 #include "kiln/runtime.h"
 
 #include "runtime/lib/Abandon.h"
-#include "runtime/lib/ArtifactReader.h"
+#include "artifact/ArtifactReader.h"
 #include "runtime/lib/Gemm.h"
 #include "runtime/lib/ScratchAllocator.h"
 #include "runtime/lib/ThreadPool.h"

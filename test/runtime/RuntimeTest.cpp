@@ -7,9 +7,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/runtime.h"
-#include "runtime/lib/ArtifactFormat.h"
-#include "runtime/lib/CodeImports.h"
-#include "runtime/lib/XXHash.h"
+#include "artifact/ArtifactFormat.h"
+#include "artifact/CodeImports.h"
+#include "artifact/XXHash.h"
 
 #include <gtest/gtest.h>
 

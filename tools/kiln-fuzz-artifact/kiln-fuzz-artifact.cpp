@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/lib/ArtifactReader.h"
+#include "artifact/ArtifactReader.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/lib/XXHash.h"
+#include "artifact/XXHash.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,6 +1,6 @@
 //===- CodeImports.cpp - What a CPU artifact's code may import ------------===//
 
-#include "runtime/lib/CodeImports.h"
+#include "artifact/CodeImports.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,7 +1,7 @@
 //===- ArtifactFormat.h - The Kiln artifact file format -------------------===//
 //
 // Constants and fixed-size layouts of the artifact file (docs/design/runtime-and-artifact.md,
-// section 2), shared by the writer in codegen/ and the reader here. Plain C++17: the runtime
+// section 2), shared by the writer and the reader in this folder. Plain C++17: the runtime
 // must not depend on LLVM. All integers are little-endian.
 //
 //===----------------------------------------------------------------------===//

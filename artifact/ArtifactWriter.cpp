@@ -1,9 +1,9 @@
 //===- ArtifactWriter.cpp - Write a Kiln artifact file ---------------------===//
 
-#include "codegen/Common/ArtifactWriter.h"
+#include "artifact/ArtifactWriter.h"
 
-#include "runtime/lib/ArtifactFormat.h"
-#include "runtime/lib/XXHash.h"
+#include "artifact/ArtifactFormat.h"
+#include "artifact/XXHash.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"

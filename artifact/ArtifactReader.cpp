@@ -5,12 +5,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/lib/ArtifactReader.h"
+#include "artifact/ArtifactReader.h"
 
-#include "runtime/lib/CodeImports.h"
+#include "artifact/CodeImports.h"
 
-#include "runtime/lib/ArtifactFormat.h"
-#include "runtime/lib/XXHash.h"
+#include "artifact/ArtifactFormat.h"
+#include "artifact/XXHash.h"
 
 #include <algorithm>
 #include <cstdarg>
