@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -439,4 +441,23 @@ TEST_F(Loaded, ModelOutlivesCallerReference) {
   kiln_model_release(model);
   model = nullptr;
   EXPECT_EQ(take(run()).code, KILN_OK);
+}
+
+// Asking for CUDA on a machine without the NVIDIA driver is UNAVAILABLE, naming the driver
+// library, whatever the artifact targets (with a driver this is the device check's business).
+TEST(Devices, CUDAWithoutADriverIsUnavailable) {
+  if (void *driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL)) {
+    dlclose(driver);
+    GTEST_SKIP() << "this machine has the NVIDIA driver";
+  }
+  ASSERT_FALSE(artifactPath().empty()) << "set KILN_TEST_ARTIFACT";
+  kiln_options *options = nullptr;
+  ASSERT_EQ(take(kiln_options_create(&options)).code, KILN_OK);
+  ASSERT_EQ(take(kiln_options_set_device(options, KILN_DEVICE_CUDA, 0)).code, KILN_OK);
+  ASSERT_EQ(take(kiln_options_set_cuda_stream(options, nullptr)).code, KILN_OK);
+  kiln_model *model = nullptr;
+  EXPECT_STATUS(kiln_model_load(artifactPath().c_str(), options, &model), KILN_UNAVAILABLE,
+                "CUDA is unavailable: cannot load the NVIDIA driver library 'libcuda.so.1'");
+  EXPECT_EQ(model, nullptr);
+  kiln_options_release(options);
 }

@@ -38,6 +38,8 @@ const char *usage =
     "  --output-dir DIR        write every output to DIR/<output name>.npy\n"
     "  --benchmark[=N]         time N runs (default 100) after warm-up; print p50/p90/p99\n"
     "  --threads=N             threads per session (default: all CPUs of the process)\n"
+    "  --device=cpu|cuda[:N]   the device to load onto (default: the artifact's target);\n"
+    "                          without the NVIDIA driver or device, cuda is UNAVAILABLE\n"
     "  --seed=N                seed of the random inputs (default 0)\n"
     "  --describe              print the model's inputs and outputs and exit\n"
     "  --no-verify-weights     skip the weights checksum at load (trusted storage)\n"
@@ -48,6 +50,8 @@ struct Options {
   std::map<std::string, std::string> inputs;
   std::map<std::string, int64_t> dims;
   int benchmark = 0, threads = 0;
+  kiln_device device = KILN_DEVICE_INVALID;
+  int32_t ordinal = 0;
   unsigned seed = 0;
   bool describe = false, verifyWeights = true, quiet = false;
 };
@@ -129,6 +133,18 @@ Options parseArgs(int argc, char **argv) {
       o.benchmark = int(parseInt(v, "--benchmark", 1, 1000000));
     } else if (a == "--threads" || startsWith(a, "--threads=", v)) {
       o.threads = int(parseInt(value("--threads"), "--threads", 0, 1024));
+    } else if (a == "--device" || startsWith(a, "--device=", v)) {
+      std::string d = value("--device");
+      std::string ordinal;
+      if (d == "cpu") {
+        o.device = KILN_DEVICE_CPU;
+      } else if (d == "cuda" || startsWith(d, "cuda:", ordinal)) {
+        o.device = KILN_DEVICE_CUDA;
+        if (!ordinal.empty())
+          o.ordinal = int32_t(parseInt(ordinal, "--device cuda:N", 0, 1023));
+      } else {
+        die("unknown --device '" + d + "' (expected cpu, cuda or cuda:N)", 2);
+      }
     } else if (a == "--seed" || startsWith(a, "--seed=", v)) {
       o.seed = unsigned(parseInt(value("--seed"), "--seed", 0, 0xffffffffll));
     } else if (a == "--describe") {
@@ -219,6 +235,8 @@ int main(int argc, char **argv) {
   check(kiln_options_create(&options));
   check(kiln_options_set_threads(options, opts.threads));
   check(kiln_options_set_verify_weights(options, opts.verifyWeights));
+  if (opts.device != KILN_DEVICE_INVALID)
+    check(kiln_options_set_device(options, opts.device, opts.ordinal));
   auto loadStart = std::chrono::steady_clock::now();
   kiln_model *&model = gModel;
   check(kiln_model_load(opts.artifact.c_str(), options, &model));

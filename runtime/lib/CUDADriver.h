@@ -1,0 +1,52 @@
+//===- CUDADriver.h - libcuda, loaded at run time ---------------*- C++ -*-===//
+//
+// The runtime never links libcuda: one runtime serves CPU-only and GPU machines. The driver
+// library is dlopened on first use and its entry points are resolved through
+// cuGetProcAddress (CUDA 12+), so a machine without the NVIDIA driver gets a status naming
+// what is missing, never a failed dynamic link. Only the types the runtime passes are
+// declared here (no CUDA headers are needed to build Kiln).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_RUNTIME_CUDADRIVER_H
+#define KILN_RUNTIME_CUDADRIVER_H
+
+#include "kiln/runtime.h"
+
+#include <string>
+
+namespace kiln {
+
+using CUresult = int;
+using CUdevice = int;
+
+/// The driver's entry points the runtime uses. Null members were not found.
+struct CUDADriver {
+  CUresult (*init)(unsigned flags) = nullptr;
+  CUresult (*deviceGetCount)(int *count) = nullptr;
+  CUresult (*deviceGet)(CUdevice *device, int ordinal) = nullptr;
+  CUresult (*deviceGetAttribute)(int *value, int attribute, CUdevice device) = nullptr;
+  CUresult (*getErrorString)(CUresult error, const char **text) = nullptr;
+
+  /// The driver's name for `error` ("CUDA_ERROR_NO_DEVICE: no CUDA-capable device ...").
+  std::string describe(CUresult error) const;
+};
+
+/// A device's compute capability (8.0 -> 80).
+struct CUDADeviceInfo {
+  CUdevice device = 0;
+  int computeCapability = 0;
+};
+
+/// Loads the driver from `library` (KILN_LIBCUDA, else "libcuda.so.1", when null), resolves its
+/// entry points and initialises it; KILN_UNAVAILABLE naming the library and the reason when it
+/// cannot. The process-wide driver is loaded once; an explicit `library` loads it afresh.
+kiln_code loadCUDADriver(const char *library, const CUDADriver **out, std::string &error);
+
+/// Device `ordinal` of the loaded driver; KILN_UNAVAILABLE when there is no such device.
+kiln_code openCUDADevice(const CUDADriver &driver, int ordinal, CUDADeviceInfo &out,
+                         std::string &error);
+
+} // namespace kiln
+
+#endif // KILN_RUNTIME_CUDADRIVER_H
