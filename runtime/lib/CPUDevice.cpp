@@ -53,9 +53,7 @@ const kiln_rt_api runtimeApi = {
       void *p = ScratchAllocator::allocate(bytes);
       if (!p && canAbandon()) {
         if (ThreadPool *pool = ThreadPool::current())
-          pool->reportFailure(KILN_RESOURCE_EXHAUSTED,
-                              "out of memory: cannot allocate an intermediate buffer of " +
-                              std::to_string(bytes) + " bytes");
+          pool->reportFailure(KILN_RESOURCE_EXHAUSTED, ScratchAllocator::failureReason(bytes));
         abandon();
       }
       return p;
@@ -189,6 +187,8 @@ public:
 
   kiln_status *synchronize(const char *) override { return nullptr; }
 
+  void setScratchLimit(uint64_t bytes) { scratch.setLimit(bytes); }
+
 private:
   /// Calls generated code through `call` (a lambda) with the session's threads and scratch
   /// memory current, as an abandonable entry; when it was abandoned, takes back the scratch
@@ -232,7 +232,10 @@ public:
       return makeStatus(KILN_RESOURCE_EXHAUSTED, "%s: cannot start %d threads: %s", fn, threads,
                         e.what());
     }
-    out = std::make_unique<CPUSession>(module, file, std::move(pool));
+    auto session = std::make_unique<CPUSession>(module, file, std::move(pool));
+    if (options)
+      session->setScratchLimit(options->maxScratchBytes);
+    out = std::move(session);
     return nullptr;
   }
 

@@ -33,6 +33,44 @@ ScratchAllocator::Scope::Scope(ScratchAllocator *allocator) : previous(currentAl
 }
 ScratchAllocator::Scope::~Scope() { currentAllocator = previous; }
 
+bool ScratchAllocator::reserve(uint64_t size) {
+  std::lock_guard<std::mutex> lock(mutex);
+  overLimit = false;
+  if (limit && held + size > limit) {
+    // Cached blocks count against the limit; give them back before refusing.
+    for (unsigned c = 0; c < 64; ++c) {
+      for (void *block : freeLists[c])
+        std::free(block);
+      held -= uint64_t(freeLists[c].size()) << c;
+      freeLists[c].clear();
+    }
+    if (held + size > limit) {
+      overLimit = true;
+      return false;
+    }
+  }
+  held += size;
+  return true;
+}
+
+void ScratchAllocator::unreserve(uint64_t size) {
+  std::lock_guard<std::mutex> lock(mutex);
+  held -= size;
+}
+
+std::string ScratchAllocator::failureReason(uint64_t bytes) {
+  ScratchAllocator *self = currentAllocator;
+  if (self) {
+    std::lock_guard<std::mutex> lock(self->mutex);
+    if (self->overLimit)
+      return "the session's scratch limit of " + std::to_string(self->limit) +
+             " bytes cannot hold an intermediate buffer of " + std::to_string(bytes) +
+             " bytes (" + std::to_string(self->held) + " bytes in use)";
+  }
+  return "out of memory: cannot allocate an intermediate buffer of " + std::to_string(bytes) +
+         " bytes";
+}
+
 ScratchAllocator::~ScratchAllocator() {
   reclaimInUse();
   for (std::vector<void *> &list : freeLists)
@@ -56,9 +94,14 @@ void *ScratchAllocator::allocate(uint64_t bytes) {
   }
   if (!block) {
     uint64_t size = self ? uint64_t(1) << sizeClass : (bytes + 63) / 64 * 64;
-    block = std::aligned_alloc(64, size + kHeaderBytes);
-    if (!block)
+    if (self && !self->reserve(size))
       return nullptr;
+    block = std::aligned_alloc(64, size + kHeaderBytes);
+    if (!block) {
+      if (self)
+        self->unreserve(size);
+      return nullptr;
+    }
   }
   auto *header = static_cast<Header *>(block);
   header->owner = self;

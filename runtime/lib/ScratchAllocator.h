@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace kiln {
@@ -30,6 +31,13 @@ public:
   /// Returns memory from allocate() to the allocator that made it.
   static void release(void *ptr);
 
+  /// The most bytes of blocks (in use and cached) this allocator may hold; 0: no limit. An
+  /// allocation that would exceed it first releases the cached blocks, then fails.
+  void setLimit(uint64_t bytes) { limit = bytes; }
+
+  /// Why allocate(bytes) just failed on this thread, for the run's error message.
+  static std::string failureReason(uint64_t bytes);
+
   /// Takes back every block still in use (after an abandoned run, whose generated code will
   /// never release them). Only between runs.
   void reclaimInUse();
@@ -45,9 +53,17 @@ public:
   };
 
 private:
+  /// Counts `size` more bytes against the limit (releasing cached blocks if needed); false
+  /// when they do not fit.
+  bool reserve(uint64_t size);
+  void unreserve(uint64_t size);
+
   std::mutex mutex;
   std::vector<void *> freeLists[64];
   void *inUse = nullptr; // the blocks handed out, linked through their headers
+  uint64_t limit = 0;    // setLimit
+  uint64_t held = 0;     // bytes of the blocks allocated from the heap and not freed
+  bool overLimit = false; // the last failed allocation hit the limit
 };
 
 } // namespace kiln

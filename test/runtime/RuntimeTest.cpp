@@ -326,6 +326,27 @@ TEST_F(Loaded, RunsAndInfersShapes) {
   EXPECT_GT(sum, 1.0);
 }
 
+// A session's scratch limit: a run that needs more fails with RESOURCE_EXHAUSTED naming the
+// limit, the session stays usable, and a session with room runs the same inputs.
+TEST_F(Loaded, ScratchLimit) {
+  kiln_options *options = nullptr;
+  ASSERT_EQ(take(kiln_options_create(&options)).code, KILN_OK);
+  ASSERT_EQ(take(kiln_options_set_max_scratch_bytes(options, 4096)).code, KILN_OK);
+  kiln_session *limited = nullptr;
+  ASSERT_EQ(take(kiln_session_create(model, options, &limited)).code, KILN_OK);
+  setShape(4, 16);
+  for (int attempt = 0; attempt < 2; ++attempt)
+    EXPECT_STATUS(kiln_session_run(limited, inputs, 2, outputs, 1), KILN_RESOURCE_EXHAUSTED,
+                  "the session's scratch limit of 4096 bytes cannot hold an intermediate buffer");
+  kiln_session_release(limited);
+  ASSERT_EQ(take(kiln_options_set_max_scratch_bytes(options, 64 << 20)).code, KILN_OK);
+  kiln_session *roomy = nullptr;
+  ASSERT_EQ(take(kiln_session_create(model, options, &roomy)).code, KILN_OK);
+  EXPECT_EQ(take(kiln_session_run(roomy, inputs, 2, outputs, 1)).code, KILN_OK);
+  kiln_session_release(roomy);
+  kiln_options_release(options);
+}
+
 TEST_F(Loaded, RejectsBadInputs) {
   EXPECT_STATUS(kiln_session_run(session, inputs, 1, outputs, 1), KILN_INVALID_ARGUMENT,
                 "expected 2 inputs, got 1: 'attention_mask' is not bound");

@@ -274,10 +274,11 @@ kiln_options_set_threads(kiln_options *options, int32_t threads);
 KILN_API KILN_MUST_CHECK kiln_status *
 kiln_options_set_verify_weights(kiln_options *options, int verify);
 
-/* Read by kiln_session_create: the most scratch memory (per memory space) a
- * session may allocate; a run needing more fails with
- * KILN_RESOURCE_EXHAUSTED before allocating. Default 0: no limit beyond the
- * dynamic-dim bounds recorded in the artifact. */
+/* Read by kiln_session_create: the most scratch memory (intermediate buffers,
+ * in use and cached) a session may hold; a run that would take it past the
+ * limit fails with KILN_RESOURCE_EXHAUSTED at that allocation (the session's
+ * cached buffers are released first, nothing outside the limit is touched)
+ * and the session stays usable. Default 0: no limit. */
 KILN_API KILN_MUST_CHECK kiln_status *
 kiln_options_set_max_scratch_bytes(kiln_options *options, uint64_t bytes);
 
