@@ -22,12 +22,14 @@ using namespace kiln;
 
 namespace {
 
-/// The run-time error message's name for the site: `<op> node '<name>' (axis <axis>)`.
+/// The run-time error message's name for the site: `<op> node '<name>' (axis <axis>)`, or
+/// `(the axis input)` for axis -1.
 std::string siteName(Operation *op, int64_t axis) {
   std::string text = op->getName().stripDialect().str() + " node";
   if (std::optional<std::string> name = kiln::onnx::findNodeName(op->getLoc()))
     text += " '" + *name + "'";
-  return text + " (axis " + std::to_string(axis) + ")";
+  return text + (axis < 0 ? std::string(" (the axis input)")
+                          : " (axis " + std::to_string(axis) + ")");
 }
 
 } // namespace

@@ -90,7 +90,7 @@ struct IndexOperand {
 };
 
 /// Reports `index`, out of range for coordinate `axis` of `op`, to the runtime (the run fails
-/// naming the node).
+/// naming the node). Axis -1: the index is the op's axis input, checked against the rank.
 void reportIndexError(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *op, int64_t axis,
                       const CheckedIndex &index, mlir::Value dim);
 

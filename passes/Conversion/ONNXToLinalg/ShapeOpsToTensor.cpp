@@ -427,12 +427,41 @@ struct SplitToTensor : OpConversionPattern<SplitOp> {
       axis += in.getRank();
     int64_t n = op.getNumResults();
     SmallVector<Value> sizes;
-    if (op.getSplit()) {
-      std::optional<SmallVector<int64_t>> split = getConstantInts(op.getSplit());
-      if (!split)
-        return kiln::rejectLowering(rewriter, op, "split sizes are not constant");
+    if (std::optional<SmallVector<int64_t>> split =
+            op.getSplit() ? getConstantInts(op.getSplit()) : std::nullopt) {
       for (int64_t v : *split)
         sizes.push_back(indexConst(rewriter, loc, v));
+    } else if (op.getSplit()) {
+      // Sizes read at run time: each clamped into what is left of the dim, so no slice leaves
+      // the input; sizes that do not add up to the dim fail the run naming the node.
+      auto splitType = dyn_cast<RankedTensorType>(adaptor.getSplit().getType());
+      if (!splitType || splitType.getRank() != 1 || splitType.getDimSize(0) != n)
+        return kiln::rejectLowering(rewriter, op, "split is not a 1-D tensor of one size per "
+                                                  "output");
+      Value dim = dimOf(rewriter, loc, adaptor.getInput(), axis);
+      Value zero = indexConst(rewriter, loc, 0), left = dim, total = zero;
+      Value negative = arith::ConstantIntOp::create(rewriter, loc, 0, 1);
+      for (int64_t i = 0; i < n; ++i) {
+        Value raw = arith::IndexCastOp::create(
+            rewriter, loc, rewriter.getIndexType(),
+            tensor::ExtractOp::create(rewriter, loc, adaptor.getSplit(),
+                                      ValueRange{indexConst(rewriter, loc, i)}));
+        total = arith::AddIOp::create(rewriter, loc, total, raw);
+        negative = arith::OrIOp::create(
+            rewriter, loc, negative,
+            arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::slt, raw, zero));
+        Value size = arith::MinSIOp::create(
+            rewriter, loc, arith::MaxSIOp::create(rewriter, loc, raw, zero), left);
+        left = arith::SubIOp::create(rewriter, loc, left, size);
+        sizes.push_back(size);
+      }
+      Value wrong = arith::OrIOp::create(
+          rewriter, loc, negative,
+          arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne, total, dim));
+      scf::IfOp::create(rewriter, loc, wrong, [&](OpBuilder &b, Location l) {
+        reportIndexError(b, l, op, axis, CheckedIndex{total, Value(), total}, dim);
+        scf::YieldOp::create(b, l);
+      });
     } else {
       Value dim = dimOf(rewriter, loc, adaptor.getInput(), axis);
       Value part = arith::CeilDivSIOp::create(rewriter, loc, dim, indexConst(rewriter, loc, n));

@@ -11,10 +11,10 @@ func.func @einsum_not_lowered(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tenso
 
 // -----
 
-// CumSum's axis must be known at compile time.
-func.func @cumsum_runtime_axis(%x: tensor<2x3xf32>, %axis: tensor<i64>) -> tensor<2x3xf32> {
-  // expected-error @below {{cannot lower 'onnx.CumSum': the axis is not a constant}}
-  %0 = onnx.CumSum %x, %axis : (tensor<2x3xf32>, tensor<i64>) -> tensor<2x3xf32>
+// CumSum's axis must be a one-element tensor.
+func.func @cumsum_axis_vector(%x: tensor<2x3xf32>, %axis: tensor<2xi64>) -> tensor<2x3xf32> {
+  // expected-error @below {{cannot lower 'onnx.CumSum': the axis is not a one-element tensor}}
+  %0 = onnx.CumSum %x, %axis : (tensor<2x3xf32>, tensor<2xi64>) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
 }
 

@@ -24,7 +24,7 @@ save("einsum", [helper.make_node("Einsum", ["a", "b"], ["c"], name="mix", equati
      [helper.make_tensor_value_info("c", F, [2, 4])])
 
 # A form that cannot be lowered: CumSum along an axis known only at run time.
-save("cumsum_axis", [helper.make_node("CumSum", ["x", "axis"], ["y"], name="running_total")],
+save("unsqueeze_axes", [helper.make_node("Unsqueeze", ["x", "axes"], ["y"], name="add_axes")],
      [helper.make_tensor_value_info("x", F, [2, 3]),
-      helper.make_tensor_value_info("axis", TensorProto.INT64, [])],
-     [helper.make_tensor_value_info("y", F, [2, 3])])
+      helper.make_tensor_value_info("axes", TensorProto.INT64, [1])],
+     [helper.make_tensor_value_info("y", F, None)])

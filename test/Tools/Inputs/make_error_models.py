@@ -60,3 +60,26 @@ onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]),
 np.save(os.path.join(out, "dividends.npy"),
         np.array([7, -7, 7, -7, -(1 << 63), 5], np.int64))
 np.save(os.path.join(out, "divisors.npy"), np.array([2, 2, -2, -2, -1, 0], np.int64))
+
+# CumSum whose axis is a graph input: any axis in [-rank, rank) runs; one outside is reported.
+graph = helper.make_graph(
+    [helper.make_node("CumSum", ["x", "axis"], ["sums"], name="running_total")], "cumsum",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3]),
+     helper.make_tensor_value_info("axis", TensorProto.INT64, [])],
+    [helper.make_tensor_value_info("sums", TensorProto.FLOAT, [2, 3])])
+onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]),
+          os.path.join(out, "cumsum.onnx"))
+np.save(os.path.join(out, "cumsum_x.npy"), np.arange(6, dtype=np.float32).reshape(2, 3))
+for name, value in (("axis0", 0), ("axis_last", -1), ("axis_bad", 2)):
+    np.save(os.path.join(out, name + ".npy"), np.array(value, np.int64))
+
+# Split with its sizes a graph input: sizes that do not add up to the dim fail the run.
+graph = helper.make_graph(
+    [helper.make_node("Split", ["x", "sizes"], ["a", "b"], name="halves", axis=1)], "split",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3]),
+     helper.make_tensor_value_info("sizes", TensorProto.INT64, [2])],
+    [helper.make_tensor_value_info(n, TensorProto.FLOAT, [2, None]) for n in ("a", "b")])
+onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]),
+          os.path.join(out, "split.onnx"))
+np.save(os.path.join(out, "sizes_good.npy"), np.array([1, 2], np.int64))
+np.save(os.path.join(out, "sizes_bad.npy"), np.array([2, 2], np.int64))
