@@ -45,6 +45,9 @@ mlir::Type signlessOf(mlir::OpBuilder &b, mlir::Type t);
 /// signedness: a cast the LLVM lowering folds (both become the same LLVM integer).
 mlir::Value castIntegerBits(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v, mlir::Type to);
 
+/// Element `i` of a 1-D integer tensor, as an index.
+mlir::Value extractIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value tensor, int64_t i);
+
 /// The index constant `v`.
 mlir::Value indexConst(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
 

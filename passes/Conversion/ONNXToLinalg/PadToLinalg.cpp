@@ -38,12 +38,6 @@ std::optional<PadMode> parseMode(StringRef mode) {
       .Default(std::nullopt);
 }
 
-/// Element `i` of the 1-D integer tensor `t`, as an index.
-Value elementAt(OpBuilder &b, Location loc, Value t, int64_t i) {
-  Value v = tensor::ExtractOp::create(b, loc, t, ValueRange{indexConst(b, loc, i)});
-  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
-}
-
 /// `a` mod `n` in [0, n) for n > 0.
 Value positiveMod(OpBuilder &b, Location loc, Value a, Value n) {
   Value r = arith::RemSIOp::create(b, loc, a, n);
@@ -114,13 +108,13 @@ struct PadToLinalg : OpConversionPattern<PadOp> {
     // the end).
     SmallVector<Value> low(rank, zero), high(rank, zero);
     for (int64_t j = 0; j < count; ++j) {
-      Value lo = elementAt(rewriter, loc, adaptor.getPads(), j);
-      Value hi = elementAt(rewriter, loc, adaptor.getPads(), j + count);
+      Value lo = extractIndex(rewriter, loc, adaptor.getPads(), j);
+      Value hi = extractIndex(rewriter, loc, adaptor.getPads(), j + count);
       if (!adaptor.getAxes()) {
         low[j] = lo, high[j] = hi;
         continue;
       }
-      Value axis = elementAt(rewriter, loc, adaptor.getAxes(), j);
+      Value axis = extractIndex(rewriter, loc, adaptor.getAxes(), j);
       Value rankValue = indexConst(rewriter, loc, rank);
       Value isNeg = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::slt, axis, zero);
       axis = arith::SelectOp::create(rewriter, loc, isNeg,

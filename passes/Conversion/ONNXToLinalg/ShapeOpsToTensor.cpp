@@ -29,12 +29,6 @@ using namespace kiln::onnx;
 namespace {
 
 
-/// Element `i` of a 1-D integer tensor as an index.
-Value extractIndex(OpBuilder &b, Location loc, Value tensor, int64_t i) {
-  Value e = tensor::ExtractOp::create(b, loc, tensor, ValueRange{indexConst(b, loc, i)});
-  return arith::IndexCastOp::create(b, loc, b.getIndexType(), e);
-}
-
 /// tensor.reshape of `input` to `sizes` (static dims of `resultType` win over `sizes`).
 Value reshapeTo(OpBuilder &b, Location loc, Value input, RankedTensorType resultType,
                 ArrayRef<Value> sizes) {
@@ -186,6 +180,85 @@ struct ConcatToTensor : OpConversionPattern<ConcatOp> {
 
 /// Slice with constant axes and positive constant steps; starts and ends may be runtime
 /// values (as in a causal mask sliced to the sequence length).
+/// One dim of a Slice as ONNX clamps it: the first element read and the step (any sign,
+/// never 0), and how many elements are read.
+struct SliceDim {
+  Value start, step, length;
+};
+
+/// ONNX's clamping of `start`/`end` (i64 values, possibly INT64_MAX) against `dim` for `step`:
+/// negative values count from the end; then [0, dim] for a positive step, [-1, dim - 1] for a
+/// negative one. The length is max(0, ceil((end - start) / step)).
+SliceDim clampSliceDim(OpBuilder &b, Location loc, Value start, Value end, Value step,
+                       Value dim) {
+  Value zero = indexConst(b, loc, 0), one = indexConst(b, loc, 1);
+  Value negativeStep = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, step, zero);
+  Value low = arith::SelectOp::create(b, loc, negativeStep, indexConst(b, loc, -1), zero);
+  Value high = arith::SelectOp::create(b, loc, negativeStep,
+                                       arith::SubIOp::create(b, loc, dim, one), dim);
+  auto clamp = [&](Value v) -> Value {
+    Value isNeg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, v, zero);
+    v = arith::SelectOp::create(b, loc, isNeg, arith::AddIOp::create(b, loc, v, dim), v);
+    return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, v, low), high);
+  };
+  Value first = clamp(start), last = clamp(end);
+  Value length = arith::CeilDivSIOp::create(b, loc, arith::SubIOp::create(b, loc, last, first),
+                                            step);
+  return {first, step, arith::MaxSIOp::create(b, loc, length, zero)};
+}
+
+/// Slice with axes or steps only known at run time (or negative steps): each dim takes the
+/// starts/ends/steps entries whose axis names it (a step of 0 reads as 1), and one
+/// linalg.generic reads in[start + i * step] per dim, always inside the input.
+Value buildGeneralSlice(OpBuilder &b, Location loc, Value data, Value starts, Value ends,
+                        Value axes, Value steps, int64_t n, RankedTensorType result) {
+  auto in = cast<RankedTensorType>(data.getType());
+  int64_t rank = in.getRank();
+  Value zero = indexConst(b, loc, 0), one = indexConst(b, loc, 1);
+  SmallVector<SliceDim> dims;
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < rank; ++d)
+    dims.push_back({zero, one, dimOf(b, loc, data, d)});
+  for (int64_t i = 0; i < n; ++i) {
+    Value step = steps ? extractIndex(b, loc, steps, i) : one;
+    step = arith::SelectOp::create(
+        b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, step, zero), one, step);
+    Value axis = axes ? extractIndex(b, loc, axes, i) : indexConst(b, loc, i);
+    Value isNeg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, axis, zero);
+    axis = arith::SelectOp::create(b, loc, isNeg,
+                                   arith::AddIOp::create(b, loc, axis, indexConst(b, loc, rank)),
+                                   axis);
+    Value start = extractIndex(b, loc, starts, i), end = extractIndex(b, loc, ends, i);
+    for (int64_t d = 0; d < rank; ++d) {
+      SliceDim here = clampSliceDim(b, loc, start, end, step, dimOf(b, loc, data, d));
+      Value named = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, axis,
+                                          indexConst(b, loc, d));
+      dims[d] = {arith::SelectOp::create(b, loc, named, here.start, dims[d].start),
+                 arith::SelectOp::create(b, loc, named, here.step, dims[d].step),
+                 arith::SelectOp::create(b, loc, named, here.length, dims[d].length)};
+    }
+  }
+  for (int64_t d = 0; d < rank; ++d)
+    if (result.isDynamicDim(d))
+      sizes.push_back(dims[d].length);
+  Value init = tensor::EmptyOp::create(b, loc, result.getShape(), result.getElementType(), sizes);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{result}, ValueRange{}, ValueRange{init},
+             SmallVector<AffineMap>{b.getMultiDimIdentityMap(rank)},
+             SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location l, ValueRange) {
+               SmallVector<Value> coords;
+               for (int64_t d = 0; d < rank; ++d)
+                 coords.push_back(arith::AddIOp::create(
+                     nb, l, dims[d].start,
+                     arith::MulIOp::create(nb, l, linalg::IndexOp::create(nb, l, d),
+                                           dims[d].step)));
+               linalg::YieldOp::create(nb, l,
+                                       Value(tensor::ExtractOp::create(nb, l, data, coords)));
+             })
+      .getResult(0);
+}
+
 struct SliceToTensor : OpConversionPattern<SliceOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(SliceOp op, OpAdaptor adaptor,
@@ -196,23 +269,29 @@ struct SliceToTensor : OpConversionPattern<SliceOp> {
     if (!in || !result || !startsType || startsType.isDynamicDim(0))
       return kiln::rejectLowering(rewriter, op, "rank or parameter count unknown");
     int64_t n = startsType.getDimSize(0);
+    if (result.getRank() != in.getRank())
+      return kiln::rejectLowering(rewriter, op, "the result rank differs from the input's");
+    Location loc = op.getLoc();
     SmallVector<int64_t> axes, steps(n, 1);
-    if (op.getAxes()) {
-      std::optional<SmallVector<int64_t>> a = getConstantInts(op.getAxes());
-      if (!a)
-        return kiln::rejectLowering(rewriter, op, "axes are not constant");
-      axes = *a;
+    std::optional<SmallVector<int64_t>> constantAxes =
+        op.getAxes() ? getConstantInts(op.getAxes()) : std::nullopt;
+    std::optional<SmallVector<int64_t>> constantSteps =
+        op.getSteps() ? getConstantInts(op.getSteps()) : std::nullopt;
+    if ((op.getAxes() && !constantAxes) || (op.getSteps() && !constantSteps) ||
+        (constantSteps && llvm::any_of(*constantSteps, [](int64_t v) { return v <= 0; }))) {
+      rewriter.replaceOp(op, buildGeneralSlice(rewriter, loc, adaptor.getData(),
+                                               adaptor.getStarts(), adaptor.getEnds(),
+                                               adaptor.getAxes(), adaptor.getSteps(), n, result));
+      return success();
+    }
+    if (constantAxes) {
+      axes = *constantAxes;
     } else {
       for (int64_t i = 0; i < n; ++i)
         axes.push_back(i);
     }
-    if (op.getSteps()) {
-      std::optional<SmallVector<int64_t>> s = getConstantInts(op.getSteps());
-      if (!s || llvm::any_of(*s, [](int64_t v) { return v <= 0; }))
-        return kiln::rejectLowering(rewriter, op, "steps are not constant and positive");
-      steps = *s;
-    }
-    Location loc = op.getLoc();
+    if (constantSteps)
+      steps = *constantSteps;
     SmallVector<OpFoldResult> offsets(in.getRank(), rewriter.getIndexAttr(0)),
         sizes, strides(in.getRank(), rewriter.getIndexAttr(1));
     for (int64_t i = 0; i < in.getRank(); ++i)
@@ -570,6 +649,11 @@ Value kiln::castIntegerBits(OpBuilder &b, Location loc, Value v, Type to) {
   if (v.getType() == to)
     return v;
   return UnrealizedConversionCastOp::create(b, loc, to, v).getResult(0);
+}
+
+Value kiln::extractIndex(OpBuilder &b, Location loc, Value tensor, int64_t i) {
+  Value e = tensor::ExtractOp::create(b, loc, tensor, ValueRange{indexConst(b, loc, i)});
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), e);
 }
 
 Value kiln::indexConst(OpBuilder &b, Location loc, int64_t v) {
