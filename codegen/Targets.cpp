@@ -24,10 +24,8 @@ struct StageOptions : PassPipelineOptions<StageOptions> {
 };
 
 void registerStage(Stage stage, llvm::StringRef description) {
-  static llvm::SmallVector<std::string> names;
-  names.push_back(("kiln-stage-" + stageName(stage)).str());
   registerPassPipeline(
-      names.back(), description,
+      stagePipelineName(stage), description,
       [stage](OpPassManager &pm, llvm::StringRef text,
               function_ref<LogicalResult(const llvm::Twine &)> errorHandler) {
         StageOptions options;

@@ -24,12 +24,6 @@ using namespace kiln;
 
 namespace {
 
-Value scalarI64(OpBuilder &b, Location loc, int64_t value) {
-  auto type = RankedTensorType::get({}, b.getI64Type());
-  return onnx::ConstantOp::create(b, loc, type,
-                                  DenseElementsAttr::get(type, b.getI64IntegerAttr(value)));
-}
-
 /// Rows of `table` at `ids`: onnx.Gather on axis 0.
 Value lookup(OpBuilder &b, Location loc, Value table, Value ids) {
   return fusion::createInferred<onnx::GatherOp>(b, loc, onnx::getElementType(table), table, ids,
@@ -46,20 +40,12 @@ struct EmbedLayerNormToONNX : OpRewritePattern<onnx::MSEmbedLayerNormalizationOp
     if (!Value(op.getSegmentIds()) != !Value(op.getSegmentEmbedding()))
       return rewriter.notifyMatchFailure(op, "segment_ids and segment_embedding come together");
     Location loc = op.getLoc();
-    Type i64 = rewriter.getI64Type();
     Type element = onnx::getElementType(op.getWordEmbedding());
     Value positions = op.getPositionIds();
-    if (!positions) {
-      // Position i of every row: Range(0, seq).
-      Value seq = fusion::createInferred<onnx::SqueezeOp>(
-          rewriter, loc, i64,
-          fusion::createInferred<onnx::ShapeOp>(rewriter, loc, i64, op.getInputIds(),
-                                                rewriter.getI64IntegerAttr(2), 1),
-          Value());
-      positions = fusion::createInferred<onnx::RangeOp>(rewriter, loc, i64,
-                                                        scalarI64(rewriter, loc, 0), seq,
-                                                        scalarI64(rewriter, loc, 1));
-    }
+    if (!positions) // position i of every row
+      positions = fusion::createPositions(rewriter, loc,
+                                          fusion::createDimLength(rewriter, loc,
+                                                                  op.getInputIds(), 1));
     Value sum = fusion::createInferred<onnx::AddOp>(
         rewriter, loc, element, lookup(rewriter, loc, op.getWordEmbedding(), op.getInputIds()),
         lookup(rewriter, loc, op.getPositionEmbedding(), positions));

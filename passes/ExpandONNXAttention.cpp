@@ -47,11 +47,6 @@ struct Builder {
     return onnx::ConstantOp::create(
         b, loc, type, DenseElementsAttr::get(type, b.getFloatAttr(element, value)));
   }
-  Value scalarI64(int64_t value) {
-    auto type = RankedTensorType::get({}, b.getI64Type());
-    return onnx::ConstantOp::create(b, loc, type,
-                                    DenseElementsAttr::get(type, b.getI64IntegerAttr(value)));
-  }
   Value negInf() { return scalar(-std::numeric_limits<double>::infinity()); }
   Value transpose(Value x, ArrayRef<int64_t> perm) {
     return f<onnx::TransposeOp>(x, b.getDenseI64ArrayAttr(perm));
@@ -59,21 +54,21 @@ struct Builder {
   Value reshape(Value x, ArrayRef<int64_t> shape) {
     return f<onnx::ReshapeOp>(x, i64s(shape), b.getI64IntegerAttr(0));
   }
-  /// x.shape[axis] as an i64 scalar.
-  Value length(Value x, int64_t axis) {
-    Type i64 = b.getI64Type();
-    Value dim = make<onnx::ShapeOp>(i64, x, b.getI64IntegerAttr(axis + 1),
-                                    b.getI64IntegerAttr(axis));
-    return make<onnx::SqueezeOp>(i64, dim, Value());
-  }
-  /// 0, 1, ..., n - 1 (i64).
-  Value positions(Value n) {
-    return make<onnx::RangeOp>(b.getI64Type(), scalarI64(0), n, scalarI64(1));
-  }
+  Value length(Value x, int64_t axis) { return fusion::createDimLength(b, loc, x, axis); }
+  Value positions(Value n) { return fusion::createPositions(b, loc, n); }
   /// 0 where `keep`, -inf elsewhere.
   Value bias(Value keep) { return f<onnx::WhereOp>(keep, scalar(0), negInf()); }
   Value add(Value x, Value y) { return x ? f<onnx::AddOp>(x, y) : y; }
 };
+
+/// The head dim of a Q, K or V operand: dim 3 of [b, heads, s, d], or hidden / heads of
+/// [b, s, hidden]; kDynamic when not static.
+int64_t headDimOf(RankedTensorType t, bool packed, int64_t heads) {
+  if (!packed)
+    return t.getDimSize(3);
+  int64_t hidden = t.getDimSize(2);
+  return ShapedType::isDynamic(hidden) || hidden % heads ? ShapedType::kDynamic : hidden / heads;
+}
 
 /// [b, s, heads * d] -> [b, heads, s, d].
 Value toHeads(Builder &b, Value x, int64_t heads) {
@@ -107,9 +102,17 @@ struct ExpandAttention : OpRewritePattern<onnx::AttentionOp> {
       return rewriter.notifyMatchFailure(op, "head counts are not static, or the query heads "
                                              "are not a multiple of the key/value heads");
 
+    auto v = dyn_cast<RankedTensorType>(op.getV().getType());
+    int64_t headDim = headDimOf(q, packed, hq), keyDim = headDimOf(k, packed, hkv),
+            valueDim = v && v.getRank() == q.getRank() ? headDimOf(v, packed, hkv)
+                                                        : ShapedType::kDynamic;
+    if (ShapedType::isDynamic(headDim) || ShapedType::isDynamic(keyDim) ||
+        ShapedType::isDynamic(valueDim))
+      return rewriter.notifyMatchFailure(op, "head dims are not static");
     if (!op.getQkMatmulOutput().use_empty() && op.getQkMatmulOutputMode() > 3)
       return rewriter.notifyMatchFailure(op, "qk_matmul_output_mode is not 0-3");
-    if (failed(maskPadding(op)))
+    FailureOr<int64_t> padding = maskPadding(op);
+    if (failed(padding))
       return rewriter.notifyMatchFailure(op, "the mask has no key axis or is longer than the "
                                              "keys");
 
@@ -120,12 +123,6 @@ struct ExpandAttention : OpRewritePattern<onnx::AttentionOp> {
       kh = toHeads(b, kh, hkv);
       vh = toHeads(b, vh, hkv);
     }
-    int64_t headDim = cast<RankedTensorType>(qh.getType()).getDimSize(3);
-    int64_t keyDim = cast<RankedTensorType>(kh.getType()).getDimSize(3);
-    int64_t valueDim = cast<RankedTensorType>(vh.getType()).getDimSize(3);
-    if (ShapedType::isDynamic(headDim) || ShapedType::isDynamic(keyDim) ||
-        ShapedType::isDynamic(valueDim))
-      return rewriter.notifyMatchFailure(op, "head dims are not static");
 
     // The KV cache: present = Concat(past, new) on the sequence axis.
     Value presentK = kh, presentV = vh;
@@ -144,7 +141,7 @@ struct ExpandAttention : OpRewritePattern<onnx::AttentionOp> {
     Value scaledKT = b.transpose(b.f<onnx::MulOp>(keys, factor), {0, 1, 3, 2});
     Value scores = b.f<onnx::MatMulOp>(scaledQ, scaledKT);
 
-    Value bias = buildBias(b, op, qh, presentK);
+    Value bias = buildBias(b, op, *padding, qh, presentK);
     Value withBias = bias ? b.add(scores, bias) : scores;
     Value capped = withBias;
     if (double cap = op.getSoftcap().convertToDouble(); cap > 0) {
@@ -200,13 +197,14 @@ struct ExpandAttention : OpRewritePattern<onnx::AttentionOp> {
   /// The additive bias on the scores [.., q, total]: the mask (padded with -inf to the key
   /// length), the causal mask aligned to the past length, and the nonpad_kv_seqlen padding.
   /// Null when there is none.
-  static Value buildBias(Builder &b, onnx::AttentionOp op, Value qh, Value keys) {
+  static Value buildBias(Builder &b, onnx::AttentionOp op, int64_t padding, Value qh,
+                         Value keys) {
     Value bias;
     if (Value mask = op.getAttnMask()) {
       auto maskType = cast<RankedTensorType>(mask.getType());
       if (maskType.getElementType().isInteger(1))
         mask = b.bias(mask);
-      if (int64_t padding = *maskPadding(op)) {
+      if (padding) {
         // pads = [0, ..., 0, keys - mask] (the end of the last axis), read at run time when
         // either length is dynamic.
         SmallVector<int64_t> zeros(2 * maskType.getRank() - 1, 0);
@@ -228,8 +226,9 @@ struct ExpandAttention : OpRewritePattern<onnx::AttentionOp> {
       }
       bias = mask;
     }
-    Value totalLen = b.length(keys, 2);
-    Value keyPos = b.positions(totalLen);
+    if (!op.getIsCausal() && !op.getNonpadKvSeqlen())
+      return bias;
+    Value keyPos = b.positions(b.length(keys, 2));
     if (op.getIsCausal()) {
       // Key j is hidden from query i when j > i + past.
       Value queryPos = b.make<onnx::UnsqueezeOp>(b.b.getI64Type(),

@@ -67,6 +67,20 @@ llvm::StringRef kiln::stageName(Stage stage) {
   llvm_unreachable("unknown stage");
 }
 
+llvm::StringRef kiln::stagePipelineName(Stage stage) {
+  switch (stage) {
+  case Stage::ONNX:
+    return "kiln-stage-onnx";
+  case Stage::TFM:
+    return "kiln-stage-tfm";
+  case Stage::Linalg:
+    return "kiln-stage-linalg";
+  case Stage::LLVM:
+    return "kiln-stage-llvm";
+  }
+  llvm_unreachable("unknown stage");
+}
+
 void kiln::buildStage(OpPassManager &pm, Stage stage, const Target &target, bool fusion) {
   switch (stage) {
   case Stage::ONNX:

@@ -19,8 +19,11 @@ namespace kiln {
 
 enum class Stage { ONNX, TFM, Linalg, LLVM };
 
-/// The stage's name for --emit and its pipeline's (`kiln-stage-<name>`).
+/// The stage's name for --emit.
 llvm::StringRef stageName(Stage stage);
+
+/// The name of the stage's registered pipeline, `kiln-stage-<name>` (static storage).
+llvm::StringRef stagePipelineName(Stage stage);
 
 struct CompileOptions {
   /// Raise subgraphs into tfm (false: --no-fusion).

@@ -89,6 +89,22 @@ Value kiln::fusion::createI64Vector(OpBuilder &b, Location loc, ArrayRef<int64_t
   return onnx::ConstantOp::create(b, loc, type, DenseElementsAttr::get(type, values));
 }
 
+Value kiln::fusion::createDimLength(OpBuilder &b, Location loc, Value x, int64_t axis) {
+  Type i64 = b.getI64Type();
+  Value dim = createInferred<onnx::ShapeOp>(b, loc, i64, x, b.getI64IntegerAttr(axis + 1),
+                                            b.getI64IntegerAttr(axis));
+  return createInferred<onnx::SqueezeOp>(b, loc, i64, dim, Value());
+}
+
+Value kiln::fusion::createPositions(OpBuilder &b, Location loc, Value n) {
+  auto scalar = RankedTensorType::get({}, b.getI64Type());
+  auto constant = [&](int64_t v) -> Value {
+    return onnx::ConstantOp::create(b, loc, scalar,
+                                    DenseElementsAttr::get(scalar, b.getI64IntegerAttr(v)));
+  };
+  return createInferred<onnx::RangeOp>(b, loc, b.getI64Type(), constant(0), n, constant(1));
+}
+
 Value kiln::fusion::createLastAxisSlice(OpBuilder &b, Location loc, Value x, int64_t begin,
                                         int64_t end) {
   return createInferred<onnx::SliceOp>(b, loc, cast<ShapedType>(x.getType()).getElementType(), x,

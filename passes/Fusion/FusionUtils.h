@@ -57,13 +57,20 @@ mlir::Value createInferred(mlir::OpBuilder &b, mlir::Location loc, mlir::Type el
   return op->getResult(0);
 }
 
-/// A 1-D i64 onnx.Constant holding `values`.
 /// Whether `tanh` is a soft-cap `c · tanh(x / c)` (Gemma 2's final logits): a plain
 /// elementwise op, not part of a GELU the fusion missed.
 bool isSoftCap(mlir::Operation *tanh);
 
+/// A 1-D i64 onnx.Constant holding `values`.
 mlir::Value createI64Vector(mlir::OpBuilder &b, mlir::Location loc,
                             llvm::ArrayRef<int64_t> values);
+
+/// x.shape[axis] as a rank-0 i64 tensor: Squeeze(Shape(x, axis, axis + 1)).
+mlir::Value createDimLength(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                            int64_t axis);
+
+/// 0, 1, ..., n - 1 (i64) for the rank-0 i64 tensor `n`: Range(0, n, 1).
+mlir::Value createPositions(mlir::OpBuilder &b, mlir::Location loc, mlir::Value n);
 
 /// x[.., begin:end] on the last axis, as an onnx.Slice.
 mlir::Value createLastAxisSlice(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,

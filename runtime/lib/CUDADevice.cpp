@@ -17,12 +17,13 @@ using namespace kiln;
 
 kiln_status *kiln::checkCUDADevice(const char *fn, const char *file, int ordinal,
                                    int *computeCapability) {
-  const CUDADriver *driver = nullptr;
+  kiln_code code = KILN_OK;
   std::string error;
-  if (kiln_code code = loadCUDADriver(nullptr, &driver, error))
+  const CUDADriver *driver = processCUDADriver(code, error);
+  if (!driver)
     return makeStatus(code, "%s: '%s': CUDA is unavailable: %s", fn, file, error.c_str());
   CUDADeviceInfo device;
-  if (kiln_code code = openCUDADevice(*driver, ordinal, device, error))
+  if ((code = openCUDADevice(*driver, ordinal, device, error)))
     return makeStatus(code, "%s: '%s': CUDA is unavailable: %s", fn, file, error.c_str());
   if (computeCapability)
     *computeCapability = device.computeCapability;

@@ -4,8 +4,8 @@
 
 #include <cstdlib>
 #include <dlfcn.h>
-#include <memory>
 #include <mutex>
+#include <utility>
 
 using namespace kiln;
 
@@ -27,35 +27,6 @@ template <typename F> bool resolve(GetProcAddress get, const char *name, F &out)
   return true;
 }
 
-kiln_code load(const char *library, CUDADriver &driver, std::string &error) {
-  void *handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
-  if (!handle) {
-    const char *why = dlerror();
-    error = std::string("cannot load the NVIDIA driver library '") + library + "' (" +
-            (why ? why : "dlopen failed") + "): is the NVIDIA driver installed?";
-    return KILN_UNAVAILABLE;
-  }
-  auto get = reinterpret_cast<GetProcAddress>(dlsym(handle, "cuGetProcAddress_v2"));
-  if (!get) {
-    error = std::string("'") + library + "' has no cuGetProcAddress_v2: the NVIDIA driver is "
-            "older than CUDA 12";
-    return KILN_UNAVAILABLE;
-  }
-  if (!resolve(get, "cuInit", driver.init) ||
-      !resolve(get, "cuDeviceGetCount", driver.deviceGetCount) ||
-      !resolve(get, "cuDeviceGet", driver.deviceGet) ||
-      !resolve(get, "cuDeviceGetAttribute", driver.deviceGetAttribute) ||
-      !resolve(get, "cuGetErrorString", driver.getErrorString)) {
-    error = std::string("'") + library + "' lacks a driver entry point Kiln needs";
-    return KILN_UNAVAILABLE;
-  }
-  if (CUresult r = driver.init(0)) {
-    error = "cuInit failed: " + driver.describe(r);
-    return KILN_UNAVAILABLE;
-  }
-  return KILN_OK; // the handle stays open for the life of the process
-}
-
 } // namespace
 
 std::string CUDADriver::describe(CUresult error) const {
@@ -65,31 +36,47 @@ std::string CUDADriver::describe(CUresult error) const {
   return "CUresult " + std::to_string(error);
 }
 
-kiln_code kiln::loadCUDADriver(const char *library, const CUDADriver **out, std::string &error) {
-  if (library) {
-    static std::mutex mutex;
-    std::lock_guard<std::mutex> lock(mutex);
-    static std::unique_ptr<CUDADriver> explicitDriver;
-    auto driver = std::make_unique<CUDADriver>();
-    kiln_code code = load(library, *driver, error);
-    if (code == KILN_OK) {
-      explicitDriver = std::move(driver);
-      *out = explicitDriver.get();
-    }
-    return code;
+kiln_code kiln::loadCUDADriver(const char *library, CUDADriver &out, std::string &error) {
+  void *handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char *why = dlerror();
+    error = std::string("cannot load the NVIDIA driver library '") + library + "' (" +
+            (why ? why : "dlopen failed") + "): is the NVIDIA driver installed?";
+    return KILN_UNAVAILABLE;
   }
+  auto fail = [&](std::string message) {
+    out = CUDADriver();
+    dlclose(handle);
+    error = std::move(message);
+    return KILN_UNAVAILABLE;
+  };
+  auto get = reinterpret_cast<GetProcAddress>(dlsym(handle, "cuGetProcAddress_v2"));
+  if (!get)
+    return fail(std::string("'") + library + "' has no cuGetProcAddress_v2: the NVIDIA "
+                "driver is older than CUDA 12");
+  if (!resolve(get, "cuInit", out.init) ||
+      !resolve(get, "cuDeviceGetCount", out.deviceGetCount) ||
+      !resolve(get, "cuDeviceGet", out.deviceGet) ||
+      !resolve(get, "cuDeviceGetAttribute", out.deviceGetAttribute) ||
+      !resolve(get, "cuGetErrorString", out.getErrorString))
+    return fail(std::string("'") + library + "' lacks a driver entry point Kiln needs");
+  if (CUresult r = out.init(0))
+    return fail("cuInit failed: " + out.describe(r));
+  return KILN_OK; // the handle stays open for the life of the process
+}
+
+const CUDADriver *kiln::processCUDADriver(kiln_code &code, std::string &error) {
   static CUDADriver driver;
-  static kiln_code code;
+  static kiln_code loadCode;
   static std::string loadError;
   static std::once_flag once;
   std::call_once(once, [] {
     const char *path = getenv("KILN_LIBCUDA");
-    code = load(path && *path ? path : "libcuda.so.1", driver, loadError);
+    loadCode = loadCUDADriver(path && *path ? path : "libcuda.so.1", driver, loadError);
   });
+  code = loadCode;
   error = loadError;
-  if (code == KILN_OK)
-    *out = &driver;
-  return code;
+  return code == KILN_OK ? &driver : nullptr;
 }
 
 kiln_code kiln::openCUDADevice(const CUDADriver &driver, int ordinal, CUDADeviceInfo &out,

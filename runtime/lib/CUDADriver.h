@@ -38,10 +38,14 @@ struct CUDADeviceInfo {
   int computeCapability = 0;
 };
 
-/// Loads the driver from `library` (KILN_LIBCUDA, else "libcuda.so.1", when null), resolves its
-/// entry points and initialises it; KILN_UNAVAILABLE naming the library and the reason when it
-/// cannot. The process-wide driver is loaded once; an explicit `library` loads it afresh.
-kiln_code loadCUDADriver(const char *library, const CUDADriver **out, std::string &error);
+/// Loads the driver library at `library`, resolves its entry points into `out` and
+/// initialises it; KILN_UNAVAILABLE naming the library and the reason when it cannot. The
+/// library stays loaded for the life of the process.
+kiln_code loadCUDADriver(const char *library, CUDADriver &out, std::string &error);
+
+/// The process's driver, loaded once from KILN_LIBCUDA (else "libcuda.so.1"); null with the
+/// reason in `error` (and the status code in `code`) when it cannot be loaded.
+const CUDADriver *processCUDADriver(kiln_code &code, std::string &error);
 
 /// Device `ordinal` of the loaded driver; KILN_UNAVAILABLE when there is no such device.
 kiln_code openCUDADevice(const CUDADriver &driver, int ordinal, CUDADeviceInfo &out,

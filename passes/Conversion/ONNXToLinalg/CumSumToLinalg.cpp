@@ -85,7 +85,7 @@ Value buildScan(OpBuilder &rewriter, Location loc, Value x, int64_t axis, bool r
 }
 
 /// The scan along an axis only known at run time: one case per axis of the rank (the code
-/// for each is small), and an axis outside [-rank, rank) reported (zeros are the result).
+/// for each is small); an axis outside [-rank, rank) is reported and the result is zeros.
 Value buildRuntimeAxisScan(OpBuilder &b, Location loc, Operation *op, Value x, Value axisTensor,
                            bool reverse, bool exclusive) {
   auto xType = cast<RankedTensorType>(x.getType());
@@ -95,35 +95,28 @@ Value buildRuntimeAxisScan(OpBuilder &b, Location loc, Operation *op, Value x, V
       b, loc, axisTensor, SmallVector<Value>(axisType.getRank(), indexConst(b, loc, 0)));
   Value rankValue = indexConst(b, loc, rank);
   CheckedIndex axis = checkIndex(b, loc, raw, rankValue);
-  Value safeAxis = arith::SelectOp::create(b, loc, axis.inRange, axis.index, indexConst(b, loc, 0));
-  auto dispatch = scf::IndexSwitchOp::create(b, loc, TypeRange{xType}, safeAxis,
-                                             llvm::to_vector(llvm::seq<int64_t>(0, rank)), rank);
-  for (int64_t a = 0; a < rank; ++a) {
-    Block &block = dispatch.getCaseRegions()[a].emplaceBlock();
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(&block);
-    Value scan = buildScan(b, loc, x, a, reverse, exclusive);
-    Value result = scf::IfOp::create(
-                       b, loc, axis.inRange,
-                       [&](OpBuilder &tb, Location l) { scf::YieldOp::create(tb, l, scan); },
-                       [&](OpBuilder &eb, Location l) {
-                         reportIndexError(eb, l, op, /*axis=*/-1, axis, rankValue);
-                         Value zero = arith::ConstantOp::create(
-                             eb, l, eb.getZeroAttr(xType.getElementType()));
-                         Value empty = tensor::EmptyOp::create(
-                             eb, l, tensor::getMixedSizes(eb, l, x), xType.getElementType());
-                         scf::YieldOp::create(
-                             eb, l, linalg::FillOp::create(eb, l, zero, empty).getResult(0));
-                       })
-                       .getResult(0);
-    scf::YieldOp::create(b, loc, result);
-  }
-  // Unreachable (the axis was made safe above), but a region needs a terminator.
-  Block &fallback = dispatch.getDefaultRegion().emplaceBlock();
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(&fallback);
-  scf::YieldOp::create(b, loc, x);
-  return dispatch.getResult(0);
+  auto inRange = [&](OpBuilder &tb, Location l) {
+    auto dispatch = scf::IndexSwitchOp::create(
+        tb, l, TypeRange{xType}, axis.index, llvm::to_vector(llvm::seq<int64_t>(0, rank)), rank);
+    OpBuilder::InsertionGuard guard(tb);
+    for (int64_t a = 0; a < rank; ++a) {
+      tb.setInsertionPointToStart(&dispatch.getCaseRegions()[a].emplaceBlock());
+      scf::YieldOp::create(tb, l, buildScan(tb, l, x, a, reverse, exclusive));
+    }
+    // Unreachable (the axis is in range here), but a region needs a terminator.
+    tb.setInsertionPointToStart(&dispatch.getDefaultRegion().emplaceBlock());
+    scf::YieldOp::create(tb, l, x);
+    tb.setInsertionPointAfter(dispatch);
+    scf::YieldOp::create(tb, l, dispatch.getResult(0));
+  };
+  auto outOfRange = [&](OpBuilder &eb, Location l) {
+    reportIndexError(eb, l, op, /*axis=*/-1, axis, rankValue);
+    Value zero = arith::ConstantOp::create(eb, l, eb.getZeroAttr(xType.getElementType()));
+    Value empty = tensor::EmptyOp::create(eb, l, tensor::getMixedSizes(eb, l, x),
+                                          xType.getElementType());
+    scf::YieldOp::create(eb, l, linalg::FillOp::create(eb, l, zero, empty).getResult(0));
+  };
+  return scf::IfOp::create(b, loc, axis.inRange, inRange, outOfRange).getResult(0);
 }
 
 struct CumSumToLoop : OpConversionPattern<CumSumOp> {

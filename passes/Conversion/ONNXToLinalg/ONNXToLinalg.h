@@ -48,6 +48,12 @@ mlir::Value castIntegerBits(mlir::OpBuilder &b, mlir::Location loc, mlir::Value 
 /// Element `i` of a 1-D integer tensor, as an index.
 mlir::Value extractIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value tensor, int64_t i);
 
+/// For entry `i` of the 1-D integer tensor `axes` (negative axes count from the end of a rank
+/// `rank`), whether it names dim d, for each d < rank: how ops whose axes are read at run time
+/// (Pad, Slice) find the entries of each dim.
+llvm::SmallVector<mlir::Value> entryNamesDims(mlir::OpBuilder &b, mlir::Location loc,
+                                              mlir::Value axes, int64_t i, int64_t rank);
+
 /// The index constant `v`.
 mlir::Value indexConst(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
 

@@ -114,16 +114,10 @@ struct PadToLinalg : OpConversionPattern<PadOp> {
         low[j] = lo, high[j] = hi;
         continue;
       }
-      Value axis = extractIndex(rewriter, loc, adaptor.getAxes(), j);
-      Value rankValue = indexConst(rewriter, loc, rank);
-      Value isNeg = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::slt, axis, zero);
-      axis = arith::SelectOp::create(rewriter, loc, isNeg,
-                                     arith::AddIOp::create(rewriter, loc, axis, rankValue), axis);
+      SmallVector<Value> named = entryNamesDims(rewriter, loc, adaptor.getAxes(), j, rank);
       for (int64_t d = 0; d < rank; ++d) {
-        Value here = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, axis,
-                                           indexConst(rewriter, loc, d));
-        low[d] = arith::SelectOp::create(rewriter, loc, here, lo, low[d]);
-        high[d] = arith::SelectOp::create(rewriter, loc, here, hi, high[d]);
+        low[d] = arith::SelectOp::create(rewriter, loc, named[d], lo, low[d]);
+        high[d] = arith::SelectOp::create(rewriter, loc, named[d], hi, high[d]);
       }
     }
 
@@ -136,8 +130,8 @@ struct PadToLinalg : OpConversionPattern<PadOp> {
       empty = arith::OrIOp::create(
           rewriter, loc, empty,
           arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, n, zero));
-      Value size = arith::AddIOp::create(rewriter, loc, arith::AddIOp::create(rewriter, loc, n, low[d]),
-                                         high[d]);
+      Value size = arith::AddIOp::create(
+          rewriter, loc, arith::AddIOp::create(rewriter, loc, n, low[d]), high[d]);
       if (result.isDynamicDim(d))
         outDims.push_back(arith::MaxSIOp::create(rewriter, loc, size, zero));
     }

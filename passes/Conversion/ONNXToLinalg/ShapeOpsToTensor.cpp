@@ -223,19 +223,21 @@ Value buildGeneralSlice(OpBuilder &b, Location loc, Value data, Value starts, Va
     Value step = steps ? extractIndex(b, loc, steps, i) : one;
     step = arith::SelectOp::create(
         b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, step, zero), one, step);
-    Value axis = axes ? extractIndex(b, loc, axes, i) : indexConst(b, loc, i);
-    Value isNeg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, axis, zero);
-    axis = arith::SelectOp::create(b, loc, isNeg,
-                                   arith::AddIOp::create(b, loc, axis, indexConst(b, loc, rank)),
-                                   axis);
     Value start = extractIndex(b, loc, starts, i), end = extractIndex(b, loc, ends, i);
+    SmallVector<Value> named;
+    if (axes)
+      named = entryNamesDims(b, loc, axes, i, rank);
     for (int64_t d = 0; d < rank; ++d) {
+      if (!axes && d != i)
+        continue; // without axes, entry i is dim i
       SliceDim here = clampSliceDim(b, loc, start, end, step, dimOf(b, loc, data, d));
-      Value named = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, axis,
-                                          indexConst(b, loc, d));
-      dims[d] = {arith::SelectOp::create(b, loc, named, here.start, dims[d].start),
-                 arith::SelectOp::create(b, loc, named, here.step, dims[d].step),
-                 arith::SelectOp::create(b, loc, named, here.length, dims[d].length)};
+      if (!axes) {
+        dims[d] = here;
+        continue;
+      }
+      dims[d] = {arith::SelectOp::create(b, loc, named[d], here.start, dims[d].start),
+                 arith::SelectOp::create(b, loc, named[d], here.step, dims[d].step),
+                 arith::SelectOp::create(b, loc, named[d], here.length, dims[d].length)};
     }
   }
   for (int64_t d = 0; d < rank; ++d)
@@ -654,6 +656,21 @@ Value kiln::castIntegerBits(OpBuilder &b, Location loc, Value v, Type to) {
 Value kiln::extractIndex(OpBuilder &b, Location loc, Value tensor, int64_t i) {
   Value e = tensor::ExtractOp::create(b, loc, tensor, ValueRange{indexConst(b, loc, i)});
   return arith::IndexCastOp::create(b, loc, b.getIndexType(), e);
+}
+
+SmallVector<Value> kiln::entryNamesDims(OpBuilder &b, Location loc, Value axes, int64_t i,
+                                        int64_t rank) {
+  Value axis = extractIndex(b, loc, axes, i);
+  Value isNeg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, axis,
+                                      indexConst(b, loc, 0));
+  axis = arith::SelectOp::create(b, loc, isNeg,
+                                 arith::AddIOp::create(b, loc, axis, indexConst(b, loc, rank)),
+                                 axis);
+  SmallVector<Value> named;
+  for (int64_t d = 0; d < rank; ++d)
+    named.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, axis,
+                                          indexConst(b, loc, d)));
+  return named;
 }
 
 Value kiln::indexConst(OpBuilder &b, Location loc, int64_t v) {

@@ -15,11 +15,14 @@ func.func @constant_axes(%x: tensor<4x6xf32>, %starts: tensor<1xi64>, %ends: ten
 // -----
 
 // CHECK-LABEL: func.func @runtime_axes_and_steps
-// CHECK: %[[AXIS:.*]] = arith.index_cast %{{.*}} : i64 to index
+// CHECK: %[[WRAPPED:.*]] = arith.addi %{{.*}}, %c2 : index
+// CHECK: %[[AXIS:.*]] = arith.select %{{.*}}, %[[WRAPPED]], %{{.*}} : index
+// CHECK-NEXT: %[[NAMED0:.*]] = arith.cmpi eq, %[[AXIS]], %c0 : index
+// CHECK-NEXT: %[[NAMED1:.*]] = arith.cmpi eq, %[[AXIS]], %c1 : index
 // CHECK: arith.ceildivsi
-// CHECK: %[[NAMED0:.*]] = arith.cmpi eq, %{{.*}}, %c0 : index
+// CHECK: arith.select %[[NAMED0]]
 // CHECK: arith.ceildivsi
-// CHECK: %[[NAMED1:.*]] = arith.cmpi eq, %{{.*}}, %c1 : index
+// CHECK: arith.select %[[NAMED1]]
 // CHECK: %[[INIT:.*]] = tensor.empty(%{{.*}}, %{{.*}}) : tensor<?x?xf32>
 // CHECK: linalg.generic {{.*}} outs(%[[INIT]] : tensor<?x?xf32>)
 // CHECK: %[[I:.*]] = linalg.index 0 : index
