@@ -53,33 +53,21 @@ llvm::Error run(ModuleOp module, const Target &target, const CompileOptions &opt
 
 } // namespace
 
-llvm::StringRef kiln::stageName(Stage stage) {
-  switch (stage) {
-  case Stage::ONNX:
-    return "onnx";
-  case Stage::TFM:
-    return "tfm";
-  case Stage::Linalg:
-    return "linalg";
-  case Stage::LLVM:
-    return "llvm";
-  }
-  llvm_unreachable("unknown stage");
-}
+namespace {
 
-llvm::StringRef kiln::stagePipelineName(Stage stage) {
-  switch (stage) {
-  case Stage::ONNX:
-    return "kiln-stage-onnx";
-  case Stage::TFM:
-    return "kiln-stage-tfm";
-  case Stage::Linalg:
-    return "kiln-stage-linalg";
-  case Stage::LLVM:
-    return "kiln-stage-llvm";
-  }
-  llvm_unreachable("unknown stage");
-}
+/// Each stage's --emit name and pipeline name, in Stage order.
+constexpr struct {
+  const char *name, *pipeline;
+} kStageNames[] = {{"onnx", "kiln-stage-onnx"},
+                   {"tfm", "kiln-stage-tfm"},
+                   {"linalg", "kiln-stage-linalg"},
+                   {"llvm", "kiln-stage-llvm"}};
+
+} // namespace
+
+llvm::StringRef kiln::stageName(Stage stage) { return kStageNames[(int)stage].name; }
+
+llvm::StringRef kiln::stagePipelineName(Stage stage) { return kStageNames[(int)stage].pipeline; }
 
 void kiln::buildStage(OpPassManager &pm, Stage stage, const Target &target, bool fusion) {
   switch (stage) {
