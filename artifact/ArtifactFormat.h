@@ -38,6 +38,7 @@ enum class RecordTag : uint16_t {
   Buffer = 6,
   Kernel = 7,
   Site = 8,
+  CudaModule = 9,
 };
 constexpr uint16_t kRecordOptional = 1;
 constexpr uint32_t kRecordHeaderSize = 8;

@@ -60,7 +60,10 @@ struct Section {
 /// Reads the records of the metadata section.
 class MetadataReader {
 public:
-  MetadataReader(const uint8_t *data, uint64_t size) : data(data), size(size) {}
+  /// `cudaSections`: the image and size of each 'cuda-module' section, in order.
+  MetadataReader(const uint8_t *data, uint64_t size,
+                 std::vector<std::pair<const uint8_t *, uint64_t>> cudaSections = {})
+      : data(data), size(size), cudaSections(std::move(cudaSections)) {}
 
   ArtifactError read(ArtifactContents &out) {
     // The string table first: every other record refers to it.
@@ -133,6 +136,51 @@ public:
           return e;
         break;
       }
+      case RecordTag::CudaModule: {
+        if (r.length < 8)
+          return fail(KILN_DATA_LOSS, where("cuda_module") + ": too short");
+        uint32_t module = load<uint32_t>(r.payload), sm = load<uint32_t>(r.payload + 4);
+        if (module != out.cudaModules.size() || module >= cudaSections.size())
+          return fail(KILN_DATA_LOSS, format("%s: module %u does not match the %zu "
+                                             "'cuda-module' sections",
+                                             where("cuda_module").c_str(), module,
+                                             cudaSections.size()));
+        if (sm < 30 || sm > 1000)
+          return fail(KILN_DATA_LOSS, format("%s: implausible compute capability %u",
+                                             where("cuda_module").c_str(), sm));
+        out.cudaModules.push_back({sm, cudaSections[module].first, cudaSections[module].second});
+        break;
+      }
+      case RecordTag::Kernel: {
+        if (r.length < 20)
+          return fail(KILN_DATA_LOSS, where("kernel") + ": too short");
+        uint32_t kernel = load<uint32_t>(r.payload), module = load<uint32_t>(r.payload + 4);
+        std::string name;
+        if (ArtifactError e = string(load<uint32_t>(r.payload + 8), name, where("kernel")))
+          return e;
+        // Every module holds every kernel: module 0's records give the table, the others
+        // must agree with it.
+        if (module != 0) {
+          if (kernel >= out.kernels.size() || out.kernels[kernel] != name)
+            return fail(KILN_DATA_LOSS, where("kernel") + ": modules disagree on the kernels");
+          break;
+        }
+        if (kernel != out.kernels.size() || name.empty())
+          return fail(KILN_DATA_LOSS, where("kernel") + ": kernels out of order");
+        out.kernels.push_back(name);
+        break;
+      }
+      case RecordTag::Site: {
+        if (r.length < 12)
+          return fail(KILN_DATA_LOSS, where("site") + ": too short");
+        std::string name;
+        if (ArtifactError e = string(load<uint32_t>(r.payload + 4), name, where("site")))
+          return e;
+        if (load<uint32_t>(r.payload) != out.sites.size() + 1)
+          return fail(KILN_DATA_LOSS, where("site") + ": sites out of order");
+        out.sites.push_back(name);
+        break;
+      }
       default:
         if (!(r.flags & kRecordOptional))
           return fail(KILN_UNIMPLEMENTED,
@@ -143,6 +191,10 @@ public:
     }
     if (!sawTarget)
       return fail(KILN_DATA_LOSS, "metadata: missing the target record");
+    if (out.cudaModules.size() != cudaSections.size())
+      return fail(KILN_DATA_LOSS, format("metadata: %zu cuda_module records for %zu "
+                                         "'cuda-module' sections",
+                                         out.cudaModules.size(), cudaSections.size()));
     if (!sawEntry)
       return fail(KILN_DATA_LOSS, "metadata: missing the entry record");
     for (auto *list : {&out.inputs, &out.outputs})
@@ -159,6 +211,8 @@ public:
   }
 
 private:
+  std::vector<std::pair<const uint8_t *, uint64_t>> cudaSections;
+
   struct Record {
     uint16_t tag, flags;
     uint32_t length;
@@ -386,10 +440,16 @@ ArtifactError kiln::readArtifact(const uint8_t *data, uint64_t size, Checksums c
                                          ", computed 0x%016" PRIx64 ")",
                                          sectionName(s.kind), s.checksum, computedSum));
   }
-  if (ArtifactError e = MetadataReader(data + metadata->offset, metadata->size).read(out))
+  std::vector<std::pair<const uint8_t *, uint64_t>> cudaSections;
+  for (const Section &s : sections)
+    if (s.kind == uint32_t(SectionKind::CudaModule))
+      cudaSections.push_back({data + s.offset, s.size});
+  if (ArtifactError e = MetadataReader(data + metadata->offset, metadata->size,
+                                       std::move(cudaSections))
+                            .read(out))
     return e;
-  if (out.target == uint32_t(Target::CUDA))
-    return fail(KILN_UNIMPLEMENTED, "cuda artifacts are not supported by this runtime yet");
+  if (out.target == uint32_t(Target::CUDA) && out.cudaModules.empty() && !out.kernels.empty())
+    return fail(KILN_DATA_LOSS, "a cuda artifact with kernels has no 'cuda-module' section");
   if (code->size < 64 || std::memcmp(data + code->offset, "\x7f" "ELF", 4) != 0 ||
       data[code->offset + 4] != 2 /*ELFCLASS64*/ || load<uint16_t>(data + code->offset + 16) != 3 /*ET_DYN*/ ||
       load<uint16_t>(data + code->offset + 18) != hostMachine())

@@ -28,6 +28,13 @@ struct TensorDecl {
   std::vector<std::string> dimParams;    // "" for static dims
 };
 
+/// A CUDA artifact's device module for one architecture.
+struct CudaModuleDecl {
+  uint32_t sm = 0;           // compute capability (80 for sm_80)
+  const uint8_t *image = nullptr;
+  uint64_t size = 0;
+};
+
 /// What a valid artifact holds. Pointers point into the bytes given to readArtifact.
 struct ArtifactContents {
   uint32_t target = 0;
@@ -36,6 +43,11 @@ struct ArtifactContents {
   const uint8_t *code = nullptr;
   uint64_t codeSize = 0;
   uint64_t weightsOffset = 0, weightsSize = 0; // from the start of the file
+  /// CUDA: the device modules (each holding every kernel), the kernels by launch index, and
+  /// the run-time error sites by number - 1.
+  std::vector<CudaModuleDecl> cudaModules;
+  std::vector<std::string> kernels;
+  std::vector<std::string> sites;
 };
 
 /// A failed check: the status code and the message (without the function and file prefix).

@@ -72,8 +72,11 @@ private:
 std::string buildMetadata(const ArtifactDescription &a) {
   MetadataBuilder m;
   Bytes target;
-  target.put(uint32_t(Target::CPU));
-  target.put(uint32_t(0));
+  uint32_t lowestSm = 0;
+  for (const auto &module : a.cudaModules)
+    lowestSm = lowestSm ? std::min(lowestSm, module.sm) : module.sm;
+  target.put(uint32_t(a.cuda ? Target::CUDA : Target::CPU));
+  target.put(lowestSm);
   target.put(m.string(a.cpu));
   target.put(m.string(a.cpuFeatures));
   target.put(m.string(a.producer));
@@ -106,6 +109,28 @@ std::string buildMetadata(const ArtifactDescription &a) {
       m.record(RecordTag::Tensor, r);
     }
   }
+  for (auto [index, module] : llvm::enumerate(a.cudaModules)) {
+    Bytes r;
+    r.put(uint32_t(index));
+    r.put(module.sm);
+    m.record(RecordTag::CudaModule, r);
+    for (auto [kernel, function] : llvm::enumerate(a.kernels)) {
+      Bytes k;
+      k.put(uint32_t(kernel));
+      k.put(uint32_t(index));
+      k.put(m.string(function));
+      k.put(uint32_t(0)); // no dynamic shared memory yet
+      k.put(uint32_t(0));
+      m.record(RecordTag::Kernel, k);
+    }
+  }
+  for (auto [index, site] : llvm::enumerate(a.sites)) {
+    Bytes r;
+    r.put(uint32_t(index + 1));
+    r.put(m.string(site));
+    r.put(m.string(""));
+    m.record(RecordTag::Site, r);
+  }
   return m.finish();
 }
 
@@ -135,7 +160,7 @@ template <typename F> void forEachWeightsChunk(const ArtifactDescription &a, F e
 Error kiln::writeArtifact(StringRef path, const ArtifactDescription &a) {
   std::string metadata = buildMetadata(a);
   std::vector<SectionPlan> sections;
-  uint32_t count = a.weightsSize ? 3 : 2;
+  uint32_t count = (a.weightsSize ? 3 : 2) + a.cudaModules.size();
   uint64_t at = kHeaderSize + uint64_t(count) * kSectionEntrySize;
   auto place = [&](SectionKind kind, uint64_t size, uint32_t alignment, uint64_t checksum) {
     at = alignTo(at, alignment);
@@ -144,6 +169,9 @@ Error kiln::writeArtifact(StringRef path, const ArtifactDescription &a) {
   };
   place(SectionKind::Metadata, metadata.size(), 8, XXH64::hash(metadata.data(), metadata.size()));
   place(SectionKind::Code, a.code.size(), 16, XXH64::hash(a.code.data(), a.code.size()));
+  for (const auto &module : a.cudaModules)
+    place(SectionKind::CudaModule, module.image.size(), 256,
+          XXH64::hash(module.image.data(), module.image.size()));
   if (a.weightsSize) {
     XXH64 h;
     forEachWeightsChunk(a, [&](StringRef s) { h.update(s.data(), s.size()); });
@@ -166,7 +194,7 @@ Error kiln::writeArtifact(StringRef path, const ArtifactDescription &a) {
   header.put(kFormatVersion);
   header.put(kHeaderSize);
   header.put(fileSize);
-  header.put(uint32_t(Target::CPU));
+  header.put(uint32_t(a.cuda ? Target::CUDA : Target::CPU));
 #if defined(__aarch64__)
   header.put(kMachineAArch64);
 #else
@@ -200,13 +228,17 @@ Error kiln::writeArtifact(StringRef path, const ArtifactDescription &a) {
     };
     os << header.data << table.data;
     written = header.data.size() + table.data.size();
+    unsigned cudaModule = 0;
     for (const SectionPlan &s : sections) {
       padTo(s.offset);
       if (s.kind == SectionKind::Metadata)
         os << metadata;
       else if (s.kind == SectionKind::Code)
         os.write(reinterpret_cast<const char *>(a.code.data()), a.code.size());
-      else
+      else if (s.kind == SectionKind::CudaModule) {
+        const std::vector<char> &image = a.cudaModules[cudaModule++].image;
+        os.write(image.data(), image.size());
+      } else
         forEachWeightsChunk(a, [&](StringRef bytes) { os << bytes; });
       written += s.size;
     }

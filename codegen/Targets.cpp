@@ -4,6 +4,7 @@
 
 #include "codegen/CPU/CPUTarget.h"
 #include "codegen/CUDA/CUDATarget.h"
+#include "codegen/Common/CommonPasses.h"
 #include "codegen/Common/Driver.h"
 
 #include "mlir/Pass/PassOptions.h"
@@ -67,5 +68,7 @@ void kiln::registerCodegenPipelines() {
                                "tfm to linalg on tensors, and @main_shapes");
   registerStage(Stage::LLVM, "kiln-compile --emit=llvm: the target's lowering to the LLVM "
                              "dialect");
+  registerKilnCommonPasses();
   registerCPUTargetPasses();
+  registerCUDATargetPasses();
 }

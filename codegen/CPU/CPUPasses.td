@@ -67,15 +67,6 @@ def ApproximateMath : Pass<"kiln-approximate-math", "::mlir::func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
-def CPUEntryInterface : Pass<"kiln-cpu-entry-interface", "::mlir::ModuleOp"> {
-  let summary = "give @main and @main_shapes the C interface the CPU runtime calls";
-  let description = [{
-    Marks the entry points `llvm.emit_c_interface` (the runtime calls them through their C
-    wrappers) and drops their argument and result attributes: the ONNX names and dim names are
-    in the artifact's signature by now, and the LLVM translation does not know them.
-  }];
-}
-
 def CPULowerRuntimeErrors : Pass<"kiln-cpu-lower-runtime-errors", "::mlir::ModuleOp"> {
   let summary = "kiln.index_error as a call to the CPU runtime's kiln_rt_index_error";
   let description = [{

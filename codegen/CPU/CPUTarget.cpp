@@ -42,25 +42,7 @@ void buildBuffersToLLVMPipeline(OpPassManager &pm, bool runtimeServices) {
   } else {
     pm.addPass(createConvertLinalgToLoopsPass());
   }
-  pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  // bf16 conversions as integer arithmetic: without AVX512-BF16, LLVM would call libgcc's
-  // __truncsfbf2, which older toolchains lack (the link of the model's code then fails).
-  arith::ArithExpandOpsPassOptions expand;
-  expand.includeBf16 = true;
-  pm.addPass(arith::createArithExpandOpsPass(expand));
-  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
-  memrefToLLVM.useGenericFunctions = runtimeServices;
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
-  // Intrinsics first (fma, floor, exp... become instructions or vectorisable calls), libm for
-  // what has no intrinsic (erf, tanh, atan...).
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
+  buildHostToLLVMPipeline(pm, runtimeServices);
   if (runtimeServices)
     pm.addPass(kiln::createMaterializeParallelLaunches());
 }
@@ -91,23 +73,8 @@ std::unique_ptr<Target> kiln::createCPUTarget(const TargetOptions &options) {
 }
 
 void kiln::buildCPUArtifactLoweringPipeline(OpPassManager &pm) {
-  pm.addPass(kiln::createCPUEntryInterface());
   pm.addPass(kiln::createCPULowerRuntimeErrors());
-  pm.addNestedPass<func::FuncOp>(kiln::createDecomposeAggregatedOps());
-  pm.addPass(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(kiln::createFuseElementwise());
-  pm.addPass(createCanonicalizerPass());
-  bufferization::OneShotBufferizePassOptions bufferization;
-  bufferization.bufferizeFunctionBoundaries = true;
-  // The runtime passes dense row-major buffers; identity layouts at the boundary say so.
-  bufferization.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
-  // Outputs are the caller's buffers: results become out-parameters written by a copy.
-  bufferization::BufferResultsToOutParamsPassOptions outParams;
-  outParams.modifyPublicFunctions = true;
-  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
-  // A run must not leak: every intermediate buffer gets freed after its last use.
-  bufferization::buildBufferDeallocationPipeline(pm);
+  buildBufferizeEntryPipeline(pm);
   pm.addPass(kiln::createContractionToRuntimeGemm());
   pm.addPass(createCanonicalizerPass());
   buildBuffersToLLVMPipeline(pm, /*runtimeServices=*/true);

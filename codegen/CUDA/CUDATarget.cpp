@@ -1,13 +1,42 @@
 //===- CUDATarget.cpp - the CUDA target -----------------------------------===//
+//
+// docs/design/targets.md, "CUDA kernels". Linalg on tensors is bufferized as for the CPU;
+// then every loop nest of @main becomes a kernel (kiln-cuda-map-kernels), kernels are
+// outlined into one gpu.module, lowered to NVVM with libdevice linked, and serialised to PTX
+// once per --gpu-arch; host code launches them through the runtime. ptxas makes the cubins
+// when the artifact is written (codegen/CUDA/CUDAArtifact.cpp).
+//
+//===----------------------------------------------------------------------===//
 
 #include "codegen/CUDA/CUDATarget.h"
 
+#include "codegen/CUDA/CUDAArtifact.h"
+#include "codegen/CUDA/CUDAPasses.h"
+#include "codegen/Common/Pipelines.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 
 using namespace mlir;
 using namespace kiln;
 
 namespace {
+
+std::string toolkitFile(const TargetOptions &options, llvm::StringRef relative) {
+  llvm::SmallString<256> path(options.cudaToolkit);
+  llvm::sys::path::append(path, relative);
+  return std::string(path);
+}
 
 class CUDATarget final : public Target {
 public:
@@ -16,15 +45,24 @@ public:
   llvm::StringRef name() const override { return "cuda"; }
 
   std::optional<std::string> missingLowering() const override {
-    return "the CUDA target's kernel generation (for " + llvm::join(options.gpuArchs, ", ") +
-           ") is not implemented yet: --target=cuda compiles up to --emit=linalg";
+    for (llvm::StringRef file : {kLibdevicePath, kPtxasPath})
+      if (!llvm::sys::fs::exists(toolkitFile(options, file)))
+        return "the CUDA target needs the CUDA toolkit's " + file.str() + ", and '" +
+               toolkitFile(options, file) + "' does not exist (set KILN_CUDA_PATH to the "
+               "toolkit's directory)";
+    for (const std::string &arch : options.gpuArchs)
+      if (!parseGPUArch(arch))
+        return "unknown GPU architecture '" + arch + "' (expected sm_<NN>, such as sm_80)";
+    return std::nullopt;
   }
 
-  void buildLoweringPipeline(OpPassManager &) const override {}
+  void buildLoweringPipeline(OpPassManager &pm) const override {
+    buildCUDALoweringPipeline(pm, options);
+  }
 
-  llvm::Error writeArtifact(ModuleOp, ArtifactDescription &, llvm::StringRef,
-                            TimingScope &) const override {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), *missingLowering());
+  llvm::Error writeArtifact(ModuleOp module, ArtifactDescription &description,
+                            llvm::StringRef path, TimingScope &timing) const override {
+    return writeCUDAArtifact(module, options, description, path, timing);
   }
 
 private:
@@ -33,6 +71,66 @@ private:
 
 } // namespace
 
-std::unique_ptr<Target> kiln::createCUDATarget(const TargetOptions &options) {
-  return std::make_unique<CUDATarget>(options);
+std::optional<unsigned> kiln::parseGPUArch(llvm::StringRef arch) {
+  unsigned sm;
+  if (!arch.consume_front("sm_") || arch.getAsInteger(10, sm) || sm < 50 || sm > 199)
+    return std::nullopt;
+  return sm;
 }
+
+std::unique_ptr<Target> kiln::createCUDATarget(const TargetOptions &options) {
+  TargetOptions resolved = options;
+  if (resolved.cudaToolkit.empty()) {
+    const char *env = getenv("KILN_CUDA_PATH");
+    resolved.cudaToolkit = env && *env ? env : KILN_DEFAULT_CUDA_TOOLKIT;
+  }
+  return std::make_unique<CUDATarget>(resolved);
+}
+
+void kiln::buildCUDALoweringPipeline(OpPassManager &pm, const TargetOptions &options) {
+  buildBufferizeEntryPipeline(pm);
+  pm.addNestedPass<func::FuncOp>(kiln::createCUDACopiesToLinalg());
+  pm.addPass(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(kiln::createCUDAMapKernels());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(kiln::createCUDAMergeKernelModules());
+  pm.addPass(kiln::createCUDALowerRuntimeErrors());
+  pm.addPass(kiln::createCUDAEmulationKernels());
+
+  // Kernels: scf, affine and strided views to plain ops, then NVVM.
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  ConvertGpuOpsToNVVMOpsOptions nvvm;
+  nvvm.indexBitwidth = 64;
+  kernels.addPass(kiln::createCUDALegalizeKernelMath());
+  kernels.addPass(createConvertGpuOpsToNVVMOps(nvvm));
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  for (const std::string &arch : options.gpuArchs) {
+    GpuNVVMAttachTargetOptions target;
+    target.chip = arch;
+    target.features = "+ptx80";
+    target.optLevel = 3;
+    target.linkLibs.push_back(toolkitFile(options, kLibdevicePath));
+    pm.addPass(createGpuNVVMAttachTarget(target));
+  }
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = "isa";
+  binary.toolkitPath = options.cudaToolkit;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+
+  // Host code: launches as runtime calls, the rest as for the CPU.
+  pm.addPass(kiln::createGPULaunchToRuntime());
+  pm.addPass(createCanonicalizerPass());
+  buildHostToLLVMPipeline(pm, /*runtimeAllocator=*/true);
+  pm.addPass(kiln::createCUDAEmulationEntries());
+}
+
+void kiln::registerCUDATargetPasses() { registerKilnCUDAPasses(); }

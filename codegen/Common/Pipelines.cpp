@@ -2,11 +2,26 @@
 
 #include "codegen/Common/Pipelines.h"
 
+#include "codegen/Common/CommonPasses.h"
 #include "codegen/Common/Target.h"
 #include "passes/Passes.h"
 
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MathToLibm/MathToLibm.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -53,8 +68,51 @@ void kiln::buildLinalgStage(OpPassManager &pm, const Target &target) {
   pm.addPass(kiln::createBuildShapesFunction());
 }
 
+void kiln::buildBufferizeEntryPipeline(OpPassManager &pm) {
+  pm.addPass(kiln::createEntryInterface());
+  pm.addNestedPass<func::FuncOp>(kiln::createDecomposeAggregatedOps());
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(kiln::createFuseElementwise());
+  pm.addPass(createCanonicalizerPass());
+  bufferization::OneShotBufferizePassOptions bufferization;
+  bufferization.bufferizeFunctionBoundaries = true;
+  // The runtime passes dense row-major buffers; identity layouts at the boundary say so.
+  bufferization.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  // Outputs are the caller's buffers: results become out-parameters written by a copy.
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  // A run must not leak: every intermediate buffer gets freed after its last use.
+  bufferization::buildBufferDeallocationPipeline(pm);
+}
+
+void kiln::buildHostToLLVMPipeline(OpPassManager &pm, bool runtimeAllocator) {
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  // bf16 conversions as integer arithmetic: without AVX512-BF16, LLVM would call libgcc's
+  // __truncsfbf2, which older toolchains lack (the link of the model's code then fails).
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = runtimeAllocator;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
+  // Intrinsics first (fma, floor, exp... become instructions or vectorisable calls), libm for
+  // what has no intrinsic (erf, tanh, atan...).
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
 void kiln::registerPipelineDialects(DialectRegistry &registry) {
   registry.insert<kiln::KilnDialect>();
   registerAllDialects(registry);
   registerAllExtensions(registry);
+  // gpu-module-to-binary translates kernels to LLVM IR (NVVM) inside the pipeline.
+  registerAllToLLVMIRTranslations(registry);
 }

@@ -36,6 +36,17 @@ void buildLinalgStage(mlir::OpPassManager &pm, const Target &target);
 /// kiln-convert-tfm-to-linalg, clean-up).
 void buildConvertToLinalgPipeline(mlir::OpPassManager &pm);
 
+/// Linalg on tensors to linalg on buffers, the entry's way: @main and @main_shapes with the C
+/// interface the runtime calls, aggregated ops decomposed, elementwise chains fused, one-shot
+/// bufferization with identity layouts at the boundary (the runtime passes dense buffers),
+/// results as caller-provided out-parameters, and a deallocation after each buffer's last use.
+void buildBufferizeEntryPipeline(mlir::OpPassManager &pm);
+
+/// Host code on buffers (scf, memref, arith, math, func) to the LLVM dialect. With
+/// `runtimeAllocator`, buffers come from the runtime (_mlir_memref_to_llvm_alloc/free, which
+/// the artifact's stub forwards), not from malloc.
+void buildHostToLLVMPipeline(mlir::OpPassManager &pm, bool runtimeAllocator);
+
 /// Registers every dialect and interface implementation the pipelines need (bufferization
 /// and LLVM-conversion interfaces of upstream dialects are external models).
 void registerPipelineDialects(mlir::DialectRegistry &registry);

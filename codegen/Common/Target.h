@@ -30,6 +30,11 @@ struct TargetOptions {
   std::string cpu = "host";
   /// CUDA target: the GPU architectures to build a cubin for (one each, chosen at load time).
   std::vector<std::string> gpuArchs = {"sm_80", "sm_90"};
+  /// CUDA target: the toolkit that has ptxas and libdevice ($KILN_CUDA_PATH, else the one
+  /// found when Kiln was configured).
+  std::string cudaToolkit;
+  /// CUDA target: print each kernel's origin, launch shape and ptxas resource use.
+  bool kernelReport = false;
   /// Constants of at least this many bytes go to the artifact's weights section.
   uint64_t minExternalConstantBytes = 256;
 };

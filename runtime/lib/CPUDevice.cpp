@@ -14,6 +14,7 @@
 #include "artifact/ArtifactReader.h"
 #include "runtime/lib/Abandon.h"
 #include "runtime/lib/Gemm.h"
+#include "runtime/lib/LoadedCode.h"
 #include "runtime/lib/Options.h"
 #include "runtime/lib/ScratchAllocator.h"
 #include "runtime/lib/Status.h"
@@ -74,60 +75,6 @@ int defaultThreads() {
     return std::max(1, CPU_COUNT(&set));
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   return n > 0 ? int(n) : 1;
-}
-
-/// The loaded model's code: a private instance of the artifact's shared object.
-struct LoadedCode {
-  int fd = -1;
-  void *handle = nullptr;
-  ~LoadedCode() {
-    if (handle)
-      dlclose(handle);
-    if (fd >= 0)
-      close(fd);
-  }
-};
-
-/// Writes the code to an anonymous file and dlopens it. The fd stays open while the code is
-/// loaded: glibc identifies loaded objects by path, and /proc/self/fd/N must not be reused.
-std::string loadCode(const uint8_t *code, uint64_t size, const std::string &name,
-                     LoadedCode &out) {
-  std::string reasons;
-  int fd = memfd_create(("kiln:" + name).c_str(), MFD_CLOEXEC);
-  std::string path;
-  if (fd >= 0) {
-    path = "/proc/self/fd/" + std::to_string(fd);
-  } else {
-    reasons = std::string("memfd_create: ") + strerror(errno);
-    const char *dir = getenv("KILN_TMPDIR");
-    if (!dir)
-      dir = getenv("TMPDIR");
-    std::string templ = std::string(dir ? dir : "/tmp") + "/kiln-code-XXXXXX";
-    std::vector<char> buf(templ.begin(), templ.end());
-    buf.push_back(0);
-    fd = mkstemp(buf.data());
-    if (fd < 0)
-      return reasons + "; mkstemp: " + strerror(errno);
-    path = buf.data();
-  }
-  for (uint64_t done = 0; done < size;) {
-    ssize_t n = write(fd, code + done, size - done);
-    if (n <= 0) {
-      std::string err = std::string("write: ") + strerror(errno);
-      close(fd);
-      return err;
-    }
-    done += uint64_t(n);
-  }
-  out.fd = fd;
-  out.handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (path.rfind("/proc/", 0) != 0)
-    unlink(path.c_str());
-  if (!out.handle) {
-    const char *err = dlerror();
-    return reasons + (reasons.empty() ? "" : "; ") + (err ? err : "dlopen failed");
-  }
-  return {};
 }
 
 /// Refuses code compiled for instructions this CPU lacks instead of dying on SIGILL.
@@ -252,27 +199,10 @@ kiln_status *kiln::loadCPUModel(const DeviceLoad &load, std::unique_ptr<DeviceMo
   if (kiln_status *s = checkCPUFeatures(fn, file, c))
     return s;
   auto code = std::make_unique<CPUModel>(file);
-  std::string error = loadCode(c.code, c.codeSize, c.modelName, code->code);
-  if (!error.empty())
-    return makeStatus(KILN_UNAVAILABLE, "%s: '%s': cannot load the model's code: %s", fn, file,
-                      error.c_str());
-  code->module = static_cast<const kiln_gen_module *>(dlsym(code->code.handle, "kiln_module"));
-  if (!code->module)
-    return makeStatus(KILN_DATA_LOSS, "%s: '%s': the model's code does not export kiln_module", fn,
-                      file);
+  if (kiln_status *s = loadModelCode(fn, file, c, code->code))
+    return s;
+  code->module = code->code.module;
   const kiln_gen_module &m = *code->module;
-  if (m.abi_version != KILN_GEN_ABI_VERSION)
-    return makeStatus(KILN_UNIMPLEMENTED, "%s: '%s': code ABI version %u, this runtime speaks %u",
-                      fn, file, m.abi_version, KILN_GEN_ABI_VERSION);
-  uint32_t dynamicOutputDims = 0;
-  for (const TensorDecl &t : c.outputs)
-    dynamicOutputDims += uint32_t(std::count(t.dims.begin(), t.dims.end(), -1));
-  if (m.num_inputs != c.inputs.size() || m.num_outputs != c.outputs.size() ||
-      m.num_output_dims != dynamicOutputDims || !m.run || !m.bind ||
-      (dynamicOutputDims && !m.shapes))
-    return makeStatus(KILN_DATA_LOSS, "%s: '%s': the code's signature (%u inputs, %u outputs) "
-                      "disagrees with the metadata (%zu inputs, %zu outputs)",
-                      fn, file, m.num_inputs, m.num_outputs, c.inputs.size(), c.outputs.size());
   m.bind(&runtimeApi, load.weights);
   out = std::move(code);
   return nullptr;

@@ -58,7 +58,21 @@ kiln_code kiln::loadCUDADriver(const char *library, CUDADriver &out, std::string
       !resolve(get, "cuDeviceGetCount", out.deviceGetCount) ||
       !resolve(get, "cuDeviceGet", out.deviceGet) ||
       !resolve(get, "cuDeviceGetAttribute", out.deviceGetAttribute) ||
-      !resolve(get, "cuGetErrorString", out.getErrorString))
+      !resolve(get, "cuGetErrorString", out.getErrorString) ||
+      !resolve(get, "cuDevicePrimaryCtxRetain", out.primaryCtxRetain) ||
+      !resolve(get, "cuDevicePrimaryCtxRelease", out.primaryCtxRelease) ||
+      !resolve(get, "cuCtxSetCurrent", out.ctxSetCurrent) ||
+      !resolve(get, "cuModuleLoadData", out.moduleLoadData) ||
+      !resolve(get, "cuModuleUnload", out.moduleUnload) ||
+      !resolve(get, "cuModuleGetFunction", out.moduleGetFunction) ||
+      !resolve(get, "cuModuleGetGlobal", out.moduleGetGlobal) ||
+      !resolve(get, "cuMemAlloc", out.memAlloc) || !resolve(get, "cuMemFree", out.memFree) ||
+      !resolve(get, "cuMemcpyHtoDAsync", out.memcpyHtoDAsync) ||
+      !resolve(get, "cuMemcpyDtoHAsync", out.memcpyDtoHAsync) ||
+      !resolve(get, "cuLaunchKernel", out.launchKernel) ||
+      !resolve(get, "cuStreamCreate", out.streamCreate) ||
+      !resolve(get, "cuStreamDestroy", out.streamDestroy) ||
+      !resolve(get, "cuStreamSynchronize", out.streamSynchronize))
     return fail(std::string("'") + library + "' lacks a driver entry point Kiln needs");
   if (CUresult r = out.init(0))
     return fail("cuInit failed: " + out.describe(r));

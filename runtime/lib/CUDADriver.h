@@ -19,14 +19,46 @@ namespace kiln {
 
 using CUresult = int;
 using CUdevice = int;
+using CUcontext = void *;
+using CUmodule = void *;
+using CUfunction = void *;
+using CUstream = void *;
+using CUdeviceptr = unsigned long long;
 
-/// The driver's entry points the runtime uses. Null members were not found.
+/// The driver's entry points the runtime uses, as CUDA 12's cuGetProcAddress gives them (the
+/// _v2 variants where there are several). The emulated device (CUDAEmulator.h) fills the
+/// same table with its own functions. Null members were not found.
 struct CUDADriver {
   CUresult (*init)(unsigned flags) = nullptr;
   CUresult (*deviceGetCount)(int *count) = nullptr;
   CUresult (*deviceGet)(CUdevice *device, int ordinal) = nullptr;
   CUresult (*deviceGetAttribute)(int *value, int attribute, CUdevice device) = nullptr;
   CUresult (*getErrorString)(CUresult error, const char **text) = nullptr;
+  CUresult (*primaryCtxRetain)(CUcontext *context, CUdevice device) = nullptr;
+  CUresult (*primaryCtxRelease)(CUdevice device) = nullptr;
+  CUresult (*ctxSetCurrent)(CUcontext context) = nullptr;
+  CUresult (*moduleLoadData)(CUmodule *module, const void *image) = nullptr;
+  CUresult (*moduleUnload)(CUmodule module) = nullptr;
+  CUresult (*moduleGetFunction)(CUfunction *function, CUmodule module,
+                                const char *name) = nullptr;
+  CUresult (*moduleGetGlobal)(CUdeviceptr *address, size_t *bytes, CUmodule module,
+                              const char *name) = nullptr;
+  CUresult (*memAlloc)(CUdeviceptr *address, size_t bytes) = nullptr;
+  CUresult (*memFree)(CUdeviceptr address) = nullptr;
+  CUresult (*memcpyHtoDAsync)(CUdeviceptr dst, const void *src, size_t bytes,
+                              CUstream stream) = nullptr;
+  CUresult (*memcpyDtoHAsync)(void *dst, CUdeviceptr src, size_t bytes,
+                              CUstream stream) = nullptr;
+  CUresult (*launchKernel)(CUfunction function, unsigned gridX, unsigned gridY, unsigned gridZ,
+                           unsigned blockX, unsigned blockY, unsigned blockZ,
+                           unsigned sharedBytes, CUstream stream, void **params,
+                           void **extra) = nullptr;
+  CUresult (*streamCreate)(CUstream *stream, unsigned flags) = nullptr;
+  CUresult (*streamDestroy)(CUstream stream) = nullptr;
+  CUresult (*streamSynchronize)(CUstream stream) = nullptr;
+  /// The emulated device only: what its last failed call found (a kernel's out-of-bounds
+  /// access, a barrier not reached by every thread), for the status message.
+  std::string (*takeFailureDetail)() = nullptr;
 
   /// The driver's name for `error` ("CUDA_ERROR_NO_DEVICE: no CUDA-capable device ...").
   std::string describe(CUresult error) const;

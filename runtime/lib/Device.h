@@ -57,7 +57,9 @@ kiln_status *checkCUDADevice(const char *fn, const char *file, int ordinal,
                              int *computeCapability);
 
 kiln_status *loadCPUModel(const DeviceLoad &load, std::unique_ptr<DeviceModel> &out);
-kiln_status *loadCUDAModel(const DeviceLoad &load, std::unique_ptr<DeviceModel> &out);
+/// `emulated`: on the emulated CUDA device (CUDAEmulator.h) instead of libcuda's.
+kiln_status *loadCUDAModel(const DeviceLoad &load, bool emulated,
+                           std::unique_ptr<DeviceModel> &out);
 
 } // namespace kiln
 

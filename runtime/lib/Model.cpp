@@ -39,10 +39,17 @@ kiln_status *finishLoad(const char *fn, kiln_model *model, const uint8_t *bytes,
   if (options && options->device == KILN_DEVICE_CUDA)
     if (kiln_status *s = checkCUDADevice(fn, file, options->ordinal, nullptr))
       return s;
-  if (options && options->device != KILN_DEVICE_INVALID && options->device != kiln_device(c.target))
+  kiln_device device = options && options->device != KILN_DEVICE_INVALID
+                           ? options->device
+                           : kiln_device(c.target);
+  bool cudaArtifact = c.target == uint32_t(KILN_DEVICE_CUDA);
+  if ((device == KILN_DEVICE_CPU) == cudaArtifact)
     return makeStatus(KILN_INVALID_ARGUMENT, "%s: '%s': the artifact targets %s, options ask for %s",
-                      fn, file, c.target == 1 ? "cpu" : "cuda",
-                      options->device == KILN_DEVICE_CPU ? "cpu" : "cuda");
+                      fn, file, cudaArtifact ? "cuda" : "cpu",
+                      device == KILN_DEVICE_CPU        ? "cpu"
+                      : device == KILN_DEVICE_CUDA     ? "cuda"
+                                                       : "cuda-emulator");
+  model->device_kind = device;
   if (c.weightsSize) {
     const uint8_t *w = bytes + c.weightsOffset;
     if (reinterpret_cast<uintptr_t>(w) % 64) {
@@ -52,8 +59,9 @@ kiln_status *finishLoad(const char *fn, kiln_model *model, const uint8_t *bytes,
     model->weights = w;
   }
   DeviceLoad load{fn, file, c, model->weights, options};
-  kiln_status *s = c.target == uint32_t(KILN_DEVICE_CPU) ? loadCPUModel(load, model->device)
-                                                         : loadCUDAModel(load, model->device);
+  kiln_status *s = !cudaArtifact ? loadCPUModel(load, model->device)
+                                 : loadCUDAModel(load, device == KILN_DEVICE_CUDA_EMULATOR,
+                                                 model->device);
   if (s)
     return s;
   for (const TensorDecl &t : c.outputs)
@@ -143,7 +151,7 @@ void kiln_model_release(kiln_model *model) {
 }
 
 kiln_device kiln_model_device(const kiln_model *model) {
-  return model ? kiln_device(model->contents.target) : KILN_DEVICE_INVALID;
+  return model ? model->device_kind : KILN_DEVICE_INVALID;
 }
 const char *kiln_model_name(const kiln_model *model) {
   return model ? model->contents.modelName.c_str() : "";

@@ -46,6 +46,7 @@ struct kiln_model {
   std::vector<uint8_t> weightsCopy; // when borrowed memory is misaligned
   const void *weights = nullptr;
   std::unique_ptr<kiln::DeviceModel> device;
+  kiln_device device_kind = KILN_DEVICE_INVALID; // what the model was loaded onto
   std::vector<kiln_tensor_info> inputInfo, outputInfo;
   std::vector<std::vector<const char *>> dimParamPointers;
   /// How many output dims are dynamic (the shapes entry point computes them).

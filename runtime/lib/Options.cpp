@@ -21,10 +21,11 @@ void kiln_options_release(kiln_options *options) { delete options; }
 kiln_status *kiln_options_set_device(kiln_options *options, kiln_device device, int32_t ordinal) {
   if (!options)
     return makeStatus(KILN_INVALID_ARGUMENT, "kiln_options_set_device: options is NULL");
-  if (device != KILN_DEVICE_CPU && device != KILN_DEVICE_CUDA)
+  if (device != KILN_DEVICE_CPU && device != KILN_DEVICE_CUDA &&
+      device != KILN_DEVICE_CUDA_EMULATOR)
     return makeStatus(KILN_INVALID_ARGUMENT, "kiln_options_set_device: unknown device %d",
                       int(device));
-  if (ordinal < 0 || (device == KILN_DEVICE_CPU && ordinal != 0))
+  if (ordinal < 0 || (device != KILN_DEVICE_CUDA && ordinal != 0))
     return makeStatus(KILN_INVALID_ARGUMENT, "kiln_options_set_device: invalid ordinal %d",
                       ordinal);
   options->device = device;

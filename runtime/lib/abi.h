@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#define KILN_GEN_ABI_VERSION 2
+#define KILN_GEN_ABI_VERSION 3
 
 /* Services the runtime provides to generated code, bound once per loaded
  * model before any other call. Append-only; `size` is sizeof at the
@@ -51,7 +51,62 @@ typedef struct kiln_rt_api {
    * the code section naming the node. Generated code continues without
    * reading through the index. Callable from any of the run's threads. */
   void (*index_error)(const char *site, int64_t index, int64_t size);
+  /* CUDA artifacts only (NULL in a CPU session). Launches kernel `kernel`
+   * (the index of its `kernel` record) on the session's stream with the given
+   * grid and block sizes and dynamic shared memory bytes; params[0, count)
+   * are the kernel's parameters, each in an 8-byte slot, as the NVVM
+   * lowering of its signature expects them. */
+  void (*launch)(int64_t kernel, int64_t grid_x, int64_t grid_y, int64_t grid_z,
+                 int64_t block_x, int64_t block_y, int64_t block_z,
+                 int64_t shared_bytes, const int64_t *params, int64_t count);
+  /* CUDA: copies `bytes` of device memory at `src` to host memory at `dst`
+   * once the work enqueued before it is done (a value that decides a shape or
+   * a loop bound on the host). */
+  void (*device_read)(void *dst, const void *src, int64_t bytes);
 } kiln_rt_api;
+
+/* The emulated CUDA device (docs/design/cuda-emulator.md). A CUDA artifact's
+ * code also holds a host twin of every kernel, which the emulator runs one
+ * emulated thread at a time; the twin reads its ids from, and reports
+ * through, the kiln_emu_thread it is given. */
+typedef struct kiln_emu_thread {
+  /* thread id x, y, z; block id x, y, z; block size x, y, z; grid size x, y, z */
+  int64_t id[12];
+  void *emulator;
+  /* Waits until every thread of the block has arrived (gpu.barrier). */
+  void (*barrier)(struct kiln_emu_thread *self);
+  /* A buffer access out of bounds: `index` for dim `dim` of size `size`. The
+   * access is not made; the launch fails once it ends. */
+  void (*fault)(struct kiln_emu_thread *self, int64_t dim, int64_t index,
+                int64_t size);
+} kiln_emu_thread;
+
+#define KILN_EMU_KERNEL_BARRIERS 1u /* the kernel waits at gpu.barrier */
+
+typedef struct kiln_emu_kernel {
+  const char *name; /* the kernel's name in the cubins */
+  uint32_t flags;   /* KILN_EMU_KERNEL_* */
+  /* Runs the kernel as emulated thread `thread` (a kiln_emu_thread *) with
+   * cuLaunchKernel's parameter array. */
+  void (*entry)(int64_t thread, void **params);
+} kiln_emu_kernel;
+
+typedef struct kiln_emu_global {
+  const char *name; /* the device global's name in the cubins */
+  void *address;
+  uint64_t bytes;
+} kiln_emu_global;
+
+#define KILN_EMU_MAGIC 0x554d454bu /* "KEMU" */
+
+/* What the emulator's cuModuleLoadData takes in place of a cubin. */
+typedef struct kiln_emu_image {
+  uint32_t magic;
+  uint32_t num_kernels;
+  uint32_t num_globals;
+  const kiln_emu_kernel *kernels;
+  const kiln_emu_global *globals;
+} kiln_emu_image;
 
 /* What the model's shared object exports. */
 typedef struct kiln_gen_module {
@@ -73,6 +128,9 @@ typedef struct kiln_gen_module {
    * data only of inputs the metadata marks HOST_VALUE; NULL when every output
    * dim is static. */
   void (*shapes)(void *const *input_descriptors, int64_t *out_dims);
+  /* CUDA artifacts: the kernels' host twins for the emulated device (NULL for
+   * the CPU). */
+  const kiln_emu_image *emulation;
 } kiln_gen_module;
 
 #endif /* KILN_RUNTIME_ABI_H */

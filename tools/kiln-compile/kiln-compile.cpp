@@ -45,6 +45,10 @@ cl::list<std::string> gpuArchs("gpu-arch",
                                cl::desc("CUDA target: GPU architectures to build kernels for "
                                         "(default sm_80,sm_90)"),
                                cl::CommaSeparated);
+cl::opt<bool> kernelReport("kernel-report",
+                           cl::desc("CUDA target: print each kernel's origin and its ptxas "
+                                    "resource use (registers, shared memory, spills)"),
+                           cl::init(false));
 cl::opt<Emit> emit("emit", cl::desc("Write the IR after this stage instead of an artifact"),
                    cl::init(Emit::Artifact),
                    cl::values(clEnumValN(Emit::ONNX, "onnx",
@@ -132,6 +136,7 @@ int main(int argc, char **argv) {
   targetOptions.cpu = cpu;
   if (!gpuArchs.empty())
     targetOptions.gpuArchs.assign(gpuArchs.begin(), gpuArchs.end());
+  targetOptions.kernelReport = kernelReport;
   std::unique_ptr<kiln::Target> codegenTarget = kiln::createTarget(target, targetOptions);
   if (!codegenTarget) {
     errs() << "kiln-compile: unknown --target '" << target << "' (expected "

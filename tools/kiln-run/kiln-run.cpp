@@ -38,8 +38,10 @@ const char *usage =
     "  --output-dir DIR        write every output to DIR/<output name>.npy\n"
     "  --benchmark[=N]         time N runs (default 100) after warm-up; print p50/p90/p99\n"
     "  --threads=N             threads per session (default: all CPUs of the process)\n"
-    "  --device=cpu|cuda[:N]   the device to load onto (default: the artifact's target);\n"
-    "                          without the NVIDIA driver or device, cuda is UNAVAILABLE\n"
+    "  --device=cpu|cuda[:N]|cuda-emulator\n"
+    "                          the device to load onto (default: the artifact's target);\n"
+    "                          without the NVIDIA driver or device, cuda is UNAVAILABLE;\n"
+    "                          cuda-emulator runs a CUDA artifact's kernels on the CPU\n"
     "  --seed=N                seed of the random inputs (default 0)\n"
     "  --describe              print the model's inputs and outputs and exit\n"
     "  --no-verify-weights     skip the weights checksum at load (trusted storage)\n"
@@ -138,12 +140,14 @@ Options parseArgs(int argc, char **argv) {
       std::string ordinal;
       if (d == "cpu") {
         o.device = KILN_DEVICE_CPU;
+      } else if (d == "cuda-emulator") {
+        o.device = KILN_DEVICE_CUDA_EMULATOR;
       } else if (d == "cuda" || startsWith(d, "cuda:", ordinal)) {
         o.device = KILN_DEVICE_CUDA;
         if (!ordinal.empty())
           o.ordinal = int32_t(parseInt(ordinal, "--device cuda:N", 0, 1023));
       } else {
-        die("unknown --device '" + d + "' (expected cpu, cuda or cuda:N)", 2);
+        die("unknown --device '" + d + "' (expected cpu, cuda, cuda:N or cuda-emulator)", 2);
       }
     } else if (a == "--seed" || startsWith(a, "--seed=", v)) {
       o.seed = unsigned(parseInt(value("--seed"), "--seed", 0, 0xffffffffll));

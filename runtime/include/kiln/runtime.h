@@ -230,6 +230,10 @@ typedef enum kiln_device {
   KILN_DEVICE_INVALID = 0,
   KILN_DEVICE_CPU = 1,
   KILN_DEVICE_CUDA = 2,
+  /* Runs a CUDA artifact on the CPU (the kernels' host twins, every thread of
+   * a block in turn): a test instrument, for correctness, not speed. Tensors
+   * are bound in host memory (KILN_DEVICE_CPU) as for a CUDA model. */
+  KILN_DEVICE_CUDA_EMULATOR = 3,
   KILN_DEVICE_FORCE_32BIT_ = 0x7fffffff
 } kiln_device;
 

@@ -1,23 +1,23 @@
-//===- CPUEntryInterface.cpp - kiln-cpu-entry-interface -------------------===//
+//===- EntryInterface.cpp - kiln-entry-interface --------------------------===//
 //
-// The CPU runtime calls @main and @main_shapes through their C interface wrappers; the ONNX
+// The runtime calls @main and @main_shapes through their C interface wrappers; the ONNX
 // names and dim names on their arguments are recorded in the artifact's signature by now and
 // would only make the LLVM translation complain.
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/CPU/CPUPasses.h"
+#include "codegen/Common/CommonPasses.h"
 
 namespace kiln {
-#define GEN_PASS_DEF_CPUENTRYINTERFACE
-#include "codegen/CPU/CPUPasses.h.inc"
+#define GEN_PASS_DEF_ENTRYINTERFACE
+#include "codegen/Common/CommonPasses.h.inc"
 } // namespace kiln
 
 using namespace mlir;
 
 namespace {
 
-struct CPUEntryInterfacePass : kiln::impl::CPUEntryInterfaceBase<CPUEntryInterfacePass> {
+struct EntryInterfacePass : kiln::impl::EntryInterfaceBase<EntryInterfacePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     for (llvm::StringRef name : {"main", "main_shapes"})

@@ -1,0 +1,132 @@
+//===- CUDAPasses.td - passes of the CUDA target -----------*- tablegen -*-===//
+//
+// Passes only the CUDA target runs (docs/design/targets.md, "CUDA kernels"): the program on
+// buffers split into kernels and host code, the host side's launches as runtime calls,
+// run-time error reports as stores into the module's error record.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_CODEGEN_CUDA_PASSES
+#define KILN_CODEGEN_CUDA_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def CUDACopiesToLinalg : Pass<"kiln-cuda-copies-to-linalg", "::mlir::func::FuncOp"> {
+  let summary = "memref.copy as linalg.copy, so that copies become kernels too";
+  let description = [{
+    Bufferization writes copies between buffers as `memref.copy`, whose LLVM lowering is a
+    host loop (or `memrefCopy`). On the GPU every byte of a tensor lives in device memory, so
+    a copy is an elementwise op like any other: this pass rewrites each into `linalg.copy`,
+    which the following linalg lowering turns into a parallel loop and
+    `kiln-cuda-map-kernels` into a kernel.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def CUDAMapKernels : Pass<"kiln-cuda-map-kernels", "::mlir::ModuleOp"> {
+  let summary = "split @main on buffers into gpu.launch kernels and host code";
+  let description = [{
+    Runs on @main after its linalg ops became loops on buffers. Every byte of a tensor is in
+    device memory, so every access to tensor data moves to the GPU:
+
+    - each outermost `scf.parallel` becomes a `gpu.launch` with one thread per iteration:
+      the parallel dims are linearised into one range split into blocks of 256 threads, each
+      thread delinearises its index and runs the loop body (reduction dims stay sequential
+      loops inside the thread);
+    - a host loop or conditional without results that reads or writes buffers (a reduction
+      over all dims, for instance) runs as one thread of a one-block kernel, and so does a
+      store left on the host;
+    - a load left on the host (a value that decides a shape or a loop bound) reads device
+      memory through the runtime (`kiln_rt_device_read`), and so does the shape operand of a
+      `memref.reshape`, which becomes a `memref.reinterpret_cast` with sizes read that way.
+
+    @main_shapes runs on the host with host data and is left alone. A host op the pass
+    cannot place is an error naming its ONNX node.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def CUDAMergeKernelModules : Pass<"kiln-cuda-merge-kernel-modules", "::mlir::ModuleOp"> {
+  let summary = "move every outlined kernel into one gpu.module @kiln_kernels";
+  let description = [{
+    `gpu-kernel-outlining` makes one `gpu.module` per kernel; Kiln ships one device module
+    per architecture, so the kernels (and the device functions they call) move into one
+    `gpu.module @kiln_kernels`, renamed `kiln_kernel_<i>` in program order, and every
+    `gpu.launch_func` is updated to match. The module records the kernel names
+    (`kiln.kernels`) and the locations they come from (`kiln.kernel_origins`) for the
+    artifact's kernel table and `--kernel-report`.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def CUDALowerRuntimeErrors : Pass<"kiln-cuda-lower-runtime-errors", "::mlir::ModuleOp"> {
+  let summary = "kiln.index_error in kernels as a store into the module's error record";
+  let description = [{
+    Runs on outlined kernels. Each `kiln.index_error` in a `gpu.func` stores its site number
+    (one per site, in program order, starting at 1), the index and the dim into the device
+    global `@kiln_error` (`memref<4xi64>`: site, index, dim, unused) of its `gpu.module`. The
+    top-level module records the site names (`kiln.error_sites`, an array of strings) for
+    the artifact's `site` records. A report left on the host is an error.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def CUDAEmulationKernels : Pass<"kiln-cuda-emulation-kernels", "::mlir::ModuleOp"> {
+  let summary = "copy every kernel into host code for the emulated CUDA device";
+  let description = [{
+    Runs on the outlined kernels after the last Kiln transformation they go through, so the
+    emulated device runs the IR that becomes PTX. Each `gpu.func @kiln_kernel_<i>` of
+    `@kiln_kernels` gets a host twin `func.func @kiln_emu_kernel_<i>(%thread: i64, args...)`:
+    thread, block and grid ids and sizes are read from the emulated thread `%thread`
+    (`kiln_emu_id(%thread, which)`), `gpu.barrier` waits for the block
+    (`kiln_emu_barrier(%thread)`), device globals become host globals `@kiln_emu_<name>`,
+    and every load and store of a buffer checks its indices against the buffer's sizes: an
+    access out of bounds is reported (`kiln_emu_fault(%thread, index, size)`) and not made.
+    The twins are host code like any other; `kiln-cuda-emulation-entries` gives each an entry
+    that takes `cuLaunchKernel`'s parameter array.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
+}
+
+def CUDAEmulationEntries : Pass<"kiln-cuda-emulation-entries", "::mlir::ModuleOp"> {
+  let summary = "an entry per emulated kernel taking cuLaunchKernel's parameter array";
+  let description = [{
+    Runs on the LLVM dialect. For each `@kiln_emu_kernel_<i>` it defines
+    `@kiln_emu_entry_<i>(i64 thread, ptr params)`, which loads parameter j through
+    `params[j]` (a pointer to its value, as `cuLaunchKernel` takes them) and calls the kernel.
+    The module records the kernels (`kiln.emulation_kernels`) and device globals with their
+    sizes (`kiln.emulation_globals`) for the artifact's emulation image.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def CUDALegalizeKernelMath : Pass<"kiln-cuda-legalize-kernel-math",
+                                  "::mlir::gpu::GPUModuleOp"> {
+  let summary = "rewrite math ops the NVVM lowering has no pattern for";
+  let description = [{
+    `convert-gpu-to-nvvm` lowers floating-point math to libdevice and LLVM intrinsics but has
+    no pattern for some integer ops: `math.absi` becomes `max(x, 0 - x)` (the same result for
+    the most negative value, as two's complement gives).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def GPULaunchToRuntime : Pass<"kiln-gpu-launch-to-runtime", "::mlir::ModuleOp"> {
+  let summary = "gpu.launch_func as a call to the runtime's kiln_rt_launch";
+  let description = [{
+    Each `gpu.launch_func @kiln_kernels::@kiln_kernel_<k>` becomes
+    `kiln_rt_launch(k, grid x/y/z, block x/y/z, shared bytes, params, count)`: the kernel's
+    parameters, in the order the NVVM lowering gives them (a memref expands to its allocated
+    and aligned pointers, offset, sizes and strides; the aligned pointer stands for both),
+    each stored in an 8-byte slot of a stack array whose address is `params`. The runtime
+    hands the slots to `cuLaunchKernel` (or the emulated device) on the session's stream.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+#endif // KILN_CODEGEN_CUDA_PASSES

@@ -1,0 +1,209 @@
+//===- EmulationKernels.cpp - kiln-cuda-emulation-kernels -----------------===//
+//
+// The emulated CUDA device (docs/design/cuda-emulator.md) runs host twins of the kernels:
+// the same IR, forked after the last Kiln transformation of the kernels, with the few ops
+// that only a GPU has (thread ids, barriers) turned into calls to the emulator and every
+// buffer access bounds-checked.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/CUDA/CUDAPasses.h"
+
+#include "mlir/IR/IRMapping.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_CUDAEMULATIONKERNELS
+#include "codegen/CUDA/CUDAPasses.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace {
+
+constexpr llvm::StringLiteral kIdFunction = "kiln_emu_id";
+constexpr llvm::StringLiteral kBarrierFunction = "kiln_emu_barrier";
+constexpr llvm::StringLiteral kFaultFunction = "kiln_emu_fault";
+constexpr llvm::StringLiteral kPrefix = "kiln_emu_";
+
+/// Which id `kiln_emu_id` reads: thread ids 0-2, block ids 3-5, block sizes 6-8, grid sizes
+/// 9-11 (x, y, z each).
+int64_t idIndex(Operation *op) {
+  auto dimension = [](gpu::Dimension d) { return int64_t(d); };
+  if (auto o = dyn_cast<gpu::ThreadIdOp>(op))
+    return dimension(o.getDimension());
+  if (auto o = dyn_cast<gpu::BlockIdOp>(op))
+    return 3 + dimension(o.getDimension());
+  if (auto o = dyn_cast<gpu::BlockDimOp>(op))
+    return 6 + dimension(o.getDimension());
+  if (auto o = dyn_cast<gpu::GridDimOp>(op))
+    return 9 + dimension(o.getDimension());
+  return -1;
+}
+
+void declare(OpBuilder &b, ModuleOp module, llvm::StringRef name, FunctionType type) {
+  if (module.lookupSymbol(name))
+    return;
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(module.getBody());
+  func::FuncOp::create(b, module.getLoc(), name, type).setPrivate();
+}
+
+Value zeroOf(OpBuilder &b, Location loc, Type type) {
+  if (isa<FloatType>(type))
+    return arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, 0.0));
+  return arith::ConstantOp::create(b, loc, type, b.getIntegerAttr(type, 0));
+}
+
+/// Guards `access` (a memref.load or memref.store) with a check of each index against its
+/// dim; out of bounds, each failing dim is reported and the access is not made (a load gives
+/// 0).
+void guardAccess(OpBuilder &b, Operation *access, Value thread, Value memref,
+                 ValueRange indices) {
+  Location loc = access->getLoc();
+  b.setInsertionPoint(access);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value inBounds = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
+  SmallVector<std::pair<Value, Value>> checks;
+  SmallVector<Value> oks;
+  for (auto [d, index] : llvm::enumerate(indices)) {
+    Value size = memref::DimOp::create(b, loc, memref, d);
+    Value ok = arith::AndIOp::create(
+        b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, index, zero),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index, size));
+    inBounds = arith::AndIOp::create(b, loc, inBounds, ok);
+    checks.push_back({index, size});
+    oks.push_back(ok);
+  }
+  TypeRange results = access->getResultTypes();
+  auto guard = scf::IfOp::create(b, loc, results, inBounds, /*withElseRegion=*/true);
+  // Blocks of an scf.if without results come with their yield; with results, without.
+  auto fill = [&](Block *block, llvm::function_ref<SmallVector<Value>()> body) {
+    if (results.empty())
+      b.setInsertionPoint(block->getTerminator());
+    else
+      b.setInsertionPointToEnd(block);
+    SmallVector<Value> values = body();
+    if (!results.empty())
+      scf::YieldOp::create(b, loc, values);
+  };
+  // In bounds: the access itself.
+  fill(guard.thenBlock(), [&] { return SmallVector<Value>(b.clone(*access)->getResults()); });
+  // Out of bounds: a report per failing dim, and a zero for a load.
+  fill(guard.elseBlock(), [&] {
+    Type i64 = b.getI64Type();
+    Value yes = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
+    for (auto [d, check] : llvm::enumerate(checks)) {
+      auto report = scf::IfOp::create(b, loc, arith::XOrIOp::create(b, loc, oks[d], yes),
+                                      /*withElseRegion=*/false);
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPoint(report.thenBlock()->getTerminator());
+      func::CallOp::create(
+          b, loc, kFaultFunction, TypeRange{},
+          ValueRange{thread, arith::ConstantIntOp::create(b, loc, i64, d),
+                     arith::IndexCastOp::create(b, loc, i64, check.first),
+                     arith::IndexCastOp::create(b, loc, i64, check.second)});
+    }
+    SmallVector<Value> zeros;
+    for (Type t : results)
+      zeros.push_back(zeroOf(b, loc, t));
+    return zeros;
+  });
+  access->replaceAllUsesWith(guard.getResults());
+  access->erase();
+}
+
+/// An atomic read-modify-write as a plain one: the emulated threads of a launch take turns
+/// on one host thread, so nothing runs between the read and the write.
+void serializeAtomic(OpBuilder &b, memref::GenericAtomicRMWOp rmw) {
+  Location loc = rmw.getLoc();
+  Value current = memref::LoadOp::create(b, loc, rmw.getMemref(), rmw.getIndices());
+  IRMapping mapping;
+  mapping.map(rmw.getCurrentValue(), current);
+  Block *body = rmw.getBody();
+  for (Operation &inner : body->without_terminator())
+    b.clone(inner, mapping);
+  auto yield = cast<memref::AtomicYieldOp>(body->getTerminator());
+  memref::StoreOp::create(b, loc, mapping.lookupOrDefault(yield.getResult()), rmw.getMemref(),
+                          rmw.getIndices());
+  rmw.replaceAllUsesWith(current);
+  rmw.erase();
+}
+
+struct CUDAEmulationKernelsPass
+    : kiln::impl::CUDAEmulationKernelsBase<CUDAEmulationKernelsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto kernels = module.lookupSymbol<gpu::GPUModuleOp>("kiln_kernels");
+    if (!kernels)
+      return;
+    OpBuilder b(module.getContext());
+    Type i64 = b.getI64Type();
+    declare(b, module, kIdFunction, b.getFunctionType({i64, i64}, {i64}));
+    declare(b, module, kBarrierFunction, b.getFunctionType({i64}, {}));
+    declare(b, module, kFaultFunction, b.getFunctionType({i64, i64, i64, i64}, {}));
+    b.setInsertionPointToEnd(module.getBody());
+    for (auto global : kernels.getOps<memref::GlobalOp>()) {
+      auto twin = cast<memref::GlobalOp>(b.clone(*global));
+      twin.setSymName((kPrefix + global.getSymName()).str());
+    }
+    SmallVector<Attribute> barriers;
+    for (auto kernel : kernels.getOps<gpu::GPUFuncOp>()) {
+      if (!kernel.isKernel() || failed(emulate(b, module, kernel)))
+        return signalPassFailure();
+      if (kernel.walk([](gpu::BarrierOp) { return WalkResult::interrupt(); }).wasInterrupted())
+        barriers.push_back(kernel.getNameAttr());
+    }
+    module->setAttr("kiln.emulation_barriers", b.getArrayAttr(barriers));
+  }
+
+  LogicalResult emulate(OpBuilder &b, ModuleOp module, gpu::GPUFuncOp kernel) {
+    if (kernel.getNumWorkgroupAttributions() || kernel.getNumPrivateAttributions())
+      return kernel.emitError("the emulated device does not run kernels with memory "
+                              "attributions yet");
+    Location loc = kernel.getLoc();
+    SmallVector<Type> inputs = {b.getI64Type()};
+    llvm::append_range(inputs, kernel.getArgumentTypes());
+    b.setInsertionPointToEnd(module.getBody());
+    auto twin = func::FuncOp::create(b, loc, (kPrefix + kernel.getName()).str(),
+                                     b.getFunctionType(inputs, {}));
+    IRMapping mapping;
+    kernel.getBody().cloneInto(&twin.getBody(), mapping);
+    Value thread = twin.getBody().front().insertArgument(0u, b.getI64Type(), loc);
+
+    SmallVector<Operation *> ops;
+    twin.walk([&](Operation *op) { ops.push_back(op); });
+    for (Operation *op : ops) {
+      b.setInsertionPoint(op);
+      if (int64_t which = idIndex(op); which >= 0) {
+        Value id = func::CallOp::create(
+                       b, op->getLoc(), kIdFunction, TypeRange{b.getI64Type()},
+                       ValueRange{thread, arith::ConstantIntOp::create(b, loc, b.getI64Type(),
+                                                                       which)})
+                       .getResult(0);
+        op->replaceAllUsesWith(
+            arith::IndexCastOp::create(b, op->getLoc(), b.getIndexType(), id)->getResults());
+        op->erase();
+      } else if (isa<gpu::BarrierOp>(op)) {
+        func::CallOp::create(b, op->getLoc(), kBarrierFunction, TypeRange{}, ValueRange{thread});
+        op->erase();
+      } else if (isa<gpu::ReturnOp>(op)) {
+        func::ReturnOp::create(b, op->getLoc());
+        op->erase();
+      } else if (auto global = dyn_cast<memref::GetGlobalOp>(op)) {
+        global.setName((kPrefix + global.getName()).str());
+      } else if (auto rmw = dyn_cast<memref::GenericAtomicRMWOp>(op)) {
+        serializeAtomic(b, rmw);
+      } else if (auto load = dyn_cast<memref::LoadOp>(op)) {
+        guardAccess(b, op, thread, load.getMemRef(), load.getIndices());
+      } else if (auto store = dyn_cast<memref::StoreOp>(op)) {
+        guardAccess(b, op, thread, store.getMemRef(), store.getIndices());
+      } else if (op->getDialect() && op->getDialect()->getNamespace() == "gpu") {
+        return op->emitError("the emulated device does not run '")
+               << op->getName() << "' yet";
+      }
+    }
+    return success();
+  }
+};
+
+} // namespace

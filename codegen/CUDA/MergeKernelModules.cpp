@@ -1,0 +1,70 @@
+//===- MergeKernelModules.cpp - kiln-cuda-merge-kernel-modules ------------===//
+
+#include "codegen/CUDA/CUDAPasses.h"
+
+#include "llvm/ADT/StringSet.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_CUDAMERGEKERNELMODULES
+#include "codegen/CUDA/CUDAPasses.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace {
+
+constexpr llvm::StringLiteral kModuleName = "kiln_kernels";
+
+struct CUDAMergeKernelModulesPass
+    : kiln::impl::CUDAMergeKernelModulesBase<CUDAMergeKernelModulesPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<gpu::LaunchFuncOp> launches;
+    module.walk([&](gpu::LaunchFuncOp op) { launches.push_back(op); });
+    if (launches.empty())
+      return;
+    MLIRContext *context = module.getContext();
+    SmallVector<gpu::GPUModuleOp> sources(module.getOps<gpu::GPUModuleOp>());
+    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+    auto merged = gpu::GPUModuleOp::create(b, module.getLoc(), kModuleName);
+    Block &body = merged.getBodyRegion().front();
+
+    // Kernels in the order of their launches; every other symbol once.
+    llvm::StringSet<> symbols;
+    SmallVector<Attribute> names, origins;
+    for (auto [index, launch] : llvm::enumerate(launches)) {
+      auto source = module.lookupSymbol<gpu::GPUModuleOp>(launch.getKernelModuleName());
+      auto kernel = source ? source.lookupSymbol<gpu::GPUFuncOp>(launch.getKernelName())
+                           : gpu::GPUFuncOp();
+      if (!kernel) {
+        launch.emitError("the launched kernel is not in a gpu.module");
+        return signalPassFailure();
+      }
+      std::string name = "kiln_kernel_" + std::to_string(index);
+      kernel.setName(name);
+      kernel->moveBefore(&body, body.end());
+      symbols.insert(name);
+      names.push_back(StringAttr::get(context, name));
+      std::string origin;
+      llvm::raw_string_ostream os(origin);
+      launch.getLoc().print(os);
+      origins.push_back(StringAttr::get(context, origin));
+      launch.setKernelAttr(SymbolRefAttr::get(context, kModuleName,
+                                              {FlatSymbolRefAttr::get(context, name)}));
+    }
+    for (gpu::GPUModuleOp source : sources) {
+      for (Operation &op : llvm::make_early_inc_range(source.getBodyRegion().front())) {
+        auto symbol = dyn_cast<SymbolOpInterface>(&op);
+        if (!symbol || !symbols.insert(symbol.getName()).second)
+          continue;
+        op.moveBefore(&body, body.end());
+      }
+      source.erase();
+    }
+    // The artifact's kernel table and --kernel-report read these once the module is a binary.
+    module->setAttr("kiln.kernels", ArrayAttr::get(context, names));
+    module->setAttr("kiln.kernel_origins", ArrayAttr::get(context, origins));
+  }
+};
+
+} // namespace

@@ -1,0 +1,262 @@
+//===- CUDAEmulator.cpp - the emulated CUDA device ------------------------===//
+
+#include "runtime/lib/CUDAEmulator.h"
+
+#include "runtime/lib/abi.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <string>
+#include <ucontext.h>
+#include <utility>
+#include <vector>
+
+using namespace kiln;
+
+namespace {
+
+// The CUresult values the emulator returns (the driver's numbering).
+constexpr CUresult kSuccess = 0, kInvalidValue = 1, kOutOfMemory = 2, kInvalidImage = 200,
+                   kNotFound = 500, kIllegalAddress = 700, kLaunchFailed = 719;
+constexpr int kEmulatedCapability = 90;
+constexpr size_t kFiberStackBytes = 64 * 1024;
+
+thread_local std::string failureDetail;
+
+std::string takeFailureDetail() { return std::exchange(failureDetail, std::string()); }
+
+unsigned seed() {
+  static const unsigned value = [] {
+    const char *s = getenv("KILN_EMULATOR_SEED");
+    return s && *s ? unsigned(strtoul(s, nullptr, 10)) : 1u;
+  }();
+  return value;
+}
+
+/// One emulated thread: the ids the kernel reads, and the emulator's bookkeeping.
+struct Thread {
+  kiln_emu_thread self{};
+  enum State { Ready, AtBarrier, Done } state = Ready;
+  ucontext_t context{};
+  std::unique_ptr<char[]> stack;
+  struct Block *block = nullptr;
+};
+
+/// One block of a launch in progress.
+struct Block {
+  const kiln_emu_kernel *kernel;
+  void **params;
+  std::vector<Thread> threads;
+  ucontext_t scheduler{};
+  bool fibers = false;
+  bool failed = false;
+  std::mt19937 random;
+
+  std::string where(const Thread &t) const {
+    const int64_t *id = t.self.id;
+    return "kernel '" + std::string(kernel->name) + "' block (" + std::to_string(id[3]) + "," +
+           std::to_string(id[4]) + "," + std::to_string(id[5]) + ") thread (" +
+           std::to_string(id[0]) + "," + std::to_string(id[1]) + "," + std::to_string(id[2]) +
+           ")";
+  }
+
+  void fail(const std::string &detail) {
+    if (!failed)
+      failureDetail = detail;
+    failed = true;
+  }
+};
+
+Thread &threadOf(kiln_emu_thread *self) { return *reinterpret_cast<Thread *>(self); }
+
+void barrier(kiln_emu_thread *self) {
+  Thread &t = threadOf(self);
+  if (!t.block->fibers) {
+    t.block->fail(t.block->where(t) + ": gpu.barrier in a kernel recorded without barriers");
+    return;
+  }
+  t.state = Thread::AtBarrier;
+  swapcontext(&t.context, &t.block->scheduler);
+}
+
+void fault(kiln_emu_thread *self, int64_t dim, int64_t index, int64_t size) {
+  Thread &t = threadOf(self);
+  t.block->fail(t.block->where(t) + ": out-of-bounds access: index " + std::to_string(index) +
+                " of dim " + std::to_string(dim) + ", which has size " + std::to_string(size));
+}
+
+void fiberMain(unsigned high, unsigned low) {
+  Thread &t = *reinterpret_cast<Thread *>((uintptr_t(high) << 32) | uintptr_t(low));
+  t.block->kernel->entry(int64_t(reinterpret_cast<intptr_t>(&t.self)), t.block->params);
+  t.state = Thread::Done;
+}
+
+/// Runs the threads in a shuffled order; with fibers, phase by phase between barriers.
+void runBlock(Block &block) {
+  std::vector<size_t> order(block.threads.size());
+  std::iota(order.begin(), order.end(), 0);
+  if (!block.fibers) {
+    std::shuffle(order.begin(), order.end(), block.random);
+    for (size_t i : order) {
+      Thread &t = block.threads[i];
+      block.kernel->entry(int64_t(reinterpret_cast<intptr_t>(&t.self)), block.params);
+    }
+    return;
+  }
+  for (Thread &t : block.threads) {
+    if (!t.stack)
+      t.stack.reset(new char[kFiberStackBytes]);
+    getcontext(&t.context);
+    t.context.uc_stack.ss_sp = t.stack.get();
+    t.context.uc_stack.ss_size = kFiberStackBytes;
+    t.context.uc_link = &block.scheduler;
+    uintptr_t p = reinterpret_cast<uintptr_t>(&t);
+    makecontext(&t.context, reinterpret_cast<void (*)()>(fiberMain), 2, unsigned(p >> 32),
+                unsigned(p & 0xffffffffu));
+  }
+  for (;;) {
+    std::shuffle(order.begin(), order.end(), block.random);
+    for (size_t i : order)
+      if (block.threads[i].state == Thread::Ready)
+        swapcontext(&block.scheduler, &block.threads[i].context);
+    size_t waiting = 0, done = 0;
+    for (const Thread &t : block.threads)
+      (t.state == Thread::Done ? done : waiting)++;
+    if (!waiting)
+      return;
+    if (done) {
+      for (const Thread &t : block.threads)
+        if (t.state == Thread::Done)
+          return block.fail(block.where(t) + " ended without reaching the gpu.barrier that " +
+                            std::to_string(waiting) + " other threads of its block wait at");
+    }
+    for (Thread &t : block.threads)
+      t.state = Thread::Ready;
+  }
+}
+
+CUresult launchKernel(CUfunction function, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
+                      unsigned by, unsigned bz, unsigned, CUstream, void **params, void **) {
+  auto *kernel = static_cast<const kiln_emu_kernel *>(function);
+  uint64_t threads = uint64_t(bx) * by * bz;
+  if (!kernel || !threads || threads > 1024 || !gx || !gy || !gz)
+    return kInvalidValue;
+  Block block{kernel, params, std::vector<Thread>(threads)};
+  block.fibers = kernel->flags & KILN_EMU_KERNEL_BARRIERS;
+  for (unsigned z = 0; z < gz; ++z)
+    for (unsigned y = 0; y < gy; ++y)
+      for (unsigned x = 0; x < gx; ++x) {
+        block.random.seed(seed() ^ (x + 65536u * (y + 65536u * z)));
+        for (uint64_t i = 0; i < threads; ++i) {
+          Thread &t = block.threads[i];
+          int64_t ids[12] = {int64_t(i % bx), int64_t(i / bx % by), int64_t(i / (uint64_t(bx) * by)),
+                             x, y, z, bx, by, bz, gx, gy, gz};
+          std::memcpy(t.self.id, ids, sizeof ids);
+          t.self.barrier = barrier;
+          t.self.fault = fault;
+          t.state = Thread::Ready;
+          t.block = &block;
+        }
+        runBlock(block);
+        if (block.failed)
+          return kIllegalAddress;
+      }
+  return kSuccess;
+}
+
+CUresult moduleGetFunction(CUfunction *out, CUmodule module, const char *name) {
+  auto *image = static_cast<const kiln_emu_image *>(module);
+  for (uint32_t i = 0; image && i < image->num_kernels; ++i)
+    if (!strcmp(image->kernels[i].name, name)) {
+      *out = const_cast<kiln_emu_kernel *>(&image->kernels[i]);
+      return kSuccess;
+    }
+  return kNotFound;
+}
+
+CUresult moduleGetGlobal(CUdeviceptr *address, size_t *bytes, CUmodule module,
+                         const char *name) {
+  auto *image = static_cast<const kiln_emu_image *>(module);
+  for (uint32_t i = 0; image && i < image->num_globals; ++i)
+    if (!strcmp(image->globals[i].name, name)) {
+      if (address)
+        *address = CUdeviceptr(reinterpret_cast<uintptr_t>(image->globals[i].address));
+      if (bytes)
+        *bytes = image->globals[i].bytes;
+      return kSuccess;
+    }
+  return kNotFound;
+}
+
+CUresult errorString(CUresult error, const char **text) {
+  switch (error) {
+  case kSuccess: *text = "CUDA_SUCCESS (emulated device)"; return kSuccess;
+  case kInvalidValue: *text = "CUDA_ERROR_INVALID_VALUE (emulated device)"; return kSuccess;
+  case kOutOfMemory: *text = "CUDA_ERROR_OUT_OF_MEMORY (emulated device)"; return kSuccess;
+  case kInvalidImage: *text = "CUDA_ERROR_INVALID_IMAGE: not an emulation image"; return kSuccess;
+  case kNotFound: *text = "CUDA_ERROR_NOT_FOUND (emulated device)"; return kSuccess;
+  case kIllegalAddress: *text = "CUDA_ERROR_ILLEGAL_ADDRESS (emulated device)"; return kSuccess;
+  case kLaunchFailed: *text = "CUDA_ERROR_LAUNCH_FAILED (emulated device)"; return kSuccess;
+  default: return kInvalidValue;
+  }
+}
+
+CUDADriver makeDriver() {
+  CUDADriver d;
+  d.init = [](unsigned) { return kSuccess; };
+  d.deviceGetCount = [](int *count) { return *count = 1, kSuccess; };
+  d.deviceGet = [](CUdevice *device, int ordinal) {
+    return ordinal == 0 ? (*device = 0, kSuccess) : kInvalidValue;
+  };
+  d.deviceGetAttribute = [](int *value, int attribute, CUdevice) {
+    *value = attribute == 75 ? kEmulatedCapability / 10 : attribute == 76 ? 0 : 0;
+    return kSuccess;
+  };
+  d.getErrorString = errorString;
+  static int context;
+  d.primaryCtxRetain = [](CUcontext *out, CUdevice) { return *out = &context, kSuccess; };
+  d.primaryCtxRelease = [](CUdevice) { return kSuccess; };
+  d.ctxSetCurrent = [](CUcontext) { return kSuccess; };
+  d.moduleLoadData = [](CUmodule *out, const void *image) {
+    auto *emu = static_cast<const kiln_emu_image *>(image);
+    if (!emu || emu->magic != KILN_EMU_MAGIC)
+      return kInvalidImage;
+    *out = const_cast<kiln_emu_image *>(emu);
+    return kSuccess;
+  };
+  d.moduleUnload = [](CUmodule) { return kSuccess; };
+  d.moduleGetFunction = moduleGetFunction;
+  d.moduleGetGlobal = moduleGetGlobal;
+  d.memAlloc = [](CUdeviceptr *out, size_t bytes) {
+    void *p = aligned_alloc(256, (std::max<size_t>(bytes, 1) + 255) / 256 * 256);
+    if (!p)
+      return kOutOfMemory;
+    *out = CUdeviceptr(reinterpret_cast<uintptr_t>(p));
+    return kSuccess;
+  };
+  d.memFree = [](CUdeviceptr p) { return free(reinterpret_cast<void *>(uintptr_t(p))), kSuccess; };
+  d.memcpyHtoDAsync = [](CUdeviceptr dst, const void *src, size_t bytes, CUstream) {
+    return std::memcpy(reinterpret_cast<void *>(uintptr_t(dst)), src, bytes), kSuccess;
+  };
+  d.memcpyDtoHAsync = [](void *dst, CUdeviceptr src, size_t bytes, CUstream) {
+    return std::memcpy(dst, reinterpret_cast<const void *>(uintptr_t(src)), bytes), kSuccess;
+  };
+  d.launchKernel = launchKernel;
+  static int stream;
+  d.streamCreate = [](CUstream *out, unsigned) { return *out = &stream, kSuccess; };
+  d.streamDestroy = [](CUstream) { return kSuccess; };
+  d.streamSynchronize = [](CUstream) { return kSuccess; };
+  d.takeFailureDetail = takeFailureDetail;
+  return d;
+}
+
+} // namespace
+
+const CUDADriver &kiln::emulatedCUDADriver() {
+  static const CUDADriver driver = makeDriver();
+  return driver;
+}
