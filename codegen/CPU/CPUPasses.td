@@ -67,14 +67,4 @@ def ApproximateMath : Pass<"kiln-approximate-math", "::mlir::func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
-def CPULowerRuntimeErrors : Pass<"kiln-cpu-lower-runtime-errors", "::mlir::ModuleOp"> {
-  let summary = "kiln.index_error as a call to the CPU runtime's kiln_rt_index_error";
-  let description = [{
-    Each report becomes `kiln_rt_index_error(site, index, dim)` with the site's name as a
-    private constant C string (one global per site); the runtime fails the run with it.
-  }];
-  let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::func::FuncDialect",
-                           "::mlir::arith::ArithDialect"];
-}
-
 #endif // KILN_CODEGEN_CPU_PASSES

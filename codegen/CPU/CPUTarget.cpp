@@ -4,6 +4,7 @@
 
 #include "codegen/CPU/CPUArtifact.h"
 #include "codegen/CPU/CPUPasses.h"
+#include "codegen/Common/CommonPasses.h"
 #include "codegen/Common/Pipelines.h"
 #include "passes/Passes.h"
 
@@ -73,7 +74,7 @@ std::unique_ptr<Target> kiln::createCPUTarget(const TargetOptions &options) {
 }
 
 void kiln::buildCPUArtifactLoweringPipeline(OpPassManager &pm) {
-  pm.addPass(kiln::createCPULowerRuntimeErrors());
+  pm.addPass(kiln::createLowerHostRuntimeErrors());
   buildBufferizeEntryPipeline(pm);
   pm.addPass(kiln::createContractionToRuntimeGemm());
   pm.addPass(createCanonicalizerPass());
@@ -83,7 +84,7 @@ void kiln::buildCPUArtifactLoweringPipeline(OpPassManager &pm) {
 void kiln::buildCPUReferenceLoweringPipeline(OpPassManager &pm) {
   buildTFMStage(pm, /*fusion=*/false);
   buildConvertToLinalgPipeline(pm);
-  pm.addPass(kiln::createCPULowerRuntimeErrors());
+  pm.addPass(kiln::createLowerHostRuntimeErrors());
   pm.addNestedPass<func::FuncOp>(kiln::createDecomposeAggregatedOps());
   pm.addPass(createCanonicalizerPass());
   bufferization::OneShotBufferizePassOptions bufferization;

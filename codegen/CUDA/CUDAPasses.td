@@ -68,7 +68,8 @@ def CUDALowerRuntimeErrors : Pass<"kiln-cuda-lower-runtime-errors", "::mlir::Mod
     (one per site, in program order, starting at 1), the index and the dim into the device
     global `@kiln_error` (`memref<4xi64>`: site, index, dim, unused) of its `gpu.module`. The
     top-level module records the site names (`kiln.error_sites`, an array of strings) for
-    the artifact's `site` records. A report left on the host is an error.
+    the artifact's `site` records. Reports in host code are
+    `kiln-lower-host-runtime-errors`'s.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect"];

@@ -12,6 +12,7 @@
 
 #include "codegen/CUDA/CUDAArtifact.h"
 #include "codegen/CUDA/CUDAPasses.h"
+#include "codegen/Common/CommonPasses.h"
 #include "codegen/Common/Pipelines.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
@@ -96,6 +97,7 @@ void kiln::buildCUDALoweringPipeline(OpPassManager &pm, const TargetOptions &opt
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(kiln::createCUDAMergeKernelModules());
   pm.addPass(kiln::createCUDALowerRuntimeErrors());
+  pm.addPass(kiln::createLowerHostRuntimeErrors());
   pm.addPass(kiln::createCUDAEmulationKernels());
 
   // Kernels: scf, affine and strided views to plain ops, then NVVM.

@@ -66,14 +66,6 @@ struct CUDALowerRuntimeErrorsPass
     : kiln::impl::CUDALowerRuntimeErrorsBase<CUDALowerRuntimeErrorsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    WalkResult hostReports = module.walk([&](kiln::IndexErrorOp op) {
-      if (op->getParentOfType<gpu::GPUModuleOp>())
-        return WalkResult::advance();
-      op.emitError("an index check left in host code cannot report on the CUDA target");
-      return WalkResult::interrupt();
-    });
-    if (hostReports.wasInterrupted())
-      return signalPassFailure();
     SmallVector<Attribute> sites;
     for (auto kernels : module.getOps<gpu::GPUModuleOp>()) {
       SmallVector<kiln::IndexErrorOp> reports;

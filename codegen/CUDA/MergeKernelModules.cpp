@@ -15,6 +15,27 @@ namespace {
 
 constexpr llvm::StringLiteral kModuleName = "kiln_kernels";
 
+/// "node (OpType)" for a location the importer made (a NameLoc of the node around a FusedLoc
+/// carrying {op = ...}); the printed location otherwise.
+std::string describeOrigin(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc)) {
+    std::string text = name.getName().str();
+    if (auto fused = dyn_cast<FusedLoc>(name.getChildLoc()))
+      if (auto metadata = dyn_cast_or_null<DictionaryAttr>(fused.getMetadata()))
+        if (auto op = metadata.getAs<StringAttr>("op"))
+          text += " (" + op.str() + ")";
+    return text;
+  }
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (isa<NameLoc>(inner))
+        return describeOrigin(inner);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  loc.print(os);
+  return text;
+}
+
 struct CUDAMergeKernelModulesPass
     : kiln::impl::CUDAMergeKernelModulesBase<CUDAMergeKernelModulesPass> {
   void runOnOperation() override {
@@ -45,10 +66,7 @@ struct CUDAMergeKernelModulesPass
       kernel->moveBefore(&body, body.end());
       symbols.insert(name);
       names.push_back(StringAttr::get(context, name));
-      std::string origin;
-      llvm::raw_string_ostream os(origin);
-      launch.getLoc().print(os);
-      origins.push_back(StringAttr::get(context, origin));
+      origins.push_back(StringAttr::get(context, describeOrigin(launch.getLoc())));
       launch.setKernelAttr(SymbolRefAttr::get(context, kModuleName,
                                               {FlatSymbolRefAttr::get(context, name)}));
     }

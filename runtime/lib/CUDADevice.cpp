@@ -211,6 +211,12 @@ public:
           "launching kernel " + std::to_string(kernel));
   }
 
+  /// A report from host code (a check on a value read to the host).
+  void reportIndexError(const std::string &site, int64_t index, int64_t size) {
+    fail(KILN_INVALID_ARGUMENT, site + ": index " + std::to_string(index) +
+                                    " is out of range for a dim of size " + std::to_string(size));
+  }
+
   void deviceRead(void *dst, const void *src, int64_t bytes) {
     if (!failure.empty() || bytes <= 0) {
       std::memset(dst, 0, size_t(std::max<int64_t>(bytes, 0)));
@@ -280,9 +286,7 @@ private:
     std::string site = record[0] > 0 && size_t(record[0]) <= model.sites.size()
                            ? model.sites[size_t(record[0] - 1)]
                            : "site " + std::to_string(record[0]);
-    fail(KILN_INVALID_ARGUMENT, site + ": index " + std::to_string(record[1]) +
-                                    " is out of range for a dim of size " +
-                                    std::to_string(record[2]));
+    reportIndexError(site, record[1], record[2]);
   }
 
   void check(CUresult r, const std::string &what) {
@@ -321,6 +325,9 @@ const kiln_rt_api cudaApi = [] {
   api.size = sizeof(kiln_rt_api);
   api.alloc = [](uint64_t bytes) { return CUDASession::current().allocate(bytes); };
   api.free = [](void *p) { CUDASession::current().release(p); };
+  api.index_error = [](const char *site, int64_t index, int64_t size) {
+    CUDASession::current().reportIndexError(std::string(site, strnlen(site, 512)), index, size);
+  };
   api.launch = [](int64_t kernel, int64_t gx, int64_t gy, int64_t gz, int64_t bx, int64_t by,
                   int64_t bz, int64_t shared, const int64_t *params, int64_t count) {
     const int64_t grid[3] = {gx, gy, gz}, block[3] = {bx, by, bz};

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-cpu-lower-runtime-errors | FileCheck %s
+// RUN: kiln-opt %s --kiln-lower-host-runtime-errors | FileCheck %s
 // The CPU target reports run-time errors through its runtime: each kiln.index_error is a call
 // to kiln_rt_index_error with the site's name as a constant C string, one global per site.
 

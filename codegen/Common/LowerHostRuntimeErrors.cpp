@@ -1,20 +1,22 @@
-//===- LowerRuntimeErrors.cpp - kiln-cpu-lower-runtime-errors -------------===//
+//===- LowerHostRuntimeErrors.cpp - kiln-lower-host-runtime-errors --------===//
 //
-// The CPU runtime's side of run-time error reports: kiln.index_error calls
+// Host code's side of run-time error reports: kiln.index_error calls
 // `kiln_rt_index_error(const char *site, int64_t index, int64_t dim)`, which records the first
 // error of the run (runtime/lib/abi.h); the site's name is a private constant C string.
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/CPU/CPUPasses.h"
+#include "codegen/Common/CommonPasses.h"
 
 #include "dialects/Kiln/KilnDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 namespace kiln {
-#define GEN_PASS_DEF_CPULOWERRUNTIMEERRORS
-#include "codegen/CPU/CPUPasses.h.inc"
+#define GEN_PASS_DEF_LOWERHOSTRUNTIMEERRORS
+#include "codegen/Common/CommonPasses.h.inc"
 } // namespace kiln
 
 using namespace mlir;
@@ -37,12 +39,15 @@ LLVM::GlobalOp siteGlobal(OpBuilder &b, ModuleOp module, Location loc, llvm::Str
                                 symbol, b.getStringAttr(bytes));
 }
 
-struct CPULowerRuntimeErrorsPass
-    : kiln::impl::CPULowerRuntimeErrorsBase<CPULowerRuntimeErrorsPass> {
+struct LowerHostRuntimeErrorsPass
+    : kiln::impl::LowerHostRuntimeErrorsBase<LowerHostRuntimeErrorsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<kiln::IndexErrorOp> reports;
-    module.walk([&](kiln::IndexErrorOp op) { reports.push_back(op); });
+    module.walk([&](kiln::IndexErrorOp op) {
+      if (!op->getParentOfType<gpu::GPUModuleOp>())
+        reports.push_back(op);
+    });
     if (reports.empty())
       return;
     OpBuilder b(module.getContext());
