@@ -72,7 +72,7 @@ def CUDALowerRuntimeErrors : Pass<"kiln-cuda-lower-runtime-errors", "::mlir::Mod
     `kiln-lower-host-runtime-errors`'s.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"];
 }
 
 def CUDAEmulationKernels : Pass<"kiln-cuda-emulation-kernels", "::mlir::ModuleOp"> {

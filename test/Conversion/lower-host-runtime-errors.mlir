@@ -1,5 +1,5 @@
 // RUN: kiln-opt %s --kiln-lower-host-runtime-errors | FileCheck %s
-// The CPU target reports run-time errors through its runtime: each kiln.index_error is a call
+// Host code reports run-time errors through the runtime: each kiln.index_error is a call
 // to kiln_rt_index_error with the site's name as a constant C string, one global per site.
 
 // CHECK: llvm.mlir.global private constant @kiln_site_1("GatherND node 'pad' (axis 1)\00")
@@ -16,4 +16,16 @@ func.func @report(%index: index, %dim: index) {
   kiln.index_error %index, %dim {site = "Gather node 'embed' (axis 0)"}
   kiln.index_error %index, %dim {site = "GatherND node 'pad' (axis 1)"}
   return
+}
+
+// Reports inside kernels are the CUDA target's (kiln-cuda-lower-runtime-errors): left alone.
+// CHECK: gpu.module @kernels
+// CHECK: kiln.index_error
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @k(%index: index, %dim: index) kernel {
+      kiln.index_error %index, %dim {site = "Gather node 'in_kernel' (axis 0)"}
+      gpu.return
+    }
+  }
 }

@@ -1,0 +1,49 @@
+// RUN: kiln-opt %s --kiln-cuda-emulation-kernels | FileCheck %s
+// Each kernel gets a host twin for the emulated device: ids and barriers through the
+// emulator, device globals as host globals, atomics as plain read-modify-writes, and every
+// buffer access checked against the buffer's sizes (reported and skipped when out of bounds).
+
+// CHECK: module attributes {gpu.container_module, kiln.emulation_barriers = ["kiln_kernel_0"]}
+// CHECK-DAG: func.func private @kiln_emu_id(i64, i64) -> i64
+// CHECK-DAG: func.func private @kiln_emu_barrier(i64)
+// CHECK-DAG: func.func private @kiln_emu_fault(i64, i64, i64, i64)
+// CHECK: gpu.module @kiln_kernels
+// CHECK: memref.global "public" @kiln_emu_kiln_error : memref<4xi64> = dense<0>
+// CHECK: func.func @kiln_emu_kiln_kernel_0(%[[T:.*]]: i64, %[[BUF:.*]]: memref<?xf32>)
+// CHECK: %[[TID:.*]] = call @kiln_emu_id(%[[T]], %c0_i64) : (i64, i64) -> i64
+// CHECK: %[[I:.*]] = arith.index_cast %[[TID]] : i64 to index
+// CHECK: %[[DIM:.*]] = memref.dim %[[BUF]], %c0
+// CHECK-DAG: arith.cmpi sge, %[[I]], %c0
+// CHECK-DAG: arith.cmpi slt, %[[I]], %[[DIM]]
+// CHECK: %[[V:.*]] = scf.if %{{.*}} -> (f32) {
+// CHECK:   %[[L:.*]] = memref.load %[[BUF]][%[[I]]]
+// CHECK:   scf.yield %[[L]] : f32
+// CHECK: } else {
+// CHECK:   func.call @kiln_emu_fault(%[[T]], %c0_i64{{.*}}, %{{.*}}, %{{.*}})
+// CHECK:   scf.yield %cst
+// CHECK: call @kiln_emu_barrier(%[[T]]) : (i64) -> ()
+// CHECK: memref.get_global @kiln_emu_kiln_error
+// CHECK: memref.load
+// CHECK: arith.addi
+// CHECK: memref.store
+// CHECK-NOT: generic_atomic_rmw
+// CHECK: return
+module attributes {gpu.container_module} {
+  gpu.module @kiln_kernels {
+    memref.global "public" @kiln_error : memref<4xi64> = dense<0>
+    gpu.func @kiln_kernel_0(%buf: memref<?xf32>) kernel {
+      %i = gpu.thread_id x
+      %v = memref.load %buf[%i] : memref<?xf32>
+      gpu.barrier
+      %c0 = arith.constant 0 : index
+      %one = arith.constant 1 : i64
+      %record = memref.get_global @kiln_error : memref<4xi64>
+      %old = memref.generic_atomic_rmw %record[%c0] : memref<4xi64> {
+      ^bb0(%current: i64):
+        %next = arith.addi %current, %one : i64
+        memref.atomic_yield %next : i64
+      }
+      gpu.return
+    }
+  }
+}
