@@ -77,7 +77,8 @@ def run_artifact(artifact_path, named_inputs, output_names, threads=1, extra=())
         return outputs, out
 
 
-def compile_and_run(model_path, inputs, output_shapes=None, threads=1):
+def compile_and_run(model_path, inputs, output_shapes=None, threads=1, compile_flags=(),
+                    run_flags=()):
     """Compiles `model_path` and runs it on `inputs` (arrays in graph-input order). Returns the
     outputs and the seconds each stage took."""
     input_names, output_names = graph_io_names(model_path)
@@ -88,10 +89,10 @@ def compile_and_run(model_path, inputs, output_shapes=None, threads=1):
     with tempfile.TemporaryDirectory() as tmp:
         artifact = os.path.join(tmp, "model.kiln")
         start = time.perf_counter()
-        compile_model(model_path, artifact)
+        compile_model(model_path, artifact, compile_flags)
         timings["kiln-compile"] = time.perf_counter() - start
         start = time.perf_counter()
         outputs, _ = run_artifact(artifact, dict(zip(input_names, inputs)), output_names,
-                                  threads=threads)
+                                  threads=threads, extra=run_flags)
         timings["kiln-run (load + run + write)"] = time.perf_counter() - start
     return outputs, timings

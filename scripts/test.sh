@@ -5,6 +5,7 @@
 #   1. lit: IR, pass, importer, hostile-model and tool tests (build/)
 #   2. pytest: ONNX backend node-test import + round trip, fuzz regressions, model numerics
 #   3. conformance: ONNX backend node tests compiled to artifacts, run with kiln-run, compared
+#      (then a sample of them compiled for CUDA and run on the emulated device)
 #   4. the lit suite again on an AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/)
 #   5. short libFuzzer runs of the importer and of the artifact reader (KILN_FUZZ_RUNS inputs
 #      each, default 30000, fixed seed so that a run is reproducible)
@@ -30,6 +31,11 @@ echo "== pytest: ONNX backend node tests, fuzz regressions, generated files"
 echo "== conformance: ONNX backend node tests compiled to artifacts and run with kiln-run"
 .venv/bin/python test/conformance/run_node_tests.py --expected test/conformance/expected_passes.txt \
   --junit "$results/conformance.xml" || status=1
+
+every="${KILN_CUDA_CONFORMANCE_EVERY:-4}"
+echo "== conformance, CUDA target on the emulated device (every ${every}th node test; all: KILN_CUDA_CONFORMANCE_EVERY=1)"
+.venv/bin/python test/conformance/run_node_tests.py --target=cuda --every="$every" \
+  --expected test/conformance/expected_passes.txt --junit "$results/conformance-cuda.xml" || status=1
 
 echo "== sanitizers: lit suite on an ASan+UBSan build (clang-22)"
 if CC=clang-22 CXX=clang++-22 KILN_BUILD_DIR="$root/build-asan" bash scripts/build.sh \

@@ -51,7 +51,13 @@ void declare(OpBuilder &b, ModuleOp module, llvm::StringRef name, FunctionType t
 Value zeroOf(OpBuilder &b, Location loc, Type type) {
   if (isa<FloatType>(type))
     return arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, 0.0));
-  return arith::ConstantOp::create(b, loc, type, b.getIntegerAttr(type, 0));
+  auto integer = dyn_cast<IntegerType>(type);
+  if (!integer || integer.isSignless())
+    return arith::ConstantOp::create(b, loc, type, b.getIntegerAttr(type, 0));
+  // arith has no unsigned constants: a signless zero, cast as the lowering casts loaded values.
+  Value zero = arith::ConstantOp::create(b, loc, b.getIntegerType(integer.getWidth()),
+                                         b.getIntegerAttr(b.getIntegerType(integer.getWidth()), 0));
+  return UnrealizedConversionCastOp::create(b, loc, type, zero).getResult(0);
 }
 
 /// Guards `access` (a memref.load or memref.store) with a check of each index against its

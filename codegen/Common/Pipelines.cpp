@@ -87,15 +87,20 @@ void kiln::buildBufferizeEntryPipeline(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm);
 }
 
-void kiln::buildHostToLLVMPipeline(OpPassManager &pm, bool runtimeAllocator) {
+void kiln::buildPlainControlFlowPipeline(OpPassManager &pm) {
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   // bf16 conversions as integer arithmetic: without AVX512-BF16, LLVM would call libgcc's
-  // __truncsfbf2, which older toolchains lack (the link of the model's code then fails).
+  // __truncsfbf2, which older toolchains lack (the link of the model's code then fails); the
+  // NVPTX backend has no bf16 conversions before sm_90 either.
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
+}
+
+void kiln::buildHostToLLVMPipeline(OpPassManager &pm, bool runtimeAllocator) {
+  buildPlainControlFlowPipeline(pm);
   FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
   memrefToLLVM.useGenericFunctions = runtimeAllocator;
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));

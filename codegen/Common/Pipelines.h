@@ -42,6 +42,10 @@ void buildConvertToLinalgPipeline(mlir::OpPassManager &pm);
 /// results as caller-provided out-parameters, and a deallocation after each buffer's last use.
 void buildBufferizeEntryPipeline(mlir::OpPassManager &pm);
 
+/// scf to cf, strided views to plain address arithmetic, affine to arith, bf16 conversions as
+/// integer arithmetic: what both host code and kernels go through before the LLVM dialect.
+void buildPlainControlFlowPipeline(mlir::OpPassManager &pm);
+
 /// Host code on buffers (scf, memref, arith, math, func) to the LLVM dialect. With
 /// `runtimeAllocator`, buffers come from the runtime (_mlir_memref_to_llvm_alloc/free, which
 /// the artifact's stub forwards), not from malloc.

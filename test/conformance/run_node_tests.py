@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""Execution conformance of Kiln's CPU path on the ONNX backend node tests.
+"""Execution conformance of Kiln on the ONNX backend node tests.
 
 For every node-test model shipped in the onnx package whose operators Kiln imports (opset
-13..max): compile it into a CPU artifact (kiln-compile -o), run it with kiln-run on test_data_set_0's
+13..max): compile it into an artifact (kiln-compile -o), run it with kiln-run on test_data_set_0's
 inputs (.npy), and compare the .npy outputs with the expected ones using onnx's backend-test
-tolerances (rtol 1e-3, atol 1e-7): the path a user takes.
+tolerances (rtol 1e-3, atol 1e-7): the path a user takes. With --target=cuda the artifact is a
+CUDA one (kernels for --gpu-arch, assembled by ptxas) run on the emulated device.
 
 Usage:
   run_node_tests.py [--jobs N] [--filter REGEX] [--expected FILE] [--write-expected FILE]
-                    [--show-failures]
+                    [--show-failures] [--target=cpu|cuda] [--gpu-arch=LIST] [--every=N]
 Ends with "N passed, M failed". With --expected, exits 1 when a test listed there fails
 (a regression); tests passing that are not listed are reported as new passes.
 """
@@ -35,6 +36,10 @@ NODE_DIR = node_test_dir()
 RTOL, ATOL = 1e-3, 1e-7
 
 
+COMPILE_FLAGS, RUN_FLAGS = [], []
+TARGET = "cpu"
+
+
 def run_test(name):
     """(name, passed, reason)."""
     try:
@@ -54,7 +59,8 @@ def run_one(name):
     inputs, expected = load_tensors(data, "input"), load_tensors(data, "output")
     try:
         outputs, _ = compile_and_run(os.path.join(NODE_DIR, name, "model.onnx"), inputs,
-                                     [e.shape for e in expected])
+                                     [e.shape for e in expected], compile_flags=COMPILE_FLAGS,
+                                     run_flags=RUN_FLAGS)
     except KilnError as e:
         return name, False, str(e)
     for j, (got, want) in enumerate(zip(outputs, expected)):
@@ -72,7 +78,8 @@ def write_junit(path, results, must_pass):
     with open(path, "w") as f:
         f.write('<testsuite name="onnx-node-conformance">\n')
         for name, ok, why in results:
-            f.write('<testcase classname="conformance" name=%s>' % quoteattr(name))
+            f.write('<testcase classname="conformance%s" name=%s>'
+                    % ("" if TARGET == "cpu" else "." + TARGET, quoteattr(name)))
             if ok:
                 pass
             elif name in must_pass:
@@ -92,8 +99,18 @@ def main():
     ap.add_argument("--show-failures", action="store_true")
     ap.add_argument("--junit", help="write a JUnit XML report: passes, regressions as "
                                     "failures, known failures as expected failures")
+    ap.add_argument("--target", default="cpu", choices=["cpu", "cuda"],
+                    help="cuda: compile for CUDA and run on the emulated device")
+    ap.add_argument("--gpu-arch", default="sm_80,sm_90")
+    ap.add_argument("--every", type=int, default=1,
+                    help="run every N-th candidate only (a sample, for the CUDA target in CI)")
     args = ap.parse_args()
-    names = [n for n in node_test_candidates() if re.search(args.filter, n)]
+    global TARGET
+    TARGET = args.target
+    if args.target == "cuda":
+        COMPILE_FLAGS.extend(["--target=cuda", "--gpu-arch=" + args.gpu_arch])
+        RUN_FLAGS.append("--device=cuda-emulator")
+    names = [n for n in node_test_candidates() if re.search(args.filter, n)][::args.every]
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         results = list(pool.map(run_test, names))
     passed = sorted(n for n, ok, _ in results if ok)

@@ -34,39 +34,39 @@ MANIFEST = json.load(open(os.path.join(ZOO, "manifest.json")))
 MODELS = {m["name"]: m for m in MANIFEST["models"]}
 
 
-def expected_failures():
-    """{(model, check): reason} from expected_failures.txt: `MODEL CHECK: reason` lines,
-    CHECK one of fuses, shape0, shape1, or * for all three."""
+def expected_failures(file, checks):
+    """{(model, check): reason} from `file` in the zoo: `MODEL CHECK: reason` lines, CHECK
+    one of `checks` or * for all of them."""
     known = {}
-    path = os.path.join(ZOO, "expected_failures.txt")
+    path = os.path.join(ZOO, file)
     for line in open(path) if os.path.exists(path) else []:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        m = re.match(r"(\S+)\s+(fuses|shape0|shape1|\*):\s*(.+)", line)
-        assert m, "malformed line in expected_failures.txt: " + line
-        checks = ["fuses", "shape0", "shape1"] if m.group(2) == "*" else [m.group(2)]
-        for check in checks:
+        m = re.match(r"(\S+)\s+(\S+):\s*(.+)", line)
+        assert m and (m.group(2) in checks or m.group(2) == "*"), \
+            "malformed line in %s: %s" % (file, line)
+        for check in (checks if m.group(2) == "*" else [m.group(2)]):
             known[(m.group(1), check)] = m.group(3)
     return known
 
 
-KNOWN = expected_failures()
-
-
-def case(name, check):
-    reason = KNOWN.get((name, check))
+def case(known, name, check):
+    """A test parameter for `name`: a strict expected failure when `known` lists it."""
+    reason = known.get((name, check))
     marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
     return pytest.param(name, id=name, marks=marks)
 
 
-def compile_one(name, out_dir):
+KNOWN = expected_failures("expected_failures.txt", ["fuses", "shape0", "shape1"])
+
+
+def compile_one(name, out_dir, flags):
     model = MODELS[name]
     artifact = os.path.join(out_dir, name + ".kiln")
     try:
-        r = subprocess.run([tool("kiln-compile"), os.path.join(ZOO, model["file"]),
-                            "--fusion-report", "-o", artifact],
-                           capture_output=True, text=True, timeout=900)
+        r = subprocess.run([tool("kiln-compile"), os.path.join(ZOO, model["file"])] + flags +
+                           ["-o", artifact], capture_output=True, text=True, timeout=900)
     except subprocess.TimeoutExpired:
         return name, None, "", "compile: timeout after 900 s"
     if r.returncode:
@@ -74,13 +74,19 @@ def compile_one(name, out_dir):
     return name, artifact, r.stdout, ""
 
 
-@pytest.fixture(scope="module")
-def compiled():
-    """{name: (artifact or None, fusion report, error)}, compiled in parallel."""
+def compile_zoo(flags):
+    """Yields {name: (artifact or None, what kiln-compile printed, error)}, every zoo model
+    compiled in parallel with `flags` into a temporary directory."""
     with tempfile.TemporaryDirectory() as tmp:
         with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
-            results = list(pool.map(lambda n: compile_one(n, tmp), sorted(MODELS)))
+            results = list(pool.map(lambda n: compile_one(n, tmp, flags), sorted(MODELS)))
         yield {name: (artifact, report, error) for name, artifact, report, error in results}
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    """{name: (artifact or None, fusion report, error)}."""
+    yield from compile_zoo(["--fusion-report"])
 
 
 def artifact_of(compiled, name):
@@ -90,7 +96,7 @@ def artifact_of(compiled, name):
     return artifact
 
 
-@pytest.mark.parametrize("name", [case(n, "fuses") for n in sorted(MODELS)])
+@pytest.mark.parametrize("name", [case(KNOWN, n, "fuses") for n in sorted(MODELS)])
 def test_fuses(compiled, name):
     artifact_of(compiled, name)
     report = compiled[name][1]
@@ -101,23 +107,24 @@ def test_fuses(compiled, name):
     assert int(attention.group(1)) >= 1, report
 
 
-def check_shape(compiled, name, shape):
+def check_shape(compiled, name, shape, run_flags=()):
+    """kiln-run's output at stored shape `shape` matches torch's within the model's tolerance."""
     model = MODELS[name]
     artifact = artifact_of(compiled, name)
     refs = np.load(os.path.join(ZOO, model["reference"]))
     inputs = {i["name"]: refs["shape%d/%s" % (shape, i["name"])] for i in model["inputs"]}
-    (got,), _ = run_artifact(artifact, inputs, [model["outputs"][0]["name"]])
+    (got,), _ = run_artifact(artifact, inputs, [model["outputs"][0]["name"]], extra=run_flags)
     want = refs["shape%d/output" % shape]
     assert got.shape == want.shape
     err = float(np.max(np.abs(got.astype(np.float64) - want)) / np.max(np.abs(want)))
     assert err <= model["tolerance"], "max rel err %.3g > %g" % (err, model["tolerance"])
 
 
-@pytest.mark.parametrize("name", [case(n, "shape0") for n in sorted(MODELS)])
+@pytest.mark.parametrize("name", [case(KNOWN, n, "shape0") for n in sorted(MODELS)])
 def test_matches_torch_shape0(compiled, name):
     check_shape(compiled, name, 0)
 
 
-@pytest.mark.parametrize("name", [case(n, "shape1") for n in sorted(MODELS)])
+@pytest.mark.parametrize("name", [case(KNOWN, n, "shape1") for n in sorted(MODELS)])
 def test_matches_torch_shape1(compiled, name):
     check_shape(compiled, name, 1)

@@ -1,0 +1,48 @@
+"""check.py BUNDLE [--device=cuda|cuda-emulator]: runs every model of a device-check bundle on
+CUDA device 0 (or, to check the bundle itself, the emulated device) with kiln-run,
+compares its outputs with the references (max |kiln - ref| / max |ref| within the model's
+tolerance) and times it (kiln-run --benchmark), then prints one table. Exit 1 on any mismatch
+or failure. Needs Python with numpy and the NVIDIA driver."""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+bundle = sys.argv[1]
+device = next((a.split("=", 1)[1] for a in sys.argv[2:] if a.startswith("--device=")), "cuda")
+kiln_run = os.path.join(bundle, "bin", "kiln-run")
+models = json.load(open(os.path.join(bundle, "manifest.json")))["models"]
+rows, bad = [], 0
+for m in models:
+    artifact = os.path.join(bundle, "models", m["name"] + ".kiln")
+    args = [kiln_run, artifact, "--device=" + device, "--quiet"]
+    for name, path in m["inputs"].items():
+        args += ["--input", "%s=%s" % (name, os.path.join(bundle, path))]
+    with tempfile.TemporaryDirectory() as tmp:
+        r = subprocess.run(args + ["--output-dir", tmp], capture_output=True, text=True)
+        if r.returncode:
+            rows.append((m["name"], "FAIL", r.stderr.strip().splitlines()[-1][:90], "", ""))
+            bad += 1
+            continue
+        worst = 0.0
+        for name, path in m["references"].items():
+            want = np.load(os.path.join(bundle, path)).astype(np.float64)
+            got = np.load(os.path.join(tmp, name.replace("/", "_") + ".npy")).astype(np.float64)
+            scale = max(float(np.abs(want).max(initial=0.0)), 1e-30)
+            worst = max(worst, float(np.abs(got - want).max(initial=0.0)) / scale)
+    ok = worst <= m["tolerance"]
+    bad += not ok
+    b = subprocess.run(args + ["--benchmark=%d" % (50 if device == "cuda" else 2)],
+                       capture_output=True, text=True)
+    p50 = re.search(r"p50 ([0-9.]+ ms)", b.stdout + b.stderr)
+    rows.append((m["name"], "ok" if ok else "MISMATCH", "%.2g" % worst, "%g" % m["tolerance"],
+                 p50.group(1) if p50 else "?"))
+print("%-28s %-8s %-10s %-8s %s" % ("model", "result", "rel err", "tol", "p50"))
+for row in rows:
+    print("%-28s %-8s %-10s %-8s %s" % row)
+print("%d models on %s, %d failed" % (len(rows), device, bad))
+sys.exit(1 if bad else 0)
