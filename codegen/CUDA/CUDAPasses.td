@@ -23,6 +23,25 @@ def CUDACopiesToLinalg : Pass<"kiln-cuda-copies-to-linalg", "::mlir::func::FuncO
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def CUDAMapRowReductions : Pass<"kiln-cuda-map-row-reductions", "::mlir::ModuleOp"> {
+  let summary = "row reductions of @main as one block per output with a shared-memory tree";
+  let description = [{
+    Runs on @main after its linalg ops became loops, before `kiln-cuda-map-kernels`. An
+    outermost `scf.parallel` whose body is one `scf.for` that folds values read from one
+    buffer into an output element with an associative, commutative combiner
+    (`out[i] = combine(out[i], v(i, k))`: sums, maxima and minima of softmax, layer and RMS
+    norms, ReduceSum/Mean/Max/...) becomes a `gpu.launch` with one block of 64 threads per
+    output element: each thread folds a strided share of the reduction range into a private
+    value (from the combiner's neutral element), the block combines the 64 values in
+    workgroup memory in log2(64) barrier-separated steps, and thread 0 combines the result
+    into the output. Reads are coalesced across the block; the sum is reassociated (as any
+    parallel reduction is). Contractions (two operands read along the reduction) are left to
+    `kiln-cuda-map-kernels`.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
+}
+
 def CUDAMapKernels : Pass<"kiln-cuda-map-kernels", "::mlir::ModuleOp"> {
   let summary = "split @main on buffers into gpu.launch kernels and host code";
   let description = [{

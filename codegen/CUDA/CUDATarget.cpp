@@ -89,6 +89,7 @@ void kiln::buildCUDALoweringPipeline(OpPassManager &pm, const TargetOptions &opt
   pm.addNestedPass<func::FuncOp>(kiln::createCUDACopiesToLinalg());
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(kiln::createCUDAMapRowReductions());
   pm.addPass(kiln::createCUDAMapKernels());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(kiln::createCUDAMergeKernelModules());

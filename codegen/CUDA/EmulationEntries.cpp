@@ -20,6 +20,7 @@ namespace {
 
 constexpr llvm::StringLiteral kTwinPrefix = "kiln_emu_kiln_kernel_";
 constexpr llvm::StringLiteral kGlobalPrefix = "kiln_emu_";
+constexpr llvm::StringLiteral kSharedPrefix = "kiln_emu_shared_";
 
 struct CUDAEmulationEntriesPass
     : kiln::impl::CUDAEmulationEntriesBase<CUDAEmulationEntriesPass> {
@@ -61,7 +62,9 @@ struct CUDAEmulationEntriesPass
     for (auto &[index, name] : entries)
       names.push_back(StringAttr::get(context, name));
     for (auto global : module.getOps<LLVM::GlobalOp>()) {
-      if (!global.getSymName().starts_with(kGlobalPrefix))
+      // Device globals the host looks up by name; not the twins' workgroup memory.
+      if (!global.getSymName().starts_with(kGlobalPrefix) ||
+          global.getSymName().starts_with(kSharedPrefix))
         continue;
       auto array = dyn_cast<LLVM::LLVMArrayType>(global.getGlobalType());
       uint64_t bytes = array ? array.getNumElements() *

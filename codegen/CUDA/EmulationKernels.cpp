@@ -135,6 +135,38 @@ void serializeAtomic(OpBuilder &b, memref::GenericAtomicRMWOp rmw) {
   rmw.erase();
 }
 
+/// The kernel's workgroup attributions (trailing arguments of the twin's entry block after
+/// the cloned ones) as host globals `@kiln_emu_shared_<kernel>_<i>`: the emulated device runs
+/// one block at a time, and one launch at a time (CUDAEmulator.cpp), so the block's threads
+/// share them and nothing else uses them meanwhile.
+LogicalResult placeWorkgroupMemory(OpBuilder &b, ModuleOp module, gpu::GPUFuncOp kernel,
+                                   Block &entry) {
+  unsigned first = 1 + kernel.getNumArguments();
+  for (unsigned i = 0, n = kernel.getNumWorkgroupAttributions(); i < n; ++i) {
+    BlockArgument shared = entry.getArgument(first + i);
+    auto type = cast<MemRefType>(shared.getType());
+    auto hostType = MemRefType::get(type.getShape(), type.getElementType());
+    if (!hostType.hasStaticShape())
+      return kernel.emitError("a workgroup buffer of dynamic size cannot be emulated");
+    std::string name =
+        (kPrefix + "shared_" + kernel.getName() + "_" + std::to_string(i)).str();
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToEnd(module.getBody());
+    memref::GlobalOp::create(b, kernel.getLoc(), name, b.getStringAttr("private"), hostType,
+                             b.getUnitAttr(), /*constant=*/false, /*alignment=*/nullptr);
+    b.setInsertionPointToStart(&entry);
+    Value global = memref::GetGlobalOp::create(b, kernel.getLoc(), hostType, name);
+    for (OpOperand &use : llvm::make_early_inc_range(shared.getUses())) {
+      if (!isa<memref::LoadOp, memref::StoreOp>(use.getOwner()))
+        return use.getOwner()->emitError("the emulated device reads and writes workgroup "
+                                         "memory only through memref.load and memref.store");
+      use.set(global);
+    }
+  }
+  entry.eraseArguments(first, kernel.getNumWorkgroupAttributions());
+  return success();
+}
+
 struct CUDAEmulationKernelsPass
     : kiln::impl::CUDAEmulationKernelsBase<CUDAEmulationKernelsPass> {
   void runOnOperation() override {
@@ -163,8 +195,8 @@ struct CUDAEmulationKernelsPass
   }
 
   LogicalResult emulate(OpBuilder &b, ModuleOp module, gpu::GPUFuncOp kernel) {
-    if (kernel.getNumWorkgroupAttributions() || kernel.getNumPrivateAttributions())
-      return kernel.emitError("the emulated device does not run kernels with memory "
+    if (kernel.getNumPrivateAttributions())
+      return kernel.emitError("the emulated device does not run kernels with private memory "
                               "attributions yet");
     Location loc = kernel.getLoc();
     SmallVector<Type> inputs = {b.getI64Type()};
@@ -174,7 +206,10 @@ struct CUDAEmulationKernelsPass
                                      b.getFunctionType(inputs, {}));
     IRMapping mapping;
     kernel.getBody().cloneInto(&twin.getBody(), mapping);
-    Value thread = twin.getBody().front().insertArgument(0u, b.getI64Type(), loc);
+    Block &entry = twin.getBody().front();
+    Value thread = entry.insertArgument(0u, b.getI64Type(), loc);
+    if (failed(placeWorkgroupMemory(b, module, kernel, entry)))
+      return failure();
 
     SmallVector<Operation *> ops;
     twin.walk([&](Operation *op) { ops.push_back(op); });
@@ -195,7 +230,8 @@ struct CUDAEmulationKernelsPass
       } else if (isa<gpu::ReturnOp>(op)) {
         func::ReturnOp::create(b, op->getLoc());
         op->erase();
-      } else if (auto global = dyn_cast<memref::GetGlobalOp>(op)) {
+      } else if (auto global = dyn_cast<memref::GetGlobalOp>(op);
+                 global && !global.getName().starts_with(kPrefix)) {
         global.setName((kPrefix + global.getName()).str());
       } else if (auto rmw = dyn_cast<memref::GenericAtomicRMWOp>(op)) {
         serializeAtomic(b, rmw);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <numeric>
 #include <random>
 #include <string>
@@ -141,6 +142,9 @@ void runBlock(Block &block) {
 
 CUresult launchKernel(CUfunction function, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
                       unsigned by, unsigned bz, unsigned, CUstream, void **params, void **) {
+  // One launch at a time in the process: a kernel's workgroup memory is a global of its twin.
+  static std::mutex launches;
+  std::lock_guard<std::mutex> lock(launches);
   auto *kernel = static_cast<const kiln_emu_kernel *>(function);
   uint64_t threads = uint64_t(bx) * by * bz;
   if (!kernel || !threads || threads > 1024 || !gx || !gy || !gz)
