@@ -23,6 +23,24 @@ def CUDACopiesToLinalg : Pass<"kiln-cuda-copies-to-linalg", "::mlir::func::FuncO
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def CUDATileContractions : Pass<"kiln-cuda-tile-contractions", "::mlir::ModuleOp"> {
+  let summary = "contractions of @main as kernels of 16x16 output tiles staged in shared memory";
+  let description = [{
+    Runs on @main's linalg ops on buffers, before they become loops. A contraction (two
+    inputs, a multiply-accumulate body, projected-permutation maps, one reduction dim) becomes
+    a `gpu.launch` of 16x16-thread blocks, one per 16x16 tile of its innermost m and n dims
+    (grid x over n, y over m, z over all other parallel dims): for each 16-wide step of k the
+    block stages a tile of each operand in workgroup memory (one element per thread, zero
+    outside the operands, coalesced along the contiguous dim of each), waits at a barrier,
+    and each thread folds the op's own body over the 16 steps into its output element, which
+    starts from the output's value (the op accumulates), so every element is the same sum in
+    the same order as the op's loops compute it. Indices come from the op's indexing maps,
+    so transposed and broadcast operands need no copies.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
+}
+
 def CUDAMapRowReductions : Pass<"kiln-cuda-map-row-reductions", "::mlir::ModuleOp"> {
   let summary = "row reductions of @main as one block per output with a shared-memory tree";
   let description = [{

@@ -87,6 +87,7 @@ std::unique_ptr<Target> kiln::createCUDATarget(const TargetOptions &options) {
 void kiln::buildCUDALoweringPipeline(OpPassManager &pm, const TargetOptions &options) {
   buildBufferizeEntryPipeline(pm);
   pm.addNestedPass<func::FuncOp>(kiln::createCUDACopiesToLinalg());
+  pm.addPass(kiln::createCUDATileContractions());
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(kiln::createCUDAMapRowReductions());
