@@ -10,6 +10,8 @@
 
 #include "codegen/CUDA/CUDAPasses.h"
 
+#include "codegen/CUDA/LoopMapping.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/IRMapping.h"
 
@@ -57,16 +59,9 @@ LogicalResult mapParallelLoop(scf::ParallelOp loop) {
     return loop.emitError("cannot map to a CUDA kernel: a parallel loop with reductions");
   OpBuilder b(loop);
   Location loc = loop.getLoc();
-  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  SmallVector<Value> counts;
-  Value total = one;
-  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(), loop.getUpperBound(),
-                                       loop.getStep())) {
-    Value span = arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, ub, lb), zero);
-    counts.push_back(arith::CeilDivSIOp::create(b, loc, span, step));
-    total = arith::MulIOp::create(b, loc, total, counts.back());
-  }
+  kiln::LinearizedLoop space = kiln::linearize(b, loc, loop);
+  Value total = space.total;
   Value threads = arith::ConstantIndexOp::create(b, loc, kThreadsPerBlock);
   // A grid of zero blocks is a launch error: an empty loop launches one idle block.
   Value blocks = arith::MaxSIOp::create(b, loc, arith::CeilDivSIOp::create(b, loc, total, threads),
@@ -79,16 +74,7 @@ LogicalResult mapParallelLoop(scf::ParallelOp loop) {
   auto guard = scf::IfOp::create(b, loc, inRange, /*withElseRegion=*/false);
   b.setInsertionPoint(guard.thenBlock()->getTerminator());
   IRMapping mapping;
-  Value rest = linear;
-  for (int64_t d = loop.getNumLoops() - 1; d >= 0; --d) {
-    Value index = d ? arith::RemSIOp::create(b, loc, rest, counts[d]).getResult() : rest;
-    if (d)
-      rest = arith::DivSIOp::create(b, loc, rest, counts[d]);
-    Value iv = arith::AddIOp::create(
-        b, loc, loop.getLowerBound()[d],
-        arith::MulIOp::create(b, loc, index, loop.getStep()[d]));
-    mapping.map(loop.getInductionVars()[d], iv);
-  }
+  kiln::delinearize(b, loc, loop, space, linear, mapping);
   cloneBody(b, *loop.getBody(), mapping);
   loop.erase();
   return success();

@@ -8,6 +8,8 @@
 
 #include "codegen/CUDA/CUDAPasses.h"
 
+#include "codegen/CUDA/LoopMapping.h"
+
 #include "mlir/IR/IRMapping.h"
 
 namespace kiln {
@@ -52,7 +54,7 @@ std::optional<RowReduction> matchRowReduction(scf::ParallelOp loop) {
   if (!row || row.getNumResults() || !definedOutside(row.getLowerBound(), loop) ||
       !definedOutside(row.getStep(), loop))
     return std::nullopt;
-  RowReduction r{row};
+  RowReduction r{row, nullptr, nullptr, nullptr, nullptr};
   int64_t rowReads = 0;
   for (Operation &op : row.getBody()->without_terminator()) {
     if (op.getNumRegions() || isa<memref::AllocOp, memref::AllocaOp>(op))
@@ -102,14 +104,8 @@ void mapRowReduction(scf::ParallelOp loop, RowReduction r) {
   Type type = r.element.getType();
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  SmallVector<Value> counts;
-  Value rows = one;
-  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(), loop.getUpperBound(),
-                                       loop.getStep())) {
-    Value span = arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, ub, lb), zero);
-    counts.push_back(arith::CeilDivSIOp::create(b, loc, span, step));
-    rows = arith::MulIOp::create(b, loc, rows, counts.back());
-  }
+  kiln::LinearizedLoop space = kiln::linearize(b, loc, loop);
+  Value rows = space.total;
   // One block per output: zero outputs launch one idle block (a zero grid is an error).
   Value blocks = arith::MaxSIOp::create(b, loc, rows, one);
   Value threads = arith::ConstantIndexOp::create(b, loc, kThreads);
@@ -129,15 +125,7 @@ void mapRowReduction(scf::ParallelOp loop, RowReduction r) {
 
   // The output element this block computes.
   IRMapping mapping;
-  Value rest = block;
-  for (int64_t d = loop.getNumLoops() - 1; d >= 0; --d) {
-    Value index = d ? arith::RemSIOp::create(b, loc, rest, counts[d]).getResult() : rest;
-    if (d)
-      rest = arith::DivSIOp::create(b, loc, rest, counts[d]);
-    mapping.map(loop.getInductionVars()[d],
-                arith::AddIOp::create(b, loc, loop.getLowerBound()[d],
-                                      arith::MulIOp::create(b, loc, index, loop.getStep()[d])));
-  }
+  kiln::delinearize(b, loc, loop, space, block, mapping);
 
   // Each thread folds elements thread, thread + 64, ... of the row (none in an idle block).
   Value neutral = arith::ConstantOp::create(b, loc, *arith::getNeutralElement(r.combiner));

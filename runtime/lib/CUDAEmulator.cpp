@@ -96,6 +96,27 @@ void fiberMain(unsigned high, unsigned low) {
   t.state = Thread::Done;
 }
 
+/// Each thread's fiber, ready to start the kernel. (getcontext and swapcontext return twice:
+/// they live in functions of their own, so that no caller's locals can be clobbered.)
+__attribute__((noinline)) void prepareFibers(Block &block) {
+  for (Thread &t : block.threads) {
+    if (!t.stack)
+      t.stack.reset(new char[kFiberStackBytes]);
+    getcontext(&t.context);
+    t.context.uc_stack.ss_sp = t.stack.get();
+    t.context.uc_stack.ss_size = kFiberStackBytes;
+    t.context.uc_link = &block.scheduler;
+    uintptr_t p = reinterpret_cast<uintptr_t>(&t);
+    makecontext(&t.context, reinterpret_cast<void (*)()>(fiberMain), 2, unsigned(p >> 32),
+                unsigned(p & 0xffffffffu));
+  }
+}
+
+/// Runs `t` until it waits at a barrier or ends.
+__attribute__((noinline)) void resume(Block &block, Thread &t) {
+  swapcontext(&block.scheduler, &t.context);
+}
+
 /// Runs the threads in a shuffled order; with fibers, phase by phase between barriers.
 void runBlock(Block &block) {
   std::vector<size_t> order(block.threads.size());
@@ -108,22 +129,12 @@ void runBlock(Block &block) {
     }
     return;
   }
-  for (Thread &t : block.threads) {
-    if (!t.stack)
-      t.stack.reset(new char[kFiberStackBytes]);
-    getcontext(&t.context);
-    t.context.uc_stack.ss_sp = t.stack.get();
-    t.context.uc_stack.ss_size = kFiberStackBytes;
-    t.context.uc_link = &block.scheduler;
-    uintptr_t p = reinterpret_cast<uintptr_t>(&t);
-    makecontext(&t.context, reinterpret_cast<void (*)()>(fiberMain), 2, unsigned(p >> 32),
-                unsigned(p & 0xffffffffu));
-  }
+  prepareFibers(block);
   for (;;) {
     std::shuffle(order.begin(), order.end(), block.random);
     for (size_t i : order)
       if (block.threads[i].state == Thread::Ready)
-        swapcontext(&block.scheduler, &block.threads[i].context);
+        resume(block, block.threads[i]);
     size_t waiting = 0, done = 0;
     for (const Thread &t : block.threads)
       (t.state == Thread::Done ? done : waiting)++;
@@ -149,7 +160,7 @@ CUresult launchKernel(CUfunction function, unsigned gx, unsigned gy, unsigned gz
   uint64_t threads = uint64_t(bx) * by * bz;
   if (!kernel || !threads || threads > 1024 || !gx || !gy || !gz)
     return kInvalidValue;
-  Block block{kernel, params, std::vector<Thread>(threads)};
+  Block block{kernel, params, std::vector<Thread>(threads), {}, false, false, std::mt19937()};
   block.fibers = kernel->flags & KILN_EMU_KERNEL_BARRIERS;
   for (unsigned z = 0; z < gz; ++z)
     for (unsigned y = 0; y < gy; ++y)

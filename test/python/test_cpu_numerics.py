@@ -1,9 +1,10 @@
-"""Numerics of compiled CPU artifacts against onnxruntime.
+"""Numerics of compiled artifacts against onnxruntime, for both targets.
 
-Every committed test model is compiled once (kiln-compile -o MODEL.kiln) and run with kiln-run
-on seeded random inputs at two dynamic shapes; the outputs must match onnxruntime's with a max
-relative error of 1e-4 (fp32). The second shape reuses the artifact: dynamic dims are compiled
-symbolically, never re-specialised.
+Every committed test model is compiled once per target (kiln-compile -o MODEL.kiln; for CUDA
+--target=cuda, run on the emulated device) and run with kiln-run on seeded random inputs at
+two dynamic shapes; the outputs must match onnxruntime's with a max relative error of 1e-4
+(fp32). The second shape reuses the artifact: dynamic dims are compiled symbolically, never
+re-specialised.
 """
 import os
 import sys
@@ -59,23 +60,29 @@ def make_inputs(model, shapes, seed=0):
     return inputs
 
 
+# How each target compiles and runs: (kiln-compile flags, kiln-run flags).
+TARGETS = {"cpu": ([], []), "cuda": (["--target=cuda"], ["--device=cuda-emulator"])}
+
+
 @pytest.fixture(scope="module")
 def artifacts(tmp_path_factory):
-    """Compiles each model once for all its shapes."""
+    """Compiles each model once per target for all its shapes."""
     folder = tmp_path_factory.mktemp("artifacts")
     cache = {}
 
-    def get(name):
-        if name not in cache:
-            cache[name] = str(folder / (name + ".kiln"))
-            compile_model(os.path.join(MODELS, name + ".onnx"), cache[name])
-        return cache[name]
+    def get(name, target):
+        if (name, target) not in cache:
+            cache[name, target] = str(folder / ("%s.%s.kiln" % (name, target)))
+            compile_model(os.path.join(MODELS, name + ".onnx"), cache[name, target],
+                          TARGETS[target][0])
+        return cache[name, target]
     return get
 
 
+@pytest.mark.parametrize("target", sorted(TARGETS))
 @pytest.mark.parametrize("name,shapes", CASES,
                          ids=["%s-%s" % (n, "x".join(map(str, list(s.values())[0]))) for n, s in CASES])
-def test_matches_onnxruntime(name, shapes, artifacts):
+def test_matches_onnxruntime(name, shapes, target, artifacts):
     path = os.path.join(MODELS, name + ".onnx")
     model = onnx.load(path)
     inputs = make_inputs(model, shapes)
@@ -84,7 +91,8 @@ def test_matches_onnxruntime(name, shapes, artifacts):
     expected = ort.InferenceSession(path, session).run(None, inputs)
 
     _, output_names = graph_io_names(path)
-    outputs, _ = run_artifact(artifacts(name), inputs, output_names, threads=2)
+    outputs, _ = run_artifact(artifacts(name, target), inputs, output_names, threads=2,
+                              extra=TARGETS[target][1])
     for got, want in zip(outputs, expected):
         assert got.shape == want.shape and got.dtype == want.dtype
         error = np.abs(got - want).max() / max(np.abs(want).max(), 1e-30)
