@@ -164,18 +164,19 @@ __attribute__((visibility("hidden"))) void kiln_emu_fault(int64_t thread, int64_
 }
 
 void printKernelReport(const ArtifactDescription &description,
-                       llvm::ArrayRef<std::string> origins,
+                       llvm::ArrayRef<std::string> origins, llvm::ArrayRef<std::string> launches,
                        llvm::ArrayRef<llvm::StringMap<KernelResources>> resources) {
   llvm::raw_ostream &os = llvm::outs();
   os << "kernel report: " << description.kernels.size() << " kernels, "
      << description.cudaModules.size() << " architectures\n";
-  os << llvm::format("%-16s %-6s %5s %6s %6s %8s  %s\n", "kernel", "arch", "regs", "smem",
-                     "stack", "spills", "origin");
+  os << llvm::format("%-16s %-6s %5s %6s %6s %8s  %-18s %s\n", "kernel", "arch", "regs",
+                     "smem", "stack", "spills", "grid block", "origin");
   for (auto [k, name] : llvm::enumerate(description.kernels))
     for (auto [m, module] : llvm::enumerate(description.cudaModules)) {
       KernelResources r = resources[m].lookup(name);
-      os << llvm::format("%-16s sm_%-3u %5u %6u %6u %8u  %s\n", name.c_str(), module.sm,
+      os << llvm::format("%-16s sm_%-3u %5u %6u %6u %8u  %-18s %s\n", name.c_str(), module.sm,
                          r.registers, r.sharedBytes, r.stackBytes, r.spillStores + r.spillLoads,
+                         k < launches.size() ? launches[k].c_str() : "",
                          k < origins.size() ? origins[k].c_str() : "");
     }
 }
@@ -189,6 +190,7 @@ llvm::Error kiln::writeCUDAArtifact(ModuleOp module, const TargetOptions &option
   description.kernels = stringsOf(module, "kiln.kernels");
   description.sites = stringsOf(module, "kiln.error_sites");
   std::vector<std::string> origins = stringsOf(module, "kiln.kernel_origins");
+  std::vector<std::string> launches = stringsOf(module, "kiln.kernel_launches");
   std::vector<llvm::StringMap<KernelResources>> resources;
   SmallVector<gpu::BinaryOp> binaries(module.getOps<gpu::BinaryOp>());
   if (binaries.size() > 1)
@@ -201,7 +203,7 @@ llvm::Error kiln::writeCUDAArtifact(ModuleOp module, const TargetOptions &option
   }
   module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
   if (options.kernelReport)
-    printKernelReport(description, origins, resources);
+    printKernelReport(description, origins, launches, resources);
   {
     TimingScope t = timing.nest("weights");
     externalizeConstants(module, 0, /*everyConstant=*/true, description);

@@ -92,8 +92,9 @@ def CUDAMergeKernelModules : Pass<"kiln-cuda-merge-kernel-modules", "::mlir::Mod
     per architecture, so the kernels (and the device functions they call) move into one
     `gpu.module @kiln_kernels`, renamed `kiln_kernel_<i>` in program order, and every
     `gpu.launch_func` is updated to match. The module records the kernel names
-    (`kiln.kernels`) and the locations they come from (`kiln.kernel_origins`) for the
-    artifact's kernel table and `--kernel-report`.
+    (`kiln.kernels`), the locations they come from (`kiln.kernel_origins`) and their grid and
+    block sizes (`kiln.kernel_launches`, "?" where known only at run time) for the artifact's
+    kernel table and `--kernel-report`.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }

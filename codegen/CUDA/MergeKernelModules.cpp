@@ -2,6 +2,7 @@
 
 #include "codegen/CUDA/CUDAPasses.h"
 
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "llvm/ADT/StringSet.h"
 
 namespace kiln {
@@ -36,6 +37,16 @@ std::string describeOrigin(Location loc) {
   return text;
 }
 
+/// "XxYxZ" with "?" for a size known only at run time.
+std::string describeDims(gpu::KernelDim3 dims) {
+  std::string text;
+  for (Value v : {dims.x, dims.y, dims.z}) {
+    std::optional<int64_t> size = getConstantIntValue(v);
+    text += (text.empty() ? "" : "x") + (size ? std::to_string(*size) : std::string("?"));
+  }
+  return text;
+}
+
 struct CUDAMergeKernelModulesPass
     : kiln::impl::CUDAMergeKernelModulesBase<CUDAMergeKernelModulesPass> {
   void runOnOperation() override {
@@ -52,7 +63,7 @@ struct CUDAMergeKernelModulesPass
 
     // Kernels in the order of their launches; every other symbol once.
     llvm::StringSet<> symbols;
-    SmallVector<Attribute> names, origins;
+    SmallVector<Attribute> names, origins, shapes;
     for (auto [index, launch] : llvm::enumerate(launches)) {
       auto source = module.lookupSymbol<gpu::GPUModuleOp>(launch.getKernelModuleName());
       auto kernel = source ? source.lookupSymbol<gpu::GPUFuncOp>(launch.getKernelName())
@@ -67,6 +78,9 @@ struct CUDAMergeKernelModulesPass
       symbols.insert(name);
       names.push_back(StringAttr::get(context, name));
       origins.push_back(StringAttr::get(context, describeOrigin(launch.getLoc())));
+      shapes.push_back(StringAttr::get(context, describeDims(launch.getGridSizeOperandValues()) +
+                                                    " " +
+                                                    describeDims(launch.getBlockSizeOperandValues())));
       launch.setKernelAttr(SymbolRefAttr::get(context, kModuleName,
                                               {FlatSymbolRefAttr::get(context, name)}));
     }
@@ -82,6 +96,7 @@ struct CUDAMergeKernelModulesPass
     // The artifact's kernel table and --kernel-report read these once the module is a binary.
     module->setAttr("kiln.kernels", ArrayAttr::get(context, names));
     module->setAttr("kiln.kernel_origins", ArrayAttr::get(context, origins));
+    module->setAttr("kiln.kernel_launches", ArrayAttr::get(context, shapes));
   }
 };
 

@@ -1,10 +1,10 @@
 // RUN: kiln-opt %s --gpu-kernel-outlining --kiln-cuda-merge-kernel-modules --kiln-cuda-lower-runtime-errors --kiln-lower-host-runtime-errors | FileCheck %s
 // Outlined kernels move into one gpu.module @kiln_kernels, numbered in launch order, with
-// their names and origins recorded for the artifact; a kernel's index check claims the
+// their names, origins and launch sizes recorded for the artifact; a kernel's index check claims the
 // module's error record with a compare-and-swap (site numbers from 1), and a check in host
 // code calls the runtime.
 
-// CHECK: module attributes {gpu.container_module, kiln.error_sites = ["Gather node 'embed' (axis 0)"], kiln.kernel_origins = ["first (Add)", "second (Gather)"], kiln.kernels = ["kiln_kernel_0", "kiln_kernel_1"]}
+// CHECK: module attributes {gpu.container_module, kiln.error_sites = ["Gather node 'embed' (axis 0)"], kiln.kernel_launches = ["1x1x1 1x1x1", "1x1x1 1x1x1"], kiln.kernel_origins = ["first (Add)", "second (Gather)"], kiln.kernels = ["kiln_kernel_0", "kiln_kernel_1"]}
 // CHECK: func.func @main
 // CHECK: gpu.launch_func @kiln_kernels::@kiln_kernel_0
 // CHECK: gpu.launch_func @kiln_kernels::@kiln_kernel_1
