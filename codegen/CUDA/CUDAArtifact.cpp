@@ -128,19 +128,48 @@ __attribute__((visibility("hidden"))) void kiln_emu_fault(int64_t thread, int64_
   kiln_emu_thread *self = (kiln_emu_thread *)(intptr_t)thread;
   self->fault(self, dim, index, size);
 }
+__attribute__((visibility("hidden"))) void kiln_emu_unwritten(int64_t thread, int64_t index) {
+  kiln_emu_thread *self = (kiln_emu_thread *)(intptr_t)thread;
+  self->unwritten(self, index);
+}
 )";
   std::vector<std::string> entries = stringsOf(module, "kiln.emulation_kernels");
   if (entries.size() != description.kernels.size())
     return extras; // no emulation image: the emulated device refuses the artifact
   for (const std::string &entry : entries)
     c += "void " + entry + "(int64_t, void **);\n";
-  c += "static const kiln_emu_kernel kiln_emu_kernels[] = {\n";
   std::vector<std::string> barriers = stringsOf(module, "kiln.emulation_barriers");
-  for (auto [name, entry] : llvm::zip(description.kernels, entries))
+  // Each kernel's shadow bytes of its workgroup buffers, cleared before each block.
+  llvm::StringMap<std::vector<std::pair<std::string, int64_t>>> shadows;
+  if (auto array = module->getAttrOfType<ArrayAttr>("kiln.emulation_shadows"))
+    for (Attribute a : array) {
+      auto entry = cast<ArrayAttr>(a);
+      shadows[cast<StringAttr>(entry[0]).getValue()].push_back(
+          {cast<StringAttr>(entry[1]).str(), cast<IntegerAttr>(entry[2]).getInt()});
+    }
+  module->removeAttr("kiln.emulation_shadows");
+  std::string tables;
+  for (auto &[kernel, list] : shadows) {
+    for (auto &[symbol, bytes] : list)
+      tables += "extern char " + symbol + "[];\n";
+    tables += "static const kiln_emu_global kiln_emu_shadows_" + kernel.str() + "[] = {\n";
+    for (auto &[symbol, bytes] : list)
+      tables += "    {\"" + symbol + "\", " + symbol + ", " + std::to_string(bytes) + "},\n";
+    tables += "};\n";
+  }
+  c += tables;
+  c += "static const kiln_emu_kernel kiln_emu_kernels[] = {\n";
+  for (auto [name, entry] : llvm::zip(description.kernels, entries)) {
+    auto it = shadows.find(name);
+    std::string shadowTable = it == shadows.end()
+                                  ? "0, 0"
+                                  : std::to_string(it->second.size()) + ", kiln_emu_shadows_" +
+                                        name;
     c += "    {\"" + name + "\", " +
          (llvm::is_contained(barriers, name) ? "KILN_EMU_KERNEL_BARRIERS" : "0") + ", " + entry +
-         "},\n";
-  c += "    {0, 0, 0}};\n";
+         ", " + shadowTable + "},\n";
+  }
+  c += "    {0, 0, 0, 0, 0}};\n";
   std::vector<std::pair<std::string, int64_t>> globals;
   if (auto array = module->getAttrOfType<ArrayAttr>("kiln.emulation_globals"))
     for (Attribute a : array) {

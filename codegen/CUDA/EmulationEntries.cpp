@@ -21,6 +21,7 @@ namespace {
 constexpr llvm::StringLiteral kTwinPrefix = "kiln_emu_kiln_kernel_";
 constexpr llvm::StringLiteral kGlobalPrefix = "kiln_emu_";
 constexpr llvm::StringLiteral kSharedPrefix = "kiln_emu_shared_";
+constexpr llvm::StringLiteral kShadowPrefix = "kiln_emu_shadow_";
 
 struct CUDAEmulationEntriesPass
     : kiln::impl::CUDAEmulationEntriesBase<CUDAEmulationEntriesPass> {
@@ -62,9 +63,11 @@ struct CUDAEmulationEntriesPass
     for (auto &[index, name] : entries)
       names.push_back(StringAttr::get(context, name));
     for (auto global : module.getOps<LLVM::GlobalOp>()) {
-      // Device globals the host looks up by name; not the twins' workgroup memory.
+      // Device globals the host looks up by name; not the twins' workgroup memory or its
+      // shadow bytes.
       if (!global.getSymName().starts_with(kGlobalPrefix) ||
-          global.getSymName().starts_with(kSharedPrefix))
+          global.getSymName().starts_with(kSharedPrefix) ||
+          global.getSymName().starts_with(kShadowPrefix))
         continue;
       auto array = dyn_cast<LLVM::LLVMArrayType>(global.getGlobalType());
       uint64_t bytes = array ? array.getNumElements() *

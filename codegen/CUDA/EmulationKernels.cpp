@@ -23,6 +23,7 @@ namespace {
 constexpr llvm::StringLiteral kIdFunction = "kiln_emu_id";
 constexpr llvm::StringLiteral kBarrierFunction = "kiln_emu_barrier";
 constexpr llvm::StringLiteral kFaultFunction = "kiln_emu_fault";
+constexpr llvm::StringLiteral kUnwrittenFunction = "kiln_emu_unwritten";
 constexpr llvm::StringLiteral kPrefix = "kiln_emu_";
 
 /// Which id `kiln_emu_id` reads: thread ids 0-2, block ids 3-5, block sizes 6-8, grid sizes
@@ -139,8 +140,39 @@ void serializeAtomic(OpBuilder &b, memref::GenericAtomicRMWOp rmw) {
 /// the cloned ones) as host globals `@kiln_emu_shared_<kernel>_<i>`: the emulated device runs
 /// one block at a time, and one launch at a time (CUDAEmulator.cpp), so the block's threads
 /// share them and nothing else uses them meanwhile.
+/// Tracks which elements of a workgroup buffer the block has written: each store sets the
+/// element's byte in `shadow`, each load first checks it (kiln_emu_unwritten when clear).
+void trackWrites(OpBuilder &b, Operation *access, Value shadow, Value thread) {
+  Location loc = access->getLoc();
+  auto type = cast<MemRefType>(shadow.getType());
+  ValueRange indices = isa<memref::LoadOp>(access) ? cast<memref::LoadOp>(access).getIndices()
+                                                   : cast<memref::StoreOp>(access).getIndices();
+  OpBuilder::InsertionGuard guard(b);
+  if (isa<memref::StoreOp>(access)) {
+    b.setInsertionPointAfter(access);
+    memref::StoreOp::create(b, loc, arith::ConstantIntOp::create(b, loc, b.getI8Type(), 1),
+                            shadow, indices);
+    return;
+  }
+  b.setInsertionPoint(access);
+  Value written = memref::LoadOp::create(b, loc, shadow, indices);
+  Value fresh = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, written,
+                                      arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0));
+  auto report = scf::IfOp::create(b, loc, fresh, /*withElseRegion=*/false);
+  b.setInsertionPoint(report.thenBlock()->getTerminator());
+  Value flat = arith::ConstantIndexOp::create(b, loc, 0);
+  for (auto [index, size] : llvm::zip(indices, type.getShape()))
+    flat = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, flat, arith::ConstantIndexOp::create(b, loc, size)),
+        index);
+  func::CallOp::create(b, loc, kUnwrittenFunction, TypeRange{},
+                       ValueRange{thread, arith::IndexCastOp::create(b, loc, b.getI64Type(),
+                                                                     flat)});
+}
+
 LogicalResult placeWorkgroupMemory(OpBuilder &b, ModuleOp module, gpu::GPUFuncOp kernel,
-                                   Block &entry) {
+                                   Block &entry, Value thread,
+                                   SmallVectorImpl<Attribute> &shadows) {
   unsigned first = 1 + kernel.getNumArguments();
   for (unsigned i = 0, n = kernel.getNumWorkgroupAttributions(); i < n; ++i) {
     BlockArgument shared = entry.getArgument(first + i);
@@ -154,13 +186,23 @@ LogicalResult placeWorkgroupMemory(OpBuilder &b, ModuleOp module, gpu::GPUFuncOp
     b.setInsertionPointToEnd(module.getBody());
     memref::GlobalOp::create(b, kernel.getLoc(), name, b.getStringAttr("private"), hostType,
                              b.getUnitAttr(), /*constant=*/false, /*alignment=*/nullptr);
+    std::string shadowName =
+        (kPrefix + "shadow_" + kernel.getName() + "_" + std::to_string(i)).str();
+    auto shadowType = MemRefType::get(type.getShape(), b.getI8Type());
+    memref::GlobalOp::create(b, kernel.getLoc(), shadowName, b.getStringAttr("public"),
+                             shadowType, b.getUnitAttr(), /*constant=*/false,
+                             /*alignment=*/nullptr);
+    shadows.push_back(b.getArrayAttr({kernel.getNameAttr(), b.getStringAttr(shadowName),
+                                      b.getI64IntegerAttr(shadowType.getNumElements())}));
     b.setInsertionPointToStart(&entry);
     Value global = memref::GetGlobalOp::create(b, kernel.getLoc(), hostType, name);
+    Value shadow = memref::GetGlobalOp::create(b, kernel.getLoc(), shadowType, shadowName);
     for (OpOperand &use : llvm::make_early_inc_range(shared.getUses())) {
       if (!isa<memref::LoadOp, memref::StoreOp>(use.getOwner()))
         return use.getOwner()->emitError("the emulated device reads and writes workgroup "
                                          "memory only through memref.load and memref.store");
       use.set(global);
+      trackWrites(b, use.getOwner(), shadow, thread);
     }
   }
   entry.eraseArguments(first, kernel.getNumWorkgroupAttributions());
@@ -179,22 +221,25 @@ struct CUDAEmulationKernelsPass
     declare(b, module, kIdFunction, b.getFunctionType({i64, i64}, {i64}));
     declare(b, module, kBarrierFunction, b.getFunctionType({i64}, {}));
     declare(b, module, kFaultFunction, b.getFunctionType({i64, i64, i64, i64}, {}));
+    declare(b, module, kUnwrittenFunction, b.getFunctionType({i64, i64}, {}));
     b.setInsertionPointToEnd(module.getBody());
     for (auto global : kernels.getOps<memref::GlobalOp>()) {
       auto twin = cast<memref::GlobalOp>(b.clone(*global));
       twin.setSymName((kPrefix + global.getSymName()).str());
     }
-    SmallVector<Attribute> barriers;
+    SmallVector<Attribute> barriers, shadows;
     for (auto kernel : kernels.getOps<gpu::GPUFuncOp>()) {
-      if (!kernel.isKernel() || failed(emulate(b, module, kernel)))
+      if (!kernel.isKernel() || failed(emulate(b, module, kernel, shadows)))
         return signalPassFailure();
       if (kernel.walk([](gpu::BarrierOp) { return WalkResult::interrupt(); }).wasInterrupted())
         barriers.push_back(kernel.getNameAttr());
     }
     module->setAttr("kiln.emulation_barriers", b.getArrayAttr(barriers));
+    module->setAttr("kiln.emulation_shadows", b.getArrayAttr(shadows));
   }
 
-  LogicalResult emulate(OpBuilder &b, ModuleOp module, gpu::GPUFuncOp kernel) {
+  LogicalResult emulate(OpBuilder &b, ModuleOp module, gpu::GPUFuncOp kernel,
+                        SmallVectorImpl<Attribute> &shadows) {
     if (kernel.getNumPrivateAttributions())
       return kernel.emitError("the emulated device does not run kernels with private memory "
                               "attributions yet");
@@ -208,7 +253,7 @@ struct CUDAEmulationKernelsPass
     kernel.getBody().cloneInto(&twin.getBody(), mapping);
     Block &entry = twin.getBody().front();
     Value thread = entry.insertArgument(0u, b.getI64Type(), loc);
-    if (failed(placeWorkgroupMemory(b, module, kernel, entry)))
+    if (failed(placeWorkgroupMemory(b, module, kernel, entry, thread, shadows)))
       return failure();
 
     SmallVector<Operation *> ops;

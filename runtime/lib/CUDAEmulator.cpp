@@ -90,6 +90,12 @@ void fault(kiln_emu_thread *self, int64_t dim, int64_t index, int64_t size) {
                 " of dim " + std::to_string(dim) + ", which has size " + std::to_string(size));
 }
 
+void unwritten(kiln_emu_thread *self, int64_t index) {
+  Thread &t = threadOf(self);
+  t.block->fail(t.block->where(t) + ": read of element " + std::to_string(index) +
+                " of workgroup memory, which no thread of the block has written");
+}
+
 void fiberMain(unsigned high, unsigned low) {
   Thread &t = *reinterpret_cast<Thread *>((uintptr_t(high) << 32) | uintptr_t(low));
   t.block->kernel->entry(int64_t(reinterpret_cast<intptr_t>(&t.self)), t.block->params);
@@ -166,6 +172,8 @@ CUresult launchKernel(CUfunction function, unsigned gx, unsigned gy, unsigned gz
     for (unsigned y = 0; y < gy; ++y)
       for (unsigned x = 0; x < gx; ++x) {
         block.random.seed(seed() ^ (x + 65536u * (y + 65536u * z)));
+        for (uint32_t i = 0; i < kernel->num_shadows; ++i)
+          std::memset(kernel->shadows[i].address, 0, kernel->shadows[i].bytes);
         for (uint64_t i = 0; i < threads; ++i) {
           Thread &t = block.threads[i];
           int64_t ids[12] = {int64_t(i % bx), int64_t(i / bx % by), int64_t(i / (uint64_t(bx) * by)),
@@ -173,6 +181,7 @@ CUresult launchKernel(CUfunction function, unsigned gx, unsigned gy, unsigned gz
           std::memcpy(t.self.id, ids, sizeof ids);
           t.self.barrier = barrier;
           t.self.fault = fault;
+          t.self.unwritten = unwritten;
           t.state = Thread::Ready;
           t.block = &block;
         }

@@ -79,9 +79,18 @@ typedef struct kiln_emu_thread {
    * access is not made; the launch fails once it ends. */
   void (*fault)(struct kiln_emu_thread *self, int64_t dim, int64_t index,
                 int64_t size);
+  /* A read of element `index` of a workgroup buffer that no thread of the
+   * block has written; the launch fails once it ends. */
+  void (*unwritten)(struct kiln_emu_thread *self, int64_t index);
 } kiln_emu_thread;
 
 #define KILN_EMU_KERNEL_BARRIERS 1u /* the kernel waits at gpu.barrier */
+
+typedef struct kiln_emu_global {
+  const char *name; /* the device global's name in the cubins */
+  void *address;
+  uint64_t bytes;
+} kiln_emu_global;
 
 typedef struct kiln_emu_kernel {
   const char *name; /* the kernel's name in the cubins */
@@ -89,13 +98,11 @@ typedef struct kiln_emu_kernel {
   /* Runs the kernel as emulated thread `thread` (a kiln_emu_thread *) with
    * cuLaunchKernel's parameter array. */
   void (*entry)(int64_t thread, void **params);
+  /* One byte per element of each workgroup buffer, set when a thread writes
+   * it; the emulator clears them before each block. */
+  uint32_t num_shadows;
+  const kiln_emu_global *shadows;
 } kiln_emu_kernel;
-
-typedef struct kiln_emu_global {
-  const char *name; /* the device global's name in the cubins */
-  void *address;
-  uint64_t bytes;
-} kiln_emu_global;
 
 #define KILN_EMU_MAGIC 0x554d454bu /* "KEMU" */
 

@@ -57,6 +57,13 @@ void outOfBounds(int64_t thread, void **) {
     t->fault(t, 0, 8, 8);
 }
 
+/// Thread 1 reads shared element 5 before anyone wrote it (as a twin's check reports it).
+void readsUnwritten(int64_t thread, void **) {
+  kiln_emu_thread *t = self(thread);
+  if (t->id[0] == 1)
+    t->unwritten(t, 5);
+}
+
 /// Appends its thread id to a log (params: log, count).
 void logOrder(int64_t thread, void **params) {
   int64_t *log = reinterpret_cast<int64_t *>(param(params, 0));
@@ -70,10 +77,11 @@ const kiln_emu_kernel kernels[] = {
     {"divergent", KILN_EMU_KERNEL_BARRIERS, divergentBarrier},
     {"oob", 0, outOfBounds},
     {"order", 0, logOrder},
+    {"unwritten", 0, readsUnwritten},
 };
 int64_t record[4];
 const kiln_emu_global globals[] = {{"kiln_error", record, sizeof record}};
-const kiln_emu_image image = {KILN_EMU_MAGIC, 5, 1, kernels, globals};
+const kiln_emu_image image = {KILN_EMU_MAGIC, 6, 1, kernels, globals};
 
 struct Emulator : testing::Test {
   void SetUp() override {
@@ -127,6 +135,15 @@ TEST_F(Emulator, AnOutOfBoundsAccessFailsTheLaunchNamingIt) {
   std::string detail = d.takeFailureDetail();
   EXPECT_NE(detail.find("kernel 'oob' block (1,0,0) thread (3,0,0): out-of-bounds access: index "
                         "8 of dim 0, which has size 8"),
+            std::string::npos)
+      << detail;
+}
+
+TEST_F(Emulator, AReadOfUnwrittenSharedMemoryFailsTheLaunch) {
+  EXPECT_NE(launch("unwritten", 1, 4, {}), 0);
+  std::string detail = d.takeFailureDetail();
+  EXPECT_NE(detail.find("kernel 'unwritten' block (0,0,0) thread (1,0,0): read of element 5 of "
+                        "workgroup memory, which no thread of the block has written"),
             std::string::npos)
       << detail;
 }

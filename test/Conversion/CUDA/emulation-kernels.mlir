@@ -1,9 +1,9 @@
-// RUN: kiln-opt %s --kiln-cuda-emulation-kernels | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --kiln-cuda-emulation-kernels | FileCheck %s
 // Each kernel gets a host twin for the emulated device: ids and barriers through the
 // emulator, device globals as host globals, atomics as plain read-modify-writes, and every
 // buffer access checked against the buffer's sizes (reported and skipped when out of bounds).
 
-// CHECK: module attributes {gpu.container_module, kiln.emulation_barriers = ["kiln_kernel_0"]}
+// CHECK: module attributes {gpu.container_module, kiln.emulation_barriers = ["kiln_kernel_0"], kiln.emulation_shadows = []}
 // CHECK-DAG: func.func private @kiln_emu_id(i64, i64) -> i64
 // CHECK-DAG: func.func private @kiln_emu_barrier(i64)
 // CHECK-DAG: func.func private @kiln_emu_fault(i64, i64, i64, i64)
@@ -43,6 +43,37 @@ module attributes {gpu.container_module} {
         %next = arith.addi %current, %one : i64
         memref.atomic_yield %next : i64
       }
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// Workgroup memory is a host global, with a byte per element set by every store and checked
+// by every load: a read of an element no thread of the block wrote is reported.
+// CHECK: kiln.emulation_shadows = {{\[}}["kiln_kernel_0", "kiln_emu_shadow_kiln_kernel_0_0", 64]]
+// CHECK: func.func @kiln_emu_kiln_kernel_0(%[[T:.*]]: i64, %{{.*}}: f32)
+// CHECK-DAG: %[[SHADOW:.*]] = memref.get_global @kiln_emu_shadow_kiln_kernel_0_0 : memref<64xi8>
+// CHECK-DAG: %[[SHARED:.*]] = memref.get_global @kiln_emu_shared_kiln_kernel_0_0 : memref<64xf32>
+// CHECK: memref.store %{{.*}}, %[[SHARED]]
+// CHECK: memref.store %{{.*}}, %[[SHADOW]]
+// CHECK: memref.load %[[SHADOW]]
+// CHECK: %[[FRESH:.*]] = arith.cmpi eq, %{{.*}}, %c0_i8
+// CHECK: scf.if %[[FRESH]] {
+// CHECK:   func.call @kiln_emu_unwritten(%[[T]], %{{.*}}) : (i64, i64) -> ()
+// CHECK: memref.load %[[SHARED]]
+// CHECK: memref.global "private" @kiln_emu_shared_kiln_kernel_0_0 : memref<64xf32> = uninitialized
+// CHECK: memref.global "public" @kiln_emu_shadow_kiln_kernel_0_0 : memref<64xi8> = uninitialized
+module attributes {gpu.container_module} {
+  gpu.module @kiln_kernels {
+    gpu.func @kiln_kernel_0(%x: f32) workgroup(%shared : memref<64xf32, #gpu.address_space<workgroup>>) kernel {
+      %i = gpu.thread_id x
+      memref.store %x, %shared[%i] : memref<64xf32, #gpu.address_space<workgroup>>
+      gpu.barrier
+      %c63 = arith.constant 63 : index
+      %j = arith.subi %c63, %i : index
+      %v = memref.load %shared[%j] : memref<64xf32, #gpu.address_space<workgroup>>
       gpu.return
     }
   }
