@@ -91,14 +91,11 @@ llvm::Error assembleKernels(gpu::BinaryOp binary, const TargetOptions &options,
     std::string ptxPath = dir.file(arch + ".ptx"), cubinPath = dir.file(arch + ".cubin");
     if (llvm::Error e = writeFile(ptxPath, object.getObject().getValue()))
       return e;
-    std::string log;
-    llvm::SmallVector<llvm::StringRef> args = {ptxas, "-arch=" + arch, "-O3", "-v", ptxPath,
-                                               "-o", cubinPath};
-    std::string archFlag = "-arch=" + arch;
-    args[1] = archFlag;
-    if (llvm::Error e = runTool(args, dir.file(arch + ".log"), "assembling the " + arch +
-                                                                   " kernels",
-                                log))
+    std::string log, archFlag = "-arch=" + arch;
+    llvm::SmallVector<llvm::StringRef> args = {ptxas, archFlag, "-O3", "-v", ptxPath, "-o",
+                                               cubinPath};
+    if (llvm::Error e =
+            runTool(args, dir.file(arch + ".log"), "assembling the " + arch + " kernels", log))
       return e;
     llvm::Expected<std::string> cubin = readFile(cubinPath);
     if (!cubin)

@@ -46,13 +46,6 @@ gpu::LaunchOp createLaunch(OpBuilder &b, Location loc, Value blocks, Value threa
   return launch;
 }
 
-/// Moves every op of `from` but its terminator before `before`, replacing block arguments as
-/// `mapping` says.
-void cloneBody(OpBuilder &b, Block &from, IRMapping &mapping) {
-  for (Operation &op : from.without_terminator())
-    b.clone(op, mapping);
-}
-
 /// scf.parallel -> gpu.launch with one thread per iteration of its (linearised) dims.
 LogicalResult mapParallelLoop(scf::ParallelOp loop) {
   if (loop.getNumResults())
@@ -75,7 +68,8 @@ LogicalResult mapParallelLoop(scf::ParallelOp loop) {
   b.setInsertionPoint(guard.thenBlock()->getTerminator());
   IRMapping mapping;
   kiln::delinearize(b, loc, loop, space, linear, mapping);
-  cloneBody(b, *loop.getBody(), mapping);
+  for (Operation &op : loop.getBody()->without_terminator())
+    b.clone(op, mapping);
   loop.erase();
   return success();
 }

@@ -118,7 +118,6 @@ public:
     std::vector<void *> pointers(total);
     std::vector<CUdeviceptr> buffers(total);
     std::vector<uint64_t> bytes(total);
-    bool ok = true;
     enter([&] {
       for (size_t i = 0; i < total; ++i) {
         const TensorDecl &decl = i < numInputs ? model.inputs[i] : model.outputs[i - numInputs];
@@ -142,8 +141,7 @@ public:
       if (failure.empty())
         model.code.module->run(pointers.data());
     });
-    ok = failure.empty();
-    if (ok)
+    if (failure.empty())
       check(d.streamSynchronize(stream), "the run on the device");
     if (failure.empty())
       readErrorRecord();
@@ -156,9 +154,11 @@ public:
     }
     if (failure.empty())
       check(d.streamSynchronize(stream), "copying the outputs");
-    for (CUdeviceptr p : buffers)
-      if (p)
-        release(p);
+    // The stream is idle now. Every block still live (the run's buffers, and those an
+    // abandoned run's code held) goes back to the cache.
+    for (auto &[p, size] : liveBlocks)
+      freeBlocks.emplace(size, p);
+    liveBlocks.clear();
     return takeFailure(fn);
   }
 
@@ -195,8 +195,10 @@ public:
     if (kernel < 0 || size_t(kernel) >= model.functions.size() || count < 0)
       return fail(KILN_INTERNAL, "the model's code launched an unknown kernel " +
                                      std::to_string(kernel));
+    // CUDA's limits: grid x < 2^31, grid y and z < 2^16, at most 1024 threads a block.
     for (int i = 0; i < 3; ++i)
-      if (grid[i] < 1 || grid[i] > 0x7fffffff || block[i] < 1 || block[i] > 1024)
+      if (grid[i] < 1 || grid[i] > (i ? 65535 : 0x7fffffff) || block[i] < 1 ||
+          block[0] * block[1] * block[2] > 1024)
         return fail(KILN_INVALID_ARGUMENT,
                     "kernel " + std::to_string(kernel) + " launched with an invalid grid (" +
                         std::to_string(grid[0]) + "," + std::to_string(grid[1]) + "," +
