@@ -16,7 +16,7 @@ namespace {
 bool keepsOperandShape(Operation *op) {
   static const llvm::StringSet<> names = {
       "onnx.Abs",       "onnx.Cast",        "onnx.CastLike",   "onnx.Ceil",
-      "onnx.Clip",      "onnx.Cos",         "onnx.Dropout",    "onnx.Elu",
+      "onnx.Clip",      "onnx.Cos",         "onnx.CumSum",     "onnx.Dropout",    "onnx.Elu",
       "onnx.Erf",       "onnx.Exp",         "onnx.Floor",      "onnx.Gelu",
       "onnx.HardSigmoid", "onnx.Identity",  "onnx.IsInf",      "onnx.IsNaN",
       "onnx.LayerNormalization", "onnx.LeakyRelu", "onnx.Log", "onnx.LogSoftmax",

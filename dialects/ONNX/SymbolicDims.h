@@ -31,6 +31,32 @@ DimValue getDimRoot(mlir::Value tensor, int64_t index);
 /// Whether two dims are known to be equal: the same static size or the same root.
 bool dimsKnownEqual(DimValue a, DimValue b);
 
+/// A dim as a product: a static coefficient times root dims (getDimRoot) that are not known
+/// to be products of others. A size that a Reshape merges (`[B*H, S, D]`), infers (a -1
+/// entry: the input's elements over the other entries) or that a Tile multiplies expands into
+/// its factors, so `B*H` split again into `[B, H]` is proven without static shapes
+/// (SymbolicProducts.cpp).
+struct DimProduct {
+  int64_t coefficient = 1;
+  /// Sorted by source and index; a factor may repeat.
+  llvm::SmallVector<DimValue, 4> factors;
+
+  bool operator==(const DimProduct &other) const;
+  DimProduct operator*(const DimProduct &other) const;
+  /// The exact quotient, or nullopt when `other` does not divide this product.
+  std::optional<DimProduct> dividedBy(const DimProduct &other) const;
+};
+
+/// Dim `index` of the ranked tensor `tensor` as a product; nullopt when unknown.
+std::optional<DimProduct> getDimProduct(mlir::Value tensor, int64_t index);
+
+/// Entry `index` of the 1-D (or scalar) integer tensor `shape` as a product of dims: static
+/// entries, dims read with Shape, and Mul/Div of them. nullopt when unknown.
+std::optional<DimProduct> getShapeEntryProduct(mlir::Value shape, int64_t index);
+
+/// Whether two dims are known to be equal as products (a stronger dimsKnownEqual).
+bool dimProductsEqual(mlir::Value a, int64_t ia, mlir::Value b, int64_t ib);
+
 } // namespace kiln::onnx
 
 #endif // KILN_DIALECTS_ONNX_SYMBOLICDIMS_H

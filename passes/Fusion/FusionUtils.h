@@ -83,6 +83,10 @@ void populateContribAttentionPatterns(mlir::RewritePatternSet &patterns);
 /// Rewrites that bring head split and merge to a plain 4-D Transpose (HeadLayout.cpp).
 void populateHeadLayoutPatterns(mlir::RewritePatternSet &patterns);
 
+/// Rewrites that move the split of a merged [B*H, ...] leading dim back to where it was
+/// merged, so attention computed on 3-D tensors becomes the 4-D form (MergedHeads.cpp).
+void populateMergedHeadPatterns(mlir::RewritePatternSet &patterns);
+
 /// `kv` without the repetition of its heads, when it is [.., Hkv * n, ..] built by repeating
 /// each of the Hkv heads (dim `headDim`) of a 4-D tensor n times in place (grouped-query
 /// attention's repeat_kv); else `kv` itself.

@@ -395,6 +395,7 @@ struct RaiseAttentionPass : kiln::impl::RaiseAttentionBase<RaiseAttentionPass> {
     RewritePatternSet patterns(&getContext());
     patterns.add<AttentionFromSoftmax>(&getContext());
     populateHeadLayoutPatterns(patterns);
+    populateMergedHeadPatterns(patterns);
     if (failed(applyAndRecordMisses(getOperation(), std::move(patterns), [](Operation *op) {
           return isa<onnx::SoftmaxOp>(op);
         })))
