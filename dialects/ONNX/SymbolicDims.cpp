@@ -178,6 +178,8 @@ std::optional<DimValue> stepBack(Value v, int64_t d) {
       return DimValue{kDynamic, gather.getIndices(), d - *axis};
     return DimValue{kDynamic, gather.getData(), d - ri + 1};
   }
+  if (auto gather = dyn_cast<GatherElementsOp>(op)) // the result has the indices' shape
+    return DimValue{kDynamic, gather.getIndices(), d};
   if (auto gather = dyn_cast<GatherNDOp>(op)) {
     // [indices dims but the last] + [data dims after the batch dims and the tuple].
     int64_t ri = rankOf(gather.getIndices());

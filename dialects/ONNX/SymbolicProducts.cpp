@@ -121,10 +121,24 @@ std::optional<DimProduct> kiln::onnx::getDimProduct(Value tensor, int64_t index)
     if (auto dim = product(getDimProduct(tile.getInput(), root.index),
                            getShapeEntryProduct(tile.getRepeats(), root.index)))
       return dim;
+  if (auto expand = dyn_cast_or_null<ExpandOp>(def)) {
+    // Right-aligned broadcast of the input to the shape: where the input's dim is 1 (or
+    // absent), the dim is the shape's entry.
+    auto in = dyn_cast<RankedTensorType>(expand.getInput().getType());
+    auto out = cast<RankedTensorType>(expand.getType());
+    std::optional<int64_t> length = staticLength(expand.getShape());
+    int64_t i = root.index - (out.getRank() - (in ? in.getRank() : 0));
+    int64_t e = length ? root.index - (out.getRank() - *length) : -1;
+    if (in && e >= 0 && (i < 0 || in.getDimSize(i) == 1))
+      if (auto dim = getShapeEntryProduct(expand.getShape(), e))
+        return dim;
+  }
   return DimProduct{1, {root}};
 }
 
 std::optional<DimProduct> kiln::onnx::getShapeEntryProduct(Value shape, int64_t index) {
+  if (index < 0)
+    return std::nullopt;
   // What the symbolic shape value knows first: a static entry or a dim read with Shape.
   if (std::optional<SymbolicShape> entries = getSymbolicShapeValue(shape)) {
     if (index < 0 || index >= (int64_t)entries->size())

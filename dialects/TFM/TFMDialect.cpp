@@ -103,6 +103,8 @@ LogicalResult AttentionOp::verify() {
       return emitOpError() << name << " element type " << t.getElementType()
                            << " differs from the query's " << q.getElementType();
   }
+  if (getMaskedValueAttr() && !getMask())
+    return emitOpError() << "masked_value needs a mask";
   auto [b, hq, sq, dq] = toBHSD(q, getQueryLayout());
   auto [bk, hk, sk, dk] = toBHSD(k, getKeyLayout());
   auto [bv, hv, sv, dv] = toBHSD(v, getValueLayout());

@@ -30,6 +30,10 @@ def TFM_AttentionOp : TFM_Op<"attention", [Pure]> {
     - `window` (with `causal`; sliding-window attention) also masks out keys `window` or more
       positions before it: query `i` sees keys `i + (Skv - Sq) - window < j <= i + (Skv - Sq)`.
     - A row whose scores are all masked out produces zeros.
+    - `masked_value`, when present: a score that the mask makes -inf (a false `i1` entry, a
+      -inf float entry) becomes this value instead, as torch's `masked_fill` with a finite
+      value computes it; a row the mask hides entirely then averages V. Causal and window
+      masking still hide keys with -inf.
     - Precision: scores, softmax max/sum and the P·V accumulation are f32 for f16/bf16
       operands.
 
@@ -48,7 +52,7 @@ def TFM_AttentionOp : TFM_Op<"attention", [Pure]> {
     DefaultValuedAttr<TFM_LayoutAttr, "::kiln::tfm::Layout::bhsd">:$value_layout,
     DefaultValuedAttr<TFM_LayoutAttr, "::kiln::tfm::Layout::bhsd">:$output_layout,
     OptionalAttr<F32Attr>:$scale, UnitAttr:$causal, OptionalAttr<I64Attr>:$window,
-    OptionalAttr<F32Attr>:$softcap);
+    OptionalAttr<F32Attr>:$softcap, OptionalAttr<F32Attr>:$masked_value);
   let results = (outs TFM_FloatTensor:$output);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` `(` $mask^ `:` type($mask) `)`)? attr-dict `:`

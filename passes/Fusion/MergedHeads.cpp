@@ -327,6 +327,7 @@ struct LiftMergedLeadingDims : OpRewritePattern<onnx::ReshapeOp> {
     if (!d0 || !d1 || !merged || !(*d0 * *d1 == *merged))
       return failure();
 
+
     for (int64_t i = 1; i < yType.getRank(); ++i)
       if (!onnx::dimProductsEqual(out, i + 1, y, i))
         return failure();

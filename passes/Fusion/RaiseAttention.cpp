@@ -245,17 +245,36 @@ struct AttentionFromSoftmax : OpRewritePattern<onnx::SoftmaxOp> {
     if (!pv)
       return rewriter.notifyMatchFailure(softmax, "the probabilities are not only multiplied by V");
 
-    // The mask: addends or a Where around the (scaled) scores, not themselves scaled. Several
-    // addends (ALiBi + causal/padding mask) are summed into one mask below.
+    // The mask: a Where around the (scaled) scores, addends of them not themselves scaled, or
+    // both (DeBERTa: masked_fill around Q·Kᵀ plus relative-position terms). Several addends
+    // (ALiBi + causal/padding mask) are summed into one mask below.
     double outerScale = 1.0;
     Value chain = peelScalarFactors(scores, outerScale);
     SmallVector<Value> maskTerms;
+    Value keep, fill; // the Where's condition (true: kept) and its masked-out value
+    if (auto where = chain.getDefiningOp<onnx::WhereOp>(); where && chain.hasOneUse()) {
+      if (isMaskedOutValue(where.getY())) {
+        chain = where.getX(), keep = where.getCondition(), fill = where.getY();
+      } else if (Value kept = negatedCondition(where.getCondition());
+                 kept && isMaskedOutValue(where.getX())) {
+        // Where(Not(keep), -big, scores): masked_fill of the padded positions (DeBERTa).
+        chain = where.getY(), keep = kept, fill = where.getX();
+      } else {
+        return rewriter.notifyMatchFailure(softmax, "Where does not mask out with a large "
+                                                    "negative value");
+      }
+    }
     if (auto add = chain.getDefiningOp<onnx::AddOp>(); add && chain.hasOneUse()) {
       SmallVector<Value> addends;
       collectAddends(chain, addends);
       Value qkTerm;
       for (Value term : addends) {
         double f = 1.0, cap = 0.0;
+        // One value added to every score (DeBERTa's `+ 0` of a missing bias) shifts each row
+        // alike, which the softmax does not see.
+        auto t = dyn_cast<RankedTensorType>(term.getType());
+        if (t && t.hasStaticShape() && t.getNumElements() == 1)
+          continue;
         if (!qkTerm && scoresMatMul(term, f, cap))
           qkTerm = term;
         else
@@ -264,17 +283,17 @@ struct AttentionFromSoftmax : OpRewritePattern<onnx::SoftmaxOp> {
       if (!qkTerm)
         return rewriter.notifyMatchFailure(softmax, "no addend of the scores is Q·Kᵀ");
       chain = qkTerm;
-    } else if (auto where = chain.getDefiningOp<onnx::WhereOp>(); where && chain.hasOneUse()) {
-      if (isMaskedOutValue(where.getY())) {
-        chain = where.getX(), maskTerms.push_back(where.getCondition());
-      } else if (Value keep = negatedCondition(where.getCondition());
-                 keep && isMaskedOutValue(where.getX())) {
-        // Where(Not(keep), -big, scores): masked_fill of the padded positions (DeBERTa).
-        chain = where.getY(), maskTerms.push_back(keep);
-      } else {
-        return rewriter.notifyMatchFailure(softmax, "Where does not mask out with a large "
-                                                    "negative value");
-      }
+    }
+    // A Where around addends keeps its own semantics: the addends' sum is -inf where it masks
+    // out, and `masked_value` turns that -inf into the Where's value.
+    std::optional<double> maskedValue;
+    if (keep && !maskTerms.empty()) {
+      maskedValue = scalarConstant(fill);
+      if (!maskedValue || !elementType(keep).isInteger(1))
+        return rewriter.notifyMatchFailure(softmax, "masked_fill around additive terms is not "
+                                                    "a boolean mask with one value");
+    } else if (keep) {
+      maskTerms.push_back(keep);
     }
     if (!maskTerms.empty() && outerScale != 1.0)
       return rewriter.notifyMatchFailure(softmax, "the scale multiplies the mask too");
@@ -314,7 +333,9 @@ struct AttentionFromSoftmax : OpRewritePattern<onnx::SoftmaxOp> {
     SmallVector<Value> residual, additive;
     onnx::DimValue sq{onnx::kDynamic, q.value, seqDim(q.layout)};
     onnx::DimValue skv{onnx::kDynamic, k->value, seqDim(k->layout)};
-    for (Value term : maskTerms) {
+    if (maskedValue)
+      additive = maskTerms, residual = {keep};
+    for (Value term : maskedValue ? ArrayRef<Value>() : ArrayRef<Value>(maskTerms)) {
       std::optional<MaskAttributes> attrs =
           causal ? std::nullopt : maskAsAttributes(term, sq, skv);
       if (attrs && (attrs->causal || maskTerms.size() == 1)) {
@@ -362,6 +383,9 @@ struct AttentionFromSoftmax : OpRewritePattern<onnx::SoftmaxOp> {
       attrs.push_back(rewriter.getNamedAttr("window", rewriter.getI64IntegerAttr(*window)));
     if (softcap > 0)
       attrs.push_back(rewriter.getNamedAttr("softcap", rewriter.getF32FloatAttr(float(softcap))));
+    if (maskedValue)
+      attrs.push_back(
+          rewriter.getNamedAttr("masked_value", rewriter.getF32FloatAttr(float(*maskedValue))));
     SmallVector<Value> operands = {q.value, k->value, v.value};
     if (mask)
       operands.push_back(mask);

@@ -116,3 +116,30 @@ func.func @negative_window_without_causal(%q: tensor<?x4x8x16xf32>, %k: tensor<?
   %o = onnx.MatMul %p, %v : (tensor<?x4x8x8xf32>, tensor<?x4x8x16xf32>) -> tensor<?x4x8x16xf32>
   return %o : tensor<?x4x8x16xf32>
 }
+
+// -----
+
+// DeBERTa: masked_fill(~keep, finfo.min) around Q·Kᵀ/s plus relative-position terms computed
+// from Q (any tensor of the scores' shape) plus a scalar 0 (shift-invariant, dropped). The
+// terms and the keep mask become one mask; masked_value keeps masked_fill's finite value, so
+// a row the mask hides entirely still averages V as torch computes it.
+// CHECK-LABEL: func.func @masked_fill_around_terms
+// CHECK: %[[PAD:.*]] = onnx.Where %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x1x?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x1x?x?xf32>
+// CHECK: %[[MASK:.*]] = onnx.Add %arg3, %[[PAD]]
+// CHECK: tfm.attention %arg0, %arg1, %arg2 mask(%[[MASK]] : tensor<?x4x?x?xf32>) {masked_value = -3.40282347E+38 : f32, scale = 0.353553385 : f32}
+// CHECK-NOT: onnx.Softmax
+func.func @masked_fill_around_terms(%q: tensor<?x4x?x8xf32>, %k: tensor<?x4x?x8xf32>, %v: tensor<?x4x?x8xf32>, %rel: tensor<?x4x?x?xf32>, %keep: tensor<?x1x?x?xi1>) -> tensor<?x4x?x8xf32> {
+  %s = onnx.Constant dense<2.82842708> : tensor<f32>
+  %zero = onnx.Constant dense<0.0> : tensor<f32>
+  %min = onnx.Constant dense<-3.40282347E+38> : tensor<f32>
+  %kt = onnx.Transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<?x4x?x8xf32>) -> tensor<?x4x8x?xf32>
+  %qk = onnx.MatMul %q, %kt : (tensor<?x4x?x8xf32>, tensor<?x4x8x?xf32>) -> tensor<?x4x?x?xf32>
+  %scaled = onnx.Div %qk, %s : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %rel0 = onnx.Add %rel, %zero : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %scores = onnx.Add %scaled, %rel0 : (tensor<?x4x?x?xf32>, tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %hidden = onnx.Not %keep : (tensor<?x1x?x?xi1>) -> tensor<?x1x?x?xi1>
+  %filled = onnx.Where %hidden, %min, %scores : (tensor<?x1x?x?xi1>, tensor<f32>, tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %p = onnx.Softmax %filled : (tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %o = onnx.MatMul %p, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x8xf32>) -> tensor<?x4x?x8xf32>
+  return %o : tensor<?x4x?x8xf32>
+}

@@ -158,6 +158,11 @@ struct AttentionToLinalg : OpConversionPattern<AttentionOp> {
                   s = arith::SelectOp::create(nb, l, m, s, ninf);
                 else
                   s = arith::AddFOp::create(nb, l, s, widen(nb, l, m, acc));
+                if (FloatAttr fill = op.getMaskedValueAttr()) {
+                  Value hidden = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, s, ninf);
+                  s = arith::SelectOp::create(
+                      nb, l, hidden, floatConst(nb, l, acc, fill.getValueAsDouble()), s);
+                }
               }
               if (causalOffset) {
                 Value qi = linalg::IndexOp::create(nb, l, 2), kj = linalg::IndexOp::create(nb, l, 3);

@@ -51,6 +51,20 @@ func.func @causal_window(%q: tensor<1x2x?x8xf32>, %k: tensor<1x2x?x8xf32>, %v: t
 
 // -----
 
+// masked_value: a score the mask hides is that value, not -inf (torch's masked_fill).
+// CHECK-LABEL: func.func @masked_value
+// CHECK: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[S:.*]] = arith.addf
+// CHECK: %[[HIDDEN:.*]] = arith.cmpf oeq, %[[S]], %[[NINF]]
+// CHECK: %[[FILL:.*]] = arith.constant -3.40282347E+38 : f32
+// CHECK: arith.select %[[HIDDEN]], %[[FILL]], %[[S]]
+func.func @masked_value(%q: tensor<1x2x4x8xf32>, %m: tensor<1x2x4x4xf32>) -> tensor<1x2x4x8xf32> {
+  %0 = tfm.attention %q, %q, %q mask(%m : tensor<1x2x4x4xf32>) {masked_value = -3.40282347E+38 : f32} : tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32> -> tensor<1x2x4x8xf32>
+  return %0 : tensor<1x2x4x8xf32>
+}
+
+// -----
+
 // Heads must be static for the floordiv: a dynamic head count is refused.
 func.func @dynamic_heads(%q: tensor<1x?x4x8xf32>, %k: tensor<1x?x4x8xf32>, %v: tensor<1x?x4x8xf32>) -> tensor<1x?x4x8xf32> {
   // expected-error @below {{cannot lower 'tfm.attention': head counts must be static}}

@@ -450,3 +450,11 @@ func.func @attention_window_zero(%q: tensor<2x4x8x16xf32>) {
   %0 = tfm.attention %q, %q, %q {causal, window = 0 : i64} : tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
   return
 }
+
+// -----
+
+func.func @attention_masked_value_without_mask(%q: tensor<2x4x8x16xf32>) {
+  // expected-error @+1 {{masked_value needs a mask}}
+  %0 = tfm.attention %q, %q, %q {masked_value = -1.0e4 : f32} : tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
+  return
+}
