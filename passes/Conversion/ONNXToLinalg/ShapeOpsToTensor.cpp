@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -459,35 +460,55 @@ struct ConstantOfShapeToLinalg : OpConversionPattern<ConstantOfShapeOp> {
 };
 
 /// Range: element i is start + i * delta; the length comes from the result type or is
-/// computed at run time as ceil((limit - start) / delta).
+/// computed at run time as max(ceil((limit - start) / delta), 0), in the element type (float
+/// ranges count in that float type, as ONNX's definition does).
 struct RangeToTensor : OpConversionPattern<RangeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(RangeOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     auto result = dyn_cast<RankedTensorType>(op.getType());
     Type element = result ? result.getElementType() : Type();
-    if (!result || !isa<IntegerType>(element))
-      return kiln::rejectLowering(rewriter, op, "only integer ranges are supported yet");
+    if (!result || !isa<IntegerType, FloatType>(element))
+      return kiln::rejectLowering(rewriter, op, "only integer and float ranges are supported");
+    bool isFloat = isa<FloatType>(element);
     Location loc = op.getLoc();
-    auto scalar = [&](Value t) {
-      return arith::IndexCastOp::create(
-          rewriter, loc, rewriter.getIndexType(),
-          tensor::ExtractOp::create(rewriter, loc, t, ValueRange{}));
+    Type index = rewriter.getIndexType();
+    auto scalar = [&](Value t) -> Value {
+      Value v = tensor::ExtractOp::create(rewriter, loc, t, ValueRange{});
+      return isFloat ? v : arith::IndexCastOp::create(rewriter, loc, index, v).getResult();
     };
     Value start = scalar(adaptor.getStart()), delta = scalar(adaptor.getDelta());
     SmallVector<Value> dynamicSizes;
     if (result.isDynamicDim(0)) {
-      Value span = arith::SubIOp::create(rewriter, loc, scalar(adaptor.getLimit()), start);
-      Value n = arith::CeilDivSIOp::create(rewriter, loc, span, delta);
+      Value limit = scalar(adaptor.getLimit()), n;
+      if (isFloat) {
+        Value span = arith::SubFOp::create(rewriter, loc, limit, start);
+        Value count = math::CeilOp::create(rewriter, loc,
+                                           arith::DivFOp::create(rewriter, loc, span, delta));
+        n = arith::IndexCastOp::create(
+            rewriter, loc, index,
+            arith::FPToSIOp::create(rewriter, loc, rewriter.getI64Type(), count));
+      } else {
+        Value span = arith::SubIOp::create(rewriter, loc, limit, start);
+        n = arith::CeilDivSIOp::create(rewriter, loc, span, delta);
+      }
       dynamicSizes.push_back(arith::MaxSIOp::create(rewriter, loc, n, indexConst(rewriter, loc, 0)));
     }
     auto generate = tensor::GenerateOp::create(rewriter, loc, result, dynamicSizes);
     OpBuilder::InsertionGuard guard(rewriter);
-    Block *body = rewriter.createBlock(&generate.getBody(), {}, {rewriter.getIndexType()}, {loc});
-    Value v = arith::AddIOp::create(rewriter, loc, start,
-                                    arith::MulIOp::create(rewriter, loc, body->getArgument(0), delta));
-    tensor::YieldOp::create(rewriter, loc,
-                            arith::IndexCastOp::create(rewriter, loc, element, v).getResult());
+    Block *body = rewriter.createBlock(&generate.getBody(), {}, {index}, {loc});
+    Value i = body->getArgument(0), v;
+    if (isFloat) {
+      Value fi = arith::SIToFPOp::create(
+          rewriter, loc, element,
+          arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), i));
+      v = arith::AddFOp::create(rewriter, loc, start, arith::MulFOp::create(rewriter, loc, fi, delta));
+    } else {
+      v = arith::IndexCastOp::create(rewriter, loc, element,
+                                     arith::AddIOp::create(rewriter, loc, start,
+                                                           arith::MulIOp::create(rewriter, loc, i, delta)));
+    }
+    tensor::YieldOp::create(rewriter, loc, v);
     rewriter.replaceOp(op, generate.getResult());
     return success();
   }
