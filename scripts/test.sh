@@ -44,9 +44,8 @@ if CC=clang-22 CXX=clang++-22 KILN_BUILD_DIR="$root/build-asan" bash scripts/bui
   # compiled with ASan (Kiln's), but libMLIR's own (uninstrumented) allocations from such a slab
   # never unpoison; the context's allocators are shared by both, so without this, ASan reports
   # use-after-poison inside MLIR's parser at whichever allocation happens to start a slab.
-  export ASAN_OPTIONS=allow_user_poisoning=0
-  ASAN_OPTIONS=detect_leaks=1:allow_user_poisoning=0 UBSAN_OPTIONS=print_stacktrace=1 \
-    $lit -sv --xunit-xml-output "$results/lit-asan.xml" build-asan/test || status=1
+  export ASAN_OPTIONS=detect_leaks=1:allow_user_poisoning=0
+  UBSAN_OPTIONS=print_stacktrace=1 $lit -sv --xunit-xml-output "$results/lit-asan.xml" build-asan/test || status=1
 
   echo "== fuzz: kiln-fuzz-import, ${KILN_FUZZ_RUNS:-30000} inputs"
   fuzzdir="$(mktemp -d)"

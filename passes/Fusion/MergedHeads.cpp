@@ -34,11 +34,12 @@ RankedTensorType rankedType(Value v) { return dyn_cast<RankedTensorType>(v.getTy
 
 bool isElementwise(Operation *op) {
   static const llvm::StringSet<> names = {
-      "onnx.Add",  "onnx.Sub",     "onnx.Mul",  "onnx.Div",     "onnx.Pow",  "onnx.Max",
-      "onnx.Min",  "onnx.Where",   "onnx.And",  "onnx.Or",      "onnx.Not",  "onnx.Equal",
-      "onnx.Less", "onnx.Greater", "onnx.Cast", "onnx.Neg",     "onnx.Exp",  "onnx.Tanh",
-      "onnx.Erf",  "onnx.Sqrt",    "onnx.Abs",  "onnx.Identity", "onnx.Clip", "onnx.Sigmoid",
-      "onnx.Reciprocal", "onnx.Relu", "onnx.LessOrEqual", "onnx.GreaterOrEqual"};
+      "onnx.Add",  "onnx.Sub",         "onnx.Mul",           "onnx.Div",     "onnx.Pow",
+      "onnx.Max",  "onnx.Min",         "onnx.Where",         "onnx.And",     "onnx.Or",
+      "onnx.Not",  "onnx.Equal",       "onnx.Less",          "onnx.Greater", "onnx.Cast",
+      "onnx.Neg",  "onnx.Exp",         "onnx.Tanh",          "onnx.Erf",     "onnx.Sqrt",
+      "onnx.Abs",  "onnx.Identity",    "onnx.Clip",          "onnx.Sigmoid", "onnx.Reciprocal",
+      "onnx.Relu", "onnx.LessOrEqual", "onnx.GreaterOrEqual"};
   return names.contains(op->getName().getStringRef());
 }
 
@@ -47,7 +48,8 @@ bool isElementwise(Operation *op) {
 class Lifter {
 public:
   Lifter(onnx::ReshapeOp split, DimProduct d0, DimProduct d1)
-      : split(split), splitType(rankedType(split.getResult())), d0(std::move(d0)), d1(std::move(d1)), merged(this->d0 * this->d1),
+      : split(split), splitType(rankedType(split.getResult())), d0(std::move(d0)),
+        d1(std::move(d1)), merged(this->d0 * this->d1),
         rank(rankedType(split.getData()).getRank()) {}
 
   /// `v` (rank `rank`, dim 0 the merged d0*d1) on [d0, d1, ...]; a null value while checking.
@@ -86,6 +88,8 @@ private:
   Value constant(ArrayRef<int64_t> values);
   Value sliceOf(Value shape, int64_t begin, int64_t end);
   Value concat(ValueRange parts);
+  /// Shape(z)[0:2]: d0 and d1 read off a tensor that has them as its leading dims.
+  Value leadingDims(Value z);
 
   onnx::ReshapeOp split;
   RankedTensorType splitType;
@@ -106,6 +110,12 @@ Value Lifter::sliceOf(Value shape, int64_t begin, int64_t end) {
   return fusion::createInferred<onnx::SliceOp>(*rewriter, split.getLoc(), rewriter->getI64Type(),
                                                shape, constant({begin}), constant({end}),
                                                constant({0}), Value());
+}
+
+Value Lifter::leadingDims(Value z) {
+  return onnx::ShapeOp::create(*rewriter, split.getLoc(),
+                               RankedTensorType::get({2}, rewriter->getI64Type()), z,
+                               rewriter->getI64IntegerAttr(2), rewriter->getI64IntegerAttr(0));
 }
 
 Value Lifter::concat(ValueRange parts) {
@@ -161,13 +171,8 @@ FailureOr<Value> Lifter::liftMerge(onnx::ReshapeOp merge, Type type) {
     return Value();
   if (same && z.getType() == type)
     return z;
-  Value shape = concat({sliceOf(rewriter->create<onnx::ShapeOp>(merge.getLoc(),
-                                    RankedTensorType::get({zType.getRank()},
-                                                          rewriter->getI64Type()),
-                                    z, IntegerAttr(), rewriter->getI64IntegerAttr(0)),
-                                0, 2),
-                        sliceOf(merge.getShape(), 1, rank)});
-  return rewriter->create<onnx::ReshapeOp>(merge.getLoc(), type, z, shape, 0).getResult();
+  Value shape = concat({leadingDims(z), sliceOf(merge.getShape(), 1, rank)});
+  return onnx::ReshapeOp::create(*rewriter, merge.getLoc(), type, z, shape, 0).getResult();
 }
 
 FailureOr<Value> Lifter::liftTile(onnx::TileOp tile, Type type) {
@@ -190,8 +195,8 @@ FailureOr<Value> Lifter::liftTile(onnx::TileOp tile, Type type) {
     // A [d1, ...] tensor repeated d0 times along the merged dim: row b*d1 + h is x[h].
     if (!rewriter)
       return Value();
-    Value repeats = concat({sliceOf(tile.getRepeats(), 0, 1), constant({1}),
-                            sliceOf(tile.getRepeats(), 1, rank)});
+    Value repeats = concat(
+        {sliceOf(tile.getRepeats(), 0, 1), constant({1}), sliceOf(tile.getRepeats(), 1, rank)});
     return clone(tile, {unsqueezeFront(x), repeats}, type);
   }
   return failure();
@@ -206,10 +211,8 @@ FailureOr<Value> Lifter::liftExpand(onnx::ExpandOp expand, Type type) {
     return x;
   if (!splitSource) // no merge below the Expand to read [d0, d1] from
     return failure();
-  Value dims = rewriter->create<onnx::ShapeOp>(
-      expand.getLoc(), RankedTensorType::get({2}, rewriter->getI64Type()), splitSource,
-      rewriter->getI64IntegerAttr(2), rewriter->getI64IntegerAttr(0));
-  return clone(expand, {*x, concat({dims, sliceOf(expand.getShape(), 1, rank)})}, type);
+  return clone(expand,
+               {*x, concat({leadingDims(splitSource), sliceOf(expand.getShape(), 1, rank)})}, type);
 }
 
 FailureOr<Value> Lifter::lift(Value v, Type resultType) {
@@ -273,15 +276,15 @@ Value materializeProduct(PatternRewriter &rewriter, Location loc, const DimProdu
   auto entryType = RankedTensorType::get({1}, rewriter.getI64Type());
   Value result;
   for (const onnx::DimValue &f : p.factors) {
-    Value dim = rewriter.create<onnx::ShapeOp>(loc, entryType, f.source,
-                                               rewriter.getI64IntegerAttr(f.index + 1),
-                                               rewriter.getI64IntegerAttr(f.index));
-    result = result ? rewriter.create<onnx::MulOp>(loc, entryType, result, dim).getResult() : dim;
+    Value dim = onnx::ShapeOp::create(rewriter, loc, entryType, f.source,
+                                      rewriter.getI64IntegerAttr(f.index + 1),
+                                      rewriter.getI64IntegerAttr(f.index));
+    result = result ? onnx::MulOp::create(rewriter, loc, entryType, result, dim).getResult() : dim;
   }
   if (p.coefficient == 1 && result)
     return result;
   Value c = fusion::createI64Vector(rewriter, loc, {p.coefficient});
-  return result ? rewriter.create<onnx::MulOp>(loc, entryType, result, c).getResult() : c;
+  return result ? onnx::MulOp::create(rewriter, loc, entryType, result, c).getResult() : c;
 }
 
 /// Shape(v) computed from the roots of v's dims, so that reading v's shape no longer keeps
@@ -326,8 +329,6 @@ struct LiftMergedLeadingDims : OpRewritePattern<onnx::ReshapeOp> {
                               merged = onnx::getDimProduct(y, 0);
     if (!d0 || !d1 || !merged || !(*d0 * *d1 == *merged))
       return failure();
-
-
     for (int64_t i = 1; i < yType.getRank(); ++i)
       if (!onnx::dimProductsEqual(out, i + 1, y, i))
         return failure();

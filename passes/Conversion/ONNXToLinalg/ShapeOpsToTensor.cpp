@@ -481,18 +481,34 @@ struct RangeToTensor : OpConversionPattern<RangeOp> {
     SmallVector<Value> dynamicSizes;
     if (result.isDynamicDim(0)) {
       Value limit = scalar(adaptor.getLimit()), n;
+      // A zero or NaN delta (which ONNX leaves undefined) gives an empty range, and an
+      // infinite count one too large to allocate (the run fails, it does not trap).
+      Value zero = indexConst(rewriter, loc, 0);
       if (isFloat) {
         Value span = arith::SubFOp::create(rewriter, loc, limit, start);
         Value count = math::CeilOp::create(rewriter, loc,
                                            arith::DivFOp::create(rewriter, loc, span, delta));
+        auto floatConstant = [&](double v) -> Value {
+          return arith::ConstantOp::create(rewriter, loc, FloatAttr::get(element, v));
+        };
+        count = arith::MinimumFOp::create(rewriter, loc, count, floatConstant(0x1p62));
+        Value positive =
+            arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::OGT, count, floatConstant(0));
         n = arith::IndexCastOp::create(
             rewriter, loc, index,
-            arith::FPToSIOp::create(rewriter, loc, rewriter.getI64Type(), count));
+            arith::FPToSIOp::create(rewriter, loc, rewriter.getI64Type(),
+                                    arith::SelectOp::create(rewriter, loc, positive, count,
+                                                            floatConstant(0))));
       } else {
         Value span = arith::SubIOp::create(rewriter, loc, limit, start);
-        n = arith::CeilDivSIOp::create(rewriter, loc, span, delta);
+        Value isZero =
+            arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, delta, zero);
+        Value divisor = arith::SelectOp::create(rewriter, loc, isZero,
+                                                indexConst(rewriter, loc, 1), delta);
+        n = arith::SelectOp::create(rewriter, loc, isZero, zero,
+                                    arith::CeilDivSIOp::create(rewriter, loc, span, divisor));
       }
-      dynamicSizes.push_back(arith::MaxSIOp::create(rewriter, loc, n, indexConst(rewriter, loc, 0)));
+      dynamicSizes.push_back(arith::MaxSIOp::create(rewriter, loc, n, zero));
     }
     auto generate = tensor::GenerateOp::create(rewriter, loc, result, dynamicSizes);
     OpBuilder::InsertionGuard guard(rewriter);

@@ -1,12 +1,16 @@
 // RUN: kiln-opt %s --kiln-convert-onnx-to-linalg --split-input-file | FileCheck %s
 
 // A float range counts in its element type: max(ceil((limit - start) / delta), 0) elements,
-// element i is start + i * delta.
+// element i is start + i * delta. A NaN count (zero delta over a zero span) is 0, an infinite
+// one is clamped to 2^62 (too large to allocate: the run fails instead of converting inf).
 // CHECK-LABEL: func.func @float_range
 // CHECK: %[[SPAN:.*]] = arith.subf
 // CHECK: %[[Q:.*]] = arith.divf %[[SPAN]]
 // CHECK: %[[C:.*]] = math.ceil %[[Q]] : f32
-// CHECK: arith.fptosi %[[C]] : f32 to i64
+// CHECK: %[[CLAMPED:.*]] = arith.minimumf %[[C]]
+// CHECK: %[[POS:.*]] = arith.cmpf ogt, %[[CLAMPED]]
+// CHECK: %[[N:.*]] = arith.select %[[POS]], %[[CLAMPED]]
+// CHECK: arith.fptosi %[[N]] : f32 to i64
 // CHECK: arith.maxsi
 // CHECK: tensor.generate
 // CHECK: arith.sitofp
@@ -19,8 +23,11 @@ func.func @float_range(%start: tensor<f32>, %limit: tensor<f32>, %delta: tensor<
 
 // -----
 
+// A zero integer delta divides by 1 and gives an empty range instead of trapping.
 // CHECK-LABEL: func.func @int_range
-// CHECK: arith.ceildivsi
+// CHECK: %[[ZERO:.*]] = arith.cmpi eq, %[[DELTA:.*]], %{{.*}}
+// CHECK: %[[DIV:.*]] = arith.select %[[ZERO]], %{{.*}}, %[[DELTA]]
+// CHECK: arith.ceildivsi %{{.*}}, %[[DIV]]
 // CHECK: tensor.generate
 // CHECK: arith.muli
 // CHECK: arith.addi
