@@ -251,14 +251,15 @@ struct AttentionFromSoftmax : OpRewritePattern<onnx::SoftmaxOp> {
     double outerScale = 1.0;
     Value chain = peelScalarFactors(scores, outerScale);
     SmallVector<Value> maskTerms;
-    Value keep, fill; // the Where's condition (true: kept) and its masked-out value
+    Value keep; // the Where's condition (true: kept)
+    std::optional<double> fill; // and its masked-out value
     if (auto where = chain.getDefiningOp<onnx::WhereOp>(); where && chain.hasOneUse()) {
       if (isMaskedOutValue(where.getY())) {
-        chain = where.getX(), keep = where.getCondition(), fill = where.getY();
+        chain = where.getX(), keep = where.getCondition(), fill = scalarConstant(where.getY());
       } else if (Value kept = negatedCondition(where.getCondition());
                  kept && isMaskedOutValue(where.getX())) {
         // Where(Not(keep), -big, scores): masked_fill of the padded positions (DeBERTa).
-        chain = where.getY(), keep = kept, fill = where.getX();
+        chain = where.getY(), keep = kept, fill = scalarConstant(where.getX());
       } else {
         return rewriter.notifyMatchFailure(softmax, "Where does not mask out with a large "
                                                     "negative value");
@@ -287,14 +288,10 @@ struct AttentionFromSoftmax : OpRewritePattern<onnx::SoftmaxOp> {
     // A Where around addends keeps its own semantics: the addends' sum is -inf where it masks
     // out, and `masked_value` turns that -inf into the Where's value.
     std::optional<double> maskedValue;
-    if (keep && !maskTerms.empty()) {
-      maskedValue = scalarConstant(fill);
-      if (!maskedValue || !elementType(keep).isInteger(1))
-        return rewriter.notifyMatchFailure(softmax, "masked_fill around additive terms is not "
-                                                    "a boolean mask with one value");
-    } else if (keep) {
+    if (keep && !maskTerms.empty())
+      maskedValue = fill; // a constant: isMaskedOutValue checked it
+    else if (keep)
       maskTerms.push_back(keep);
-    }
     if (!maskTerms.empty() && outerScale != 1.0)
       return rewriter.notifyMatchFailure(softmax, "the scale multiplies the mask too");
     double scale = outerScale, softcap = 0.0;
