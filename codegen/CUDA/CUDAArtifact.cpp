@@ -129,6 +129,12 @@ __attribute__((visibility("hidden"))) void kiln_emu_unwritten(int64_t thread, in
   kiln_emu_thread *self = (kiln_emu_thread *)(intptr_t)thread;
   self->unwritten(self, index);
 }
+__attribute__((visibility("hidden"))) int64_t kiln_emu_shuffle(int64_t thread, int64_t value,
+                                                              int64_t offset, int64_t width,
+                                                              int64_t mode) {
+  kiln_emu_thread *self = (kiln_emu_thread *)(intptr_t)thread;
+  return self->shuffle(self, value, offset, width, mode);
+}
 )";
   std::vector<std::string> entries = stringsOf(module, "kiln.emulation_kernels");
   if (entries.size() != description.kernels.size())

@@ -11,6 +11,40 @@
 
 include "mlir/Pass/PassBase.td"
 
+def CUDAClaimAttention : Pass<"kiln-cuda-claim-attention", "::mlir::func::FuncOp"> {
+  let summary = "claim tfm.attention for the CUDA target's attention kernel";
+  let description = [{
+    Runs before the lowering to linalg (the CUDA target's claim, stage `linalg`). Each
+    `tfm.attention` that the online-softmax kernel implements (static head dims of at most
+    512; f16, bf16 or f32 operands; a f16, bf16, f32 or i1 mask) becomes `kiln.attention`
+    with the same operands and attributes and a `tensor.empty` of the output's shape as its
+    destination, so that it bufferizes with the rest of the program and
+    `kiln-cuda-attention-kernels` builds its kernel. Any other `tfm.attention` is left to the
+    reference lowering to linalg.
+  }];
+  let dependentDialects = ["::kiln::KilnDialect", "::mlir::tensor::TensorDialect"];
+}
+
+def CUDAAttentionKernels : Pass<"kiln-cuda-attention-kernels", "::mlir::ModuleOp"> {
+  let summary = "kiln.attention on buffers as one online-softmax (FlashAttention) kernel";
+  let description = [{
+    Runs on @main after bufferization. Each `kiln.attention` on buffers becomes one
+    `gpu.launch` (docs/design/flash-attention.md): a block of 256 threads per (query tile,
+    head, batch), T threads per query row (a power of two such that each holds at most 16
+    elements of the query and of the output row; T = 4 for head dim 64), K and V tiles (and
+    the mask's tile) staged in workgroup memory in f32 with coalesced loads, each score a dot
+    product of T partial sums combined by `gpu.shuffle xor`, then tfm.attention's score terms
+    (the code the reference lowering uses), the running maximum, sum and output row in
+    registers rescaled once per key tile, and one division at the end (a row whose keys are
+    all hidden gives zeros). Causal and sliding-window limits are computed from positions and
+    also bound the key tiles a block visits; grouped-query attention reads KV head
+    `h / (Hq / Hkv)`, so repeated K and V are never materialised.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def CUDACopiesToLinalg : Pass<"kiln-cuda-copies-to-linalg", "::mlir::func::FuncOp"> {
   let summary = "memref.copy as linalg.copy, so that copies become kernels too";
   let description = [{

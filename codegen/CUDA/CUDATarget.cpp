@@ -1,8 +1,9 @@
 //===- CUDATarget.cpp - the CUDA target -----------------------------------===//
 //
-// docs/design/targets.md, "CUDA kernels". Linalg on tensors is bufferized as for the CPU;
-// then every loop nest of @main becomes a kernel (kiln-cuda-map-kernels), kernels are
-// outlined into one gpu.module, lowered to NVVM with libdevice linked, and serialised to PTX
+// docs/design/targets.md, "CUDA kernels". tfm.attention is claimed for the attention kernel
+// (kiln.attention); linalg on tensors is bufferized as for the CPU; the attention kernels
+// are built, then every other loop nest of @main becomes a kernel (kiln-cuda-map-kernels), kernels
+// are outlined into one gpu.module, lowered to NVVM with libdevice linked, and serialised to PTX
 // once per --gpu-arch; host code launches them through the runtime. ptxas makes the cubins
 // when the artifact is written (codegen/CUDA/CUDAArtifact.cpp).
 //
@@ -45,7 +46,8 @@ public:
     for (llvm::StringRef file : {kLibdevicePath, kPtxasPath})
       if (!llvm::sys::fs::exists(toolkitFile(options, file)))
         return "the CUDA target needs the CUDA toolkit's " + file.str() + ", and '" +
-               toolkitFile(options, file) + "' does not exist (set KILN_CUDA_PATH to the "
+               toolkitFile(options, file) +
+               "' does not exist (set KILN_CUDA_PATH to the "
                "toolkit's directory)";
     for (const std::string &arch : options.gpuArchs)
       if (!parseGPUArch(arch))
@@ -53,12 +55,16 @@ public:
     return std::nullopt;
   }
 
+  void buildClaimPipeline(OpPassManager &pm) const override {
+    pm.addNestedPass<func::FuncOp>(kiln::createCUDAClaimAttention());
+  }
+
   void buildLoweringPipeline(OpPassManager &pm) const override {
     buildCUDALoweringPipeline(pm, options);
   }
 
-  llvm::Error writeArtifact(ModuleOp module, ArtifactDescription &description,
-                            llvm::StringRef path, TimingScope &timing) const override {
+  llvm::Error writeArtifact(ModuleOp module, ArtifactDescription &description, llvm::StringRef path,
+                            TimingScope &timing) const override {
     return writeCUDAArtifact(module, options, description, path, timing);
   }
 
@@ -87,6 +93,7 @@ std::unique_ptr<Target> kiln::createCUDATarget(const TargetOptions &options) {
 void kiln::buildCUDALoweringPipeline(OpPassManager &pm, const TargetOptions &options) {
   buildBufferizeEntryPipeline(pm);
   pm.addNestedPass<func::FuncOp>(kiln::createCUDACopiesToLinalg());
+  pm.addPass(kiln::createCUDAAttentionKernels());
   pm.addPass(kiln::createCUDATileContractions());
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());

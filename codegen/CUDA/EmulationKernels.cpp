@@ -2,7 +2,7 @@
 //
 // The emulated CUDA device (docs/design/cuda-emulator.md) runs host twins of the kernels:
 // the same IR, forked after the last Kiln transformation of the kernels, with the few ops
-// that only a GPU has (thread ids, barriers) turned into calls to the emulator and every
+// that only a GPU has (thread ids, barriers, shuffles) turned into calls to the emulator and every
 // buffer access bounds-checked.
 //
 //===----------------------------------------------------------------------===//
@@ -22,6 +22,7 @@ namespace {
 
 constexpr llvm::StringLiteral kIdFunction = "kiln_emu_id";
 constexpr llvm::StringLiteral kBarrierFunction = "kiln_emu_barrier";
+constexpr llvm::StringLiteral kShuffleFunction = "kiln_emu_shuffle";
 constexpr llvm::StringLiteral kFaultFunction = "kiln_emu_fault";
 constexpr llvm::StringLiteral kUnwrittenFunction = "kiln_emu_unwritten";
 constexpr llvm::StringLiteral kPrefix = "kiln_emu_";
@@ -64,8 +65,7 @@ Value zeroOf(OpBuilder &b, Location loc, Type type) {
 /// Guards `access` (a memref.load or memref.store) with a check of each index against its
 /// dim; out of bounds, each failing dim is reported and the access is not made (a load gives
 /// 0).
-void guardAccess(OpBuilder &b, Operation *access, Value thread, Value memref,
-                 ValueRange indices) {
+void guardAccess(OpBuilder &b, Operation *access, Value thread, Value memref, ValueRange indices) {
   Location loc = access->getLoc();
   b.setInsertionPoint(access);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
@@ -104,11 +104,10 @@ void guardAccess(OpBuilder &b, Operation *access, Value thread, Value memref,
                                       /*withElseRegion=*/false);
       OpBuilder::InsertionGuard inner(b);
       b.setInsertionPoint(report.thenBlock()->getTerminator());
-      func::CallOp::create(
-          b, loc, kFaultFunction, TypeRange{},
-          ValueRange{thread, arith::ConstantIntOp::create(b, loc, i64, d),
-                     arith::IndexCastOp::create(b, loc, i64, check.first),
-                     arith::IndexCastOp::create(b, loc, i64, check.second)});
+      func::CallOp::create(b, loc, kFaultFunction, TypeRange{},
+                           ValueRange{thread, arith::ConstantIntOp::create(b, loc, i64, d),
+                                      arith::IndexCastOp::create(b, loc, i64, check.first),
+                                      arith::IndexCastOp::create(b, loc, i64, check.second)});
     }
     SmallVector<Value> zeros;
     for (Type t : results)
@@ -117,6 +116,48 @@ void guardAccess(OpBuilder &b, Operation *access, Value thread, Value memref,
   });
   access->replaceAllUsesWith(guard.getResults());
   access->erase();
+}
+
+/// A warp shuffle as a call to the emulator, which exchanges the 32-bit values of the warp's
+/// threads once all of them have arrived (runtime/lib/abi.h, kiln_emu_thread::shuffle).
+LogicalResult emulateShuffle(OpBuilder &b, gpu::ShuffleOp shuffle, Value thread) {
+  Location loc = shuffle.getLoc();
+  Type type = shuffle.getValue().getType(), i32 = b.getI32Type(), i64 = b.getI64Type();
+  if (type.getIntOrFloatBitWidth() != 32)
+    return shuffle.emitError("the emulated device shuffles 32-bit values only");
+  int64_t mode;
+  switch (shuffle.getMode()) {
+  case gpu::ShuffleMode::XOR:
+    mode = 0;
+    break;
+  case gpu::ShuffleMode::UP:
+    mode = 1;
+    break;
+  case gpu::ShuffleMode::DOWN:
+    mode = 2;
+    break;
+  case gpu::ShuffleMode::IDX:
+    mode = 3;
+    break;
+  }
+  Value bits = shuffle.getValue();
+  if (type != i32)
+    bits = arith::BitcastOp::create(b, loc, i32, bits);
+  auto widen = [&](Value v) { return arith::ExtUIOp::create(b, loc, i64, v).getResult(); };
+  Value result = func::CallOp::create(b, loc, kShuffleFunction, TypeRange{i64},
+                                      ValueRange{thread, widen(bits), widen(shuffle.getOffset()),
+                                                 widen(shuffle.getWidth()),
+                                                 arith::ConstantIntOp::create(b, loc, i64, mode)})
+                     .getResult(0);
+  Value value = arith::TruncIOp::create(b, loc, i32, result);
+  if (type != i32)
+    value = arith::BitcastOp::create(b, loc, type, value);
+  Value valid = arith::TruncIOp::create(
+      b, loc, b.getI1Type(),
+      arith::ShRUIOp::create(b, loc, result, arith::ConstantIntOp::create(b, loc, i64, 32)));
+  shuffle.replaceAllUsesWith(ValueRange{value, valid});
+  shuffle.erase();
+  return success();
 }
 
 /// An atomic read-modify-write as a plain one: the emulated threads of a launch take turns
@@ -150,8 +191,8 @@ void trackWrites(OpBuilder &b, Operation *access, Value shadow, Value thread) {
   OpBuilder::InsertionGuard guard(b);
   if (isa<memref::StoreOp>(access)) {
     b.setInsertionPointAfter(access);
-    memref::StoreOp::create(b, loc, arith::ConstantIntOp::create(b, loc, b.getI8Type(), 1),
-                            shadow, indices);
+    memref::StoreOp::create(b, loc, arith::ConstantIntOp::create(b, loc, b.getI8Type(), 1), shadow,
+                            indices);
     return;
   }
   b.setInsertionPoint(access);
@@ -165,9 +206,9 @@ void trackWrites(OpBuilder &b, Operation *access, Value shadow, Value thread) {
     flat = arith::AddIOp::create(
         b, loc, arith::MulIOp::create(b, loc, flat, arith::ConstantIndexOp::create(b, loc, size)),
         index);
-  func::CallOp::create(b, loc, kUnwrittenFunction, TypeRange{},
-                       ValueRange{thread, arith::IndexCastOp::create(b, loc, b.getI64Type(),
-                                                                     flat)});
+  func::CallOp::create(
+      b, loc, kUnwrittenFunction, TypeRange{},
+      ValueRange{thread, arith::IndexCastOp::create(b, loc, b.getI64Type(), flat)});
 }
 
 LogicalResult placeWorkgroupMemory(OpBuilder &b, ModuleOp module, gpu::GPUFuncOp kernel,
@@ -180,8 +221,7 @@ LogicalResult placeWorkgroupMemory(OpBuilder &b, ModuleOp module, gpu::GPUFuncOp
     auto hostType = MemRefType::get(type.getShape(), type.getElementType());
     if (!hostType.hasStaticShape())
       return kernel.emitError("a workgroup buffer of dynamic size cannot be emulated");
-    std::string name =
-        (kPrefix + "shared_" + kernel.getName() + "_" + std::to_string(i)).str();
+    std::string name = (kPrefix + "shared_" + kernel.getName() + "_" + std::to_string(i)).str();
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToEnd(module.getBody());
     memref::GlobalOp::create(b, kernel.getLoc(), name, b.getStringAttr("private"), hostType,
@@ -189,8 +229,8 @@ LogicalResult placeWorkgroupMemory(OpBuilder &b, ModuleOp module, gpu::GPUFuncOp
     std::string shadowName =
         (kPrefix + "shadow_" + kernel.getName() + "_" + std::to_string(i)).str();
     auto shadowType = MemRefType::get(type.getShape(), b.getI8Type());
-    memref::GlobalOp::create(b, kernel.getLoc(), shadowName, b.getStringAttr("public"),
-                             shadowType, b.getUnitAttr(), /*constant=*/false,
+    memref::GlobalOp::create(b, kernel.getLoc(), shadowName, b.getStringAttr("public"), shadowType,
+                             b.getUnitAttr(), /*constant=*/false,
                              /*alignment=*/nullptr);
     shadows.push_back(b.getArrayAttr({kernel.getNameAttr(), b.getStringAttr(shadowName),
                                       b.getI64IntegerAttr(shadowType.getNumElements())}));
@@ -209,8 +249,7 @@ LogicalResult placeWorkgroupMemory(OpBuilder &b, ModuleOp module, gpu::GPUFuncOp
   return success();
 }
 
-struct CUDAEmulationKernelsPass
-    : kiln::impl::CUDAEmulationKernelsBase<CUDAEmulationKernelsPass> {
+struct CUDAEmulationKernelsPass : kiln::impl::CUDAEmulationKernelsBase<CUDAEmulationKernelsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto kernels = module.lookupSymbol<gpu::GPUModuleOp>("kiln_kernels");
@@ -222,6 +261,7 @@ struct CUDAEmulationKernelsPass
     declare(b, module, kBarrierFunction, b.getFunctionType({i64}, {}));
     declare(b, module, kFaultFunction, b.getFunctionType({i64, i64, i64, i64}, {}));
     declare(b, module, kUnwrittenFunction, b.getFunctionType({i64, i64}, {}));
+    declare(b, module, kShuffleFunction, b.getFunctionType({i64, i64, i64, i64, i64}, {i64}));
     b.setInsertionPointToEnd(module.getBody());
     for (auto global : kernels.getOps<memref::GlobalOp>()) {
       auto twin = cast<memref::GlobalOp>(b.clone(*global));
@@ -231,7 +271,13 @@ struct CUDAEmulationKernelsPass
     for (auto kernel : kernels.getOps<gpu::GPUFuncOp>()) {
       if (!kernel.isKernel() || failed(emulate(b, module, kernel, shadows)))
         return signalPassFailure();
-      if (kernel.walk([](gpu::BarrierOp) { return WalkResult::interrupt(); }).wasInterrupted())
+      // Threads that wait for each other (at a barrier or a shuffle) run as fibers.
+      if (kernel
+              .walk([](Operation *op) {
+                return isa<gpu::BarrierOp, gpu::ShuffleOp>(op) ? WalkResult::interrupt()
+                                                               : WalkResult::advance();
+              })
+              .wasInterrupted())
         barriers.push_back(kernel.getNameAttr());
     }
     module->setAttr("kiln.emulation_barriers", b.getArrayAttr(barriers));
@@ -261,17 +307,20 @@ struct CUDAEmulationKernelsPass
     for (Operation *op : ops) {
       b.setInsertionPoint(op);
       if (int64_t which = idIndex(op); which >= 0) {
-        Value id = func::CallOp::create(
-                       b, op->getLoc(), kIdFunction, TypeRange{b.getI64Type()},
-                       ValueRange{thread, arith::ConstantIntOp::create(b, loc, b.getI64Type(),
-                                                                       which)})
-                       .getResult(0);
+        Value id =
+            func::CallOp::create(
+                b, op->getLoc(), kIdFunction, TypeRange{b.getI64Type()},
+                ValueRange{thread, arith::ConstantIntOp::create(b, loc, b.getI64Type(), which)})
+                .getResult(0);
         op->replaceAllUsesWith(
             arith::IndexCastOp::create(b, op->getLoc(), b.getIndexType(), id)->getResults());
         op->erase();
       } else if (isa<gpu::BarrierOp>(op)) {
         func::CallOp::create(b, op->getLoc(), kBarrierFunction, TypeRange{}, ValueRange{thread});
         op->erase();
+      } else if (auto shuffle = dyn_cast<gpu::ShuffleOp>(op)) {
+        if (failed(emulateShuffle(b, shuffle, thread)))
+          return failure();
       } else if (isa<gpu::ReturnOp>(op)) {
         func::ReturnOp::create(b, op->getLoc());
         op->erase();
@@ -285,8 +334,7 @@ struct CUDAEmulationKernelsPass
       } else if (auto store = dyn_cast<memref::StoreOp>(op)) {
         guardAccess(b, op, thread, store.getMemRef(), store.getIndices());
       } else if (op->getDialect() && op->getDialect()->getNamespace() == "gpu") {
-        return op->emitError("the emulated device does not run '")
-               << op->getName() << "' yet";
+        return op->emitError("the emulated device does not run '") << op->getName() << "' yet";
       }
     }
     return success();

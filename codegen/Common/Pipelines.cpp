@@ -116,6 +116,7 @@ void kiln::buildHostToLLVMPipeline(OpPassManager &pm, bool runtimeAllocator) {
 
 void kiln::registerPipelineDialects(DialectRegistry &registry) {
   registry.insert<kiln::KilnDialect>();
+  kiln::registerKilnBufferizationModels(registry);
   registerAllDialects(registry);
   registerAllExtensions(registry);
   // gpu-module-to-binary translates kernels to LLVM IR (NVVM) inside the pipeline.

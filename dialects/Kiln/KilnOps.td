@@ -9,18 +9,23 @@
 #ifndef KILN_KILN_OPS_TD
 #define KILN_KILN_OPS_TD
 
+include "dialects/TFM/TFMDialect.td"
 include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def Kiln_Dialect : Dialect {
   let name = "kiln";
   let cppNamespace = "::kiln";
-  let summary = "run-time services a compiled model asks of the runtime";
+  let summary = "ops between the target-neutral lowering and a target";
   let description = [{
     The lowering to linalg is the same for every target; where the program needs the runtime
     (to fail a run with a message naming the node), it says so with an op of this dialect, and
     each target lowers the op: the CPU to a call into its runtime, a GPU target to a write of
-    the session's error word.
+    the session's error word. A target that implements a `tfm` op with a kernel of its own
+    claims it before the lowering to linalg as an op of this dialect in destination-passing
+    style, which bufferizes with the rest of the program and which the target's kernel
+    builder then consumes (`kiln.attention`).
   }];
 }
 
@@ -41,6 +46,48 @@ def Kiln_IndexErrorOp : Kiln_Op<"index_error", [MemoryEffects<[MemWrite]>]> {
   }];
   let arguments = (ins Index:$index, Index:$dim, StrAttr:$site);
   let assemblyFormat = "$index `,` $dim attr-dict";
+}
+
+def Kiln_TensorOrBuffer : AnyTypeOf<[AnyRankedTensor, AnyMemRef]>;
+
+def Kiln_AttentionOp : Kiln_Op<"attention", [
+    DestinationStyleOpInterface, DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "tfm.attention claimed by a target, in destination-passing style";
+  let description = [{
+    Computes `tfm.attention` (the same operands and attributes, with the same meaning) into
+    `init`: on tensors it returns the result (`init` only gives its shape: it is not read), on
+    buffers it writes `init`. A target that builds one kernel for attention (the CUDA target's
+    online-softmax kernel, codegen/CUDA/AttentionKernels.cpp) claims `tfm.attention` as this
+    op before the lowering to linalg; one-shot bufferization turns the tensor form into the
+    buffer form.
+
+    ```mlir
+    %o = kiln.attention %q, %k, %v outs(%init : tensor<?x12x?x64xf32>) {causal}
+         : tensor<?x12x?x64xf32>, tensor<?x12x?x64xf32>, tensor<?x12x?x64xf32>
+         -> tensor<?x12x?x64xf32>
+    kiln.attention %qb, %kb, %vb mask(%mb : memref<?x1x1x?xf32>) outs(%ob : memref<?x12x?x64xf32>)
+         : memref<?x12x?x64xf32>, memref<?x12x?x64xf32>, memref<?x12x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_TensorOrBuffer:$query, Kiln_TensorOrBuffer:$key,
+    Kiln_TensorOrBuffer:$value, Optional<Kiln_TensorOrBuffer>:$mask,
+    Kiln_TensorOrBuffer:$init,
+    DefaultValuedAttr<TFM_LayoutAttr, "::kiln::tfm::Layout::bhsd">:$query_layout,
+    DefaultValuedAttr<TFM_LayoutAttr, "::kiln::tfm::Layout::bhsd">:$key_layout,
+    DefaultValuedAttr<TFM_LayoutAttr, "::kiln::tfm::Layout::bhsd">:$value_layout,
+    DefaultValuedAttr<TFM_LayoutAttr, "::kiln::tfm::Layout::bhsd">:$output_layout,
+    OptionalAttr<F32Attr>:$scale, UnitAttr:$causal, OptionalAttr<I64Attr>:$window,
+    OptionalAttr<F32Attr>:$softcap, OptionalAttr<F32Attr>:$masked_value);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`mask` `(` $mask^ `:` type($mask) `)`)?
+    `outs` `(` $init `:` type($init) `)` attr-dict `:` type($query) `,` type($key) `,`
+    type($value) (`->` type($result)^)?
+  }];
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+  }];
+  let hasVerifier = 1;
 }
 
 #endif // KILN_KILN_OPS_TD

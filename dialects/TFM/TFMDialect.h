@@ -13,6 +13,17 @@
 #include "dialects/TFM/TFMDialect.h.inc"
 #include "dialects/TFM/TFMEnums.h.inc"
 
+#include <array>
+
+namespace kiln::tfm {
+/// Positions of the batch, heads, sequence and head-dim entries in a 4-D attention operand of
+/// `layout`.
+inline std::array<int64_t, 4> layoutPositions(Layout layout) {
+  return layout == Layout::bshd ? std::array<int64_t, 4>{0, 2, 1, 3}
+                                : std::array<int64_t, 4>{0, 1, 2, 3};
+}
+} // namespace kiln::tfm
+
 #define GET_ATTRDEF_CLASSES
 #include "dialects/TFM/TFMAttrs.h.inc"
 

@@ -41,7 +41,12 @@ unsigned seed() {
 /// One emulated thread: the ids the kernel reads, and the emulator's bookkeeping.
 struct Thread {
   kiln_emu_thread self{};
-  enum State { Ready, AtBarrier, Done } state = Ready;
+  enum State { Ready, AtBarrier, AtShuffle, Done } state = Ready;
+  // At a shuffle: what the thread offers and asks for, then what it gets.
+  struct {
+    uint32_t value;
+    int64_t offset, width, mode, result;
+  } shuffle{};
   ucontext_t context{};
   std::unique_ptr<char[]> stack;
   struct Block *block = nullptr;
@@ -61,8 +66,7 @@ struct Block {
     const int64_t *id = t.self.id;
     return "kernel '" + std::string(kernel->name) + "' block (" + std::to_string(id[3]) + "," +
            std::to_string(id[4]) + "," + std::to_string(id[5]) + ") thread (" +
-           std::to_string(id[0]) + "," + std::to_string(id[1]) + "," + std::to_string(id[2]) +
-           ")";
+           std::to_string(id[0]) + "," + std::to_string(id[1]) + "," + std::to_string(id[2]) + ")";
   }
 
   void fail(const std::string &detail) {
@@ -82,6 +86,18 @@ void barrier(kiln_emu_thread *self) {
   }
   t.state = Thread::AtBarrier;
   swapcontext(&t.context, &t.block->scheduler);
+}
+
+int64_t shuffle(kiln_emu_thread *self, int64_t value, int64_t offset, int64_t width, int64_t mode) {
+  Thread &t = threadOf(self);
+  if (!t.block->fibers) {
+    t.block->fail(t.block->where(t) + ": gpu.shuffle in a kernel recorded without barriers");
+    return value & 0xffffffff;
+  }
+  t.shuffle = {uint32_t(value), offset, width, mode, 0};
+  t.state = Thread::AtShuffle;
+  swapcontext(&t.context, &t.block->scheduler);
+  return t.shuffle.result;
 }
 
 void fault(kiln_emu_thread *self, int64_t dim, int64_t index, int64_t size) {
@@ -123,7 +139,86 @@ __attribute__((noinline)) void resume(Block &block, Thread &t) {
   swapcontext(&block.scheduler, &t.context);
 }
 
-/// Runs the threads in a shuffled order; with fibers, phase by phase between barriers.
+constexpr size_t kWarpSize = 32;
+
+/// The lane whose value a thread at a shuffle gets, or -1 when it is outside its segment.
+int64_t sourceLane(int64_t lane, const Thread &t) {
+  int64_t width = t.shuffle.width, offset = t.shuffle.offset;
+  int64_t base = lane / width * width, source;
+  switch (t.shuffle.mode) {
+  case KILN_EMU_SHUFFLE_XOR:
+    source = lane ^ offset;
+    break;
+  case KILN_EMU_SHUFFLE_UP:
+    source = lane - offset;
+    break;
+  case KILN_EMU_SHUFFLE_DOWN:
+    source = lane + offset;
+    break;
+  default:
+    source = base + offset;
+    break;
+  }
+  return source >= base && source < base + width ? source : -1;
+}
+
+/// Completes the shuffle of every warp whose threads all wait at one; a warp of which only
+/// some do (the others wait at a barrier or ended) has diverged. Returns whether any warp
+/// moved on.
+bool exchange(Block &block) {
+  bool moved = false;
+  for (size_t first = 0; first < block.threads.size() && !block.failed; first += kWarpSize) {
+    size_t end = std::min(first + kWarpSize, block.threads.size());
+    const Thread *waiting = nullptr, *elsewhere = nullptr;
+    for (size_t i = first; i < end; ++i)
+      (block.threads[i].state == Thread::AtShuffle ? waiting : elsewhere) = &block.threads[i];
+    if (!waiting)
+      continue;
+    if (elsewhere) {
+      block.fail(block.where(*waiting) + " waits at a gpu.shuffle that " + block.where(*elsewhere) +
+                 " of its warp does not reach (" +
+                 (elsewhere->state == Thread::Done ? "it ended" : "it waits at a gpu.barrier") +
+                 ")");
+      return false;
+    }
+    if (end - first != kWarpSize) {
+      block.fail(block.where(*waiting) + ": gpu.shuffle in a warp of " +
+                 std::to_string(end - first) +
+                 " threads (the block's size is not a "
+                 "multiple of 32, so the shuffle's full lane mask names missing lanes)");
+      return false;
+    }
+    const Thread &lead = block.threads[first];
+    for (size_t i = first; i < end; ++i) {
+      const Thread &t = block.threads[i];
+      if (t.shuffle.width != lead.shuffle.width || t.shuffle.mode != lead.shuffle.mode) {
+        block.fail(block.where(t) + ": gpu.shuffle with another mode or width than " +
+                   block.where(lead) + " of its warp");
+        return false;
+      }
+      if (t.shuffle.width < 1 || t.shuffle.width > int64_t(kWarpSize) ||
+          (t.shuffle.width & (t.shuffle.width - 1))) {
+        block.fail(block.where(t) + ": gpu.shuffle width " + std::to_string(t.shuffle.width) +
+                   " is not a power of two up to 32");
+        return false;
+      }
+    }
+    for (size_t i = first; i < end; ++i) {
+      Thread &t = block.threads[i];
+      int64_t source = sourceLane(int64_t(i - first), t);
+      t.shuffle.result =
+          source < 0 ? int64_t(t.shuffle.value)
+                     : int64_t(block.threads[first + source].shuffle.value) | (int64_t(1) << 32);
+    }
+    for (size_t i = first; i < end; ++i)
+      block.threads[i].state = Thread::Ready;
+    moved = true;
+  }
+  return moved;
+}
+
+/// Runs the threads in a shuffled order; with fibers, phase by phase between barriers, warps
+/// exchanging values at their shuffles within a phase.
 void runBlock(Block &block) {
   std::vector<size_t> order(block.threads.size());
   std::iota(order.begin(), order.end(), 0);
@@ -141,6 +236,10 @@ void runBlock(Block &block) {
     for (size_t i : order)
       if (block.threads[i].state == Thread::Ready)
         resume(block, block.threads[i]);
+    if (exchange(block))
+      continue;
+    if (block.failed)
+      return;
     size_t waiting = 0, done = 0;
     for (const Thread &t : block.threads)
       (t.state == Thread::Done ? done : waiting)++;
@@ -176,12 +275,23 @@ CUresult launchKernel(CUfunction function, unsigned gx, unsigned gy, unsigned gz
           std::memset(kernel->shadows[i].address, 0, kernel->shadows[i].bytes);
         for (uint64_t i = 0; i < threads; ++i) {
           Thread &t = block.threads[i];
-          int64_t ids[12] = {int64_t(i % bx), int64_t(i / bx % by), int64_t(i / (uint64_t(bx) * by)),
-                             x, y, z, bx, by, bz, gx, gy, gz};
+          int64_t ids[12] = {int64_t(i % bx),
+                             int64_t(i / bx % by),
+                             int64_t(i / (uint64_t(bx) * by)),
+                             x,
+                             y,
+                             z,
+                             bx,
+                             by,
+                             bz,
+                             gx,
+                             gy,
+                             gz};
           std::memcpy(t.self.id, ids, sizeof ids);
           t.self.barrier = barrier;
           t.self.fault = fault;
           t.self.unwritten = unwritten;
+          t.self.shuffle = shuffle;
           t.state = Thread::Ready;
           t.block = &block;
         }
@@ -202,8 +312,7 @@ CUresult moduleGetFunction(CUfunction *out, CUmodule module, const char *name) {
   return kNotFound;
 }
 
-CUresult moduleGetGlobal(CUdeviceptr *address, size_t *bytes, CUmodule module,
-                         const char *name) {
+CUresult moduleGetGlobal(CUdeviceptr *address, size_t *bytes, CUmodule module, const char *name) {
   auto *image = static_cast<const kiln_emu_image *>(module);
   for (uint32_t i = 0; image && i < image->num_globals; ++i)
     if (!strcmp(image->globals[i].name, name)) {
@@ -218,14 +327,29 @@ CUresult moduleGetGlobal(CUdeviceptr *address, size_t *bytes, CUmodule module,
 
 CUresult errorString(CUresult error, const char **text) {
   switch (error) {
-  case kSuccess: *text = "CUDA_SUCCESS (emulated device)"; return kSuccess;
-  case kInvalidValue: *text = "CUDA_ERROR_INVALID_VALUE (emulated device)"; return kSuccess;
-  case kOutOfMemory: *text = "CUDA_ERROR_OUT_OF_MEMORY (emulated device)"; return kSuccess;
-  case kInvalidImage: *text = "CUDA_ERROR_INVALID_IMAGE: not an emulation image"; return kSuccess;
-  case kNotFound: *text = "CUDA_ERROR_NOT_FOUND (emulated device)"; return kSuccess;
-  case kIllegalAddress: *text = "CUDA_ERROR_ILLEGAL_ADDRESS (emulated device)"; return kSuccess;
-  case kLaunchFailed: *text = "CUDA_ERROR_LAUNCH_FAILED (emulated device)"; return kSuccess;
-  default: return kInvalidValue;
+  case kSuccess:
+    *text = "CUDA_SUCCESS (emulated device)";
+    return kSuccess;
+  case kInvalidValue:
+    *text = "CUDA_ERROR_INVALID_VALUE (emulated device)";
+    return kSuccess;
+  case kOutOfMemory:
+    *text = "CUDA_ERROR_OUT_OF_MEMORY (emulated device)";
+    return kSuccess;
+  case kInvalidImage:
+    *text = "CUDA_ERROR_INVALID_IMAGE: not an emulation image";
+    return kSuccess;
+  case kNotFound:
+    *text = "CUDA_ERROR_NOT_FOUND (emulated device)";
+    return kSuccess;
+  case kIllegalAddress:
+    *text = "CUDA_ERROR_ILLEGAL_ADDRESS (emulated device)";
+    return kSuccess;
+  case kLaunchFailed:
+    *text = "CUDA_ERROR_LAUNCH_FAILED (emulated device)";
+    return kSuccess;
+  default:
+    return kInvalidValue;
   }
 }
 

@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#define KILN_GEN_ABI_VERSION 3
+#define KILN_GEN_ABI_VERSION 4
 
 /* Services the runtime provides to generated code, bound once per loaded
  * model before any other call. Append-only; `size` is sizeof at the
@@ -82,9 +82,24 @@ typedef struct kiln_emu_thread {
   /* A read of element `index` of a workgroup buffer that no thread of the
    * block has written; the launch fails once it ends. */
   void (*unwritten)(struct kiln_emu_thread *self, int64_t index);
+  /* A warp shuffle (gpu.shuffle of a 32-bit value, its bits in `value`):
+   * waits until every thread of the warp (32 consecutive threads of the
+   * block) has arrived, then returns the value of the lane that `mode`
+   * (KILN_EMU_SHUFFLE_*), `offset` and `width` select, with bit 32 set when
+   * that lane is within the thread's `width`-lane segment; otherwise the
+   * thread's own value with bit 32 clear, as PTX's shfl.sync defines it. */
+  int64_t (*shuffle)(struct kiln_emu_thread *self, int64_t value, int64_t offset,
+                     int64_t width, int64_t mode);
 } kiln_emu_thread;
 
-#define KILN_EMU_KERNEL_BARRIERS 1u /* the kernel waits at gpu.barrier */
+#define KILN_EMU_SHUFFLE_XOR 0
+#define KILN_EMU_SHUFFLE_UP 1
+#define KILN_EMU_SHUFFLE_DOWN 2
+#define KILN_EMU_SHUFFLE_IDX 3
+
+/* The kernel synchronises its threads (gpu.barrier, gpu.shuffle): each runs
+ * as a fiber. */
+#define KILN_EMU_KERNEL_BARRIERS 1u
 
 typedef struct kiln_emu_global {
   const char *name; /* the device global's name in the cubins */

@@ -71,6 +71,26 @@ void logOrder(int64_t thread, void **params) {
   log[(*count)++] = self(thread)->id[0];
 }
 
+/// A butterfly sum over each warp (xor 16, 8, ..., 1), then each lane's `down` neighbour by
+/// 1 within segments of 8 and lane 5's value by index: out[3 * id + 0..2] (params: out).
+void shuffles(int64_t thread, void **params) {
+  kiln_emu_thread *t = self(thread);
+  int64_t *out = reinterpret_cast<int64_t *>(param(params, 0));
+  int64_t id = t->id[0], sum = id;
+  for (int64_t offset = 16; offset > 0; offset /= 2)
+    sum += t->shuffle(t, sum, offset, 32, KILN_EMU_SHUFFLE_XOR) & 0xffffffff;
+  out[3 * id] = sum;
+  out[3 * id + 1] = t->shuffle(t, id, 1, 8, KILN_EMU_SHUFFLE_DOWN);
+  out[3 * id + 2] = t->shuffle(t, id * 10, 5, 32, KILN_EMU_SHUFFLE_IDX) & 0xffffffff;
+}
+
+/// Lane 7 skips the shuffle the rest of its warp waits at.
+void divergentShuffle(int64_t thread, void **) {
+  kiln_emu_thread *t = self(thread);
+  if (t->id[0] != 7)
+    t->shuffle(t, 1, 1, 32, KILN_EMU_SHUFFLE_XOR);
+}
+
 const kiln_emu_kernel kernels[] = {
     {"write_ids", 0, writeIds},
     {"reverse", KILN_EMU_KERNEL_BARRIERS, reverseInBlock},
@@ -78,15 +98,15 @@ const kiln_emu_kernel kernels[] = {
     {"oob", 0, outOfBounds},
     {"order", 0, logOrder},
     {"unwritten", 0, readsUnwritten},
+    {"shuffles", KILN_EMU_KERNEL_BARRIERS, shuffles},
+    {"divergent_shuffle", KILN_EMU_KERNEL_BARRIERS, divergentShuffle},
 };
 int64_t record[4];
 const kiln_emu_global globals[] = {{"kiln_error", record, sizeof record}};
-const kiln_emu_image image = {KILN_EMU_MAGIC, 6, 1, kernels, globals};
+const kiln_emu_image image = {KILN_EMU_MAGIC, 8, 1, kernels, globals};
 
 struct Emulator : testing::Test {
-  void SetUp() override {
-    ASSERT_EQ(d.moduleLoadData(&module, &image), 0);
-  }
+  void SetUp() override { ASSERT_EQ(d.moduleLoadData(&module, &image), 0); }
   kiln::CUfunction function(const char *name) {
     kiln::CUfunction f = nullptr;
     EXPECT_EQ(d.moduleGetFunction(&f, module, name), 0);
@@ -148,6 +168,33 @@ TEST_F(Emulator, AReadOfUnwrittenSharedMemoryFailsTheLaunch) {
       << detail;
 }
 
+TEST_F(Emulator, WarpsExchangeValuesAtShuffles) {
+  std::vector<int64_t> out(3 * 64, -1);
+  ASSERT_EQ(launch("shuffles", 1, 64, {address(out.data())}), 0);
+  for (int64_t id = 0; id < 64; ++id) {
+    int64_t warp = id / 32 * 32, lane = id % 32;
+    EXPECT_EQ(out[size_t(3 * id)], 32 * warp + 31 * 32 / 2) << "thread " << id;
+    // Down by one within segments of 8: the last lane of a segment keeps its own value, and
+    // bit 32 says whether the source lane was in range.
+    bool inRange = lane % 8 != 7;
+    EXPECT_EQ(out[size_t(3 * id + 1)], inRange ? (id + 1) | (int64_t(1) << 32) : id)
+        << "thread " << id;
+    EXPECT_EQ(out[size_t(3 * id + 2)], (warp + 5) * 10) << "thread " << id;
+  }
+}
+
+TEST_F(Emulator, AShuffleNotEveryLaneReachesFailsTheLaunch) {
+  EXPECT_NE(launch("divergent_shuffle", 1, 32, {}), 0);
+  std::string detail = d.takeFailureDetail();
+  EXPECT_NE(detail.find("waits at a gpu.shuffle that kernel 'divergent_shuffle' block (0,0,0) "
+                        "thread (7,0,0) of its warp does not reach (it ended)"),
+            std::string::npos)
+      << detail;
+  EXPECT_NE(launch("shuffles", 1, 48, {address(std::vector<int64_t>(3 * 48).data())}), 0);
+  detail = d.takeFailureDetail();
+  EXPECT_NE(detail.find("gpu.shuffle in a warp of 16 threads"), std::string::npos) << detail;
+}
+
 TEST_F(Emulator, ThreadsRunInAShuffledOrder) {
   std::vector<int64_t> log(64);
   int64_t count = 0;
@@ -168,7 +215,8 @@ TEST_F(Emulator, GlobalsAndImagesAreFoundByName) {
   EXPECT_EQ(bytes, sizeof record);
   kiln::CUfunction f = nullptr;
   EXPECT_NE(d.moduleGetFunction(&f, module, "missing"), 0);
-  const char cubin[] = "\x7f" "ELF not an emulation image";
+  const char cubin[] = "\x7f"
+                       "ELF not an emulation image";
   kiln::CUmodule other = nullptr;
   EXPECT_NE(d.moduleLoadData(&other, cubin), 0);
 }

@@ -2,16 +2,18 @@
 //
 // The reference lowering of tfm.attention: scores = Q·Kᵀ as one contraction (GQA through a
 // floordiv in K's and V's head index, operand layouts through the indexing maps, so no
-// transpose is materialised), then scale, softcap, mask and causal (sliding-window) masking in one elementwise
-// op, a max over the keys, the probabilities exp(s - max) materialised once, their sum, and
-// P·V (a plain contraction) divided by the sum. Everything is f32 for
-// f16/bf16 operands. Rows whose keys are all masked produce zeros, as tfm.attention specifies.
-// A fused, tiled (flash-style) kernel replaces this on the optimised paths.
+// transpose is materialised), then the score terms (AttentionScores.h: scale, softcap, mask,
+// causal and sliding-window limits) in one elementwise op, a max over the keys, the
+// probabilities exp(s - max) materialised once, their sum, and P·V (a plain contraction)
+// divided by the sum. Everything is f32 for f16/bf16 operands. Rows whose keys are all masked
+// produce zeros, as tfm.attention specifies. The CUDA target claims the attention its
+// online-softmax kernel implements (docs/design/flash-attention.md) before this lowering.
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
 #include "passes/Conversion/LoweringDiagnostics.h"
+#include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
+#include "passes/Conversion/TFMToLinalg/AttentionScores.h"
 #include "passes/Conversion/TFMToLinalg/TFMToLinalg.h"
 
 #include "dialects/TFM/TFMDialect.h"
@@ -30,17 +32,11 @@ namespace {
 
 using utils::IteratorType;
 
-/// Positions of (batch, heads, seq, dim) in an operand of `layout`.
-std::array<int64_t, 4> positions(Layout layout) {
-  return layout == Layout::bshd ? std::array<int64_t, 4>{0, 2, 1, 3}
-                                : std::array<int64_t, 4>{0, 1, 2, 3};
-}
-
 /// Indexing map of a 4-D operand given the loop dims standing for its batch, head, seq and
 /// head-dim positions.
 AffineMap operandMap(MLIRContext *ctx, unsigned numLoops, Layout layout,
                      std::array<AffineExpr, 4> bhsd) {
-  std::array<int64_t, 4> pos = positions(layout);
+  std::array<int64_t, 4> pos = layoutPositions(layout);
   SmallVector<AffineExpr> exprs(4);
   for (int i = 0; i < 4; ++i)
     exprs[pos[i]] = bhsd[i];
@@ -71,22 +67,20 @@ struct AttentionToLinalg : OpConversionPattern<AttentionOp> {
     auto qType = cast<RankedTensorType>(q.getType());
     auto kType = cast<RankedTensorType>(k.getType());
     auto outType = cast<RankedTensorType>(op.getType());
-    auto qPos = positions(op.getQueryLayout()), kPos = positions(op.getKeyLayout()),
-         vPos = positions(op.getValueLayout());
+    auto qPos = layoutPositions(op.getQueryLayout()), kPos = layoutPositions(op.getKeyLayout()),
+         vPos = layoutPositions(op.getValueLayout());
     int64_t hq = qType.getDimSize(qPos[1]), hkv = kType.getDimSize(kPos[1]);
     int64_t headDim = qType.getDimSize(qPos[3]);
     if (ShapedType::isDynamic(hq) || ShapedType::isDynamic(hkv))
       return kiln::rejectLowering(rewriter, op, "head counts must be static");
     int64_t group = hq / hkv;
-    double scale = op.getScale() ? op.getScale()->convertToDouble()
-                   : ShapedType::isDynamic(headDim)
-                       ? 0.0
-                       : 1.0 / std::sqrt((double)headDim);
-    if (scale == 0.0)
+    std::optional<AttentionScoreTerms> terms =
+        AttentionScoreTerms::of(op, ShapedType::isDynamic(headDim) ? 0 : headDim);
+    if (!terms)
       return kiln::rejectLowering(rewriter, op, "default scale needs a static head dim");
-    double softcap = op.getSoftcap() ? op.getSoftcap()->convertToDouble() : 0.0;
     Type f32 = rewriter.getF32Type();
-    Type acc = isa<Float16Type, BFloat16Type>(qType.getElementType()) ? f32 : qType.getElementType();
+    Type acc =
+        isa<Float16Type, BFloat16Type>(qType.getElementType()) ? f32 : qType.getElementType();
     double negInf = -std::numeric_limits<double>::infinity();
 
     // Loop dims of the score computations: b, h, i (query), j (key), d (contracted).
@@ -94,12 +88,12 @@ struct AttentionToLinalg : OpConversionPattern<AttentionOp> {
                i = getAffineDimExpr(2, ctx), j = getAffineDimExpr(3, ctx),
                d = getAffineDimExpr(4, ctx);
     AffineExpr kvHead = group == 1 ? h : h.floorDiv(group);
-    SmallVector<OpFoldResult> scoreSizes = {
-        tensor::getMixedSize(rewriter, loc, q, qPos[0]), rewriter.getIndexAttr(hq),
-        tensor::getMixedSize(rewriter, loc, q, qPos[2]), tensor::getMixedSize(rewriter, loc, k, kPos[2])};
+    SmallVector<OpFoldResult> scoreSizes = {tensor::getMixedSize(rewriter, loc, q, qPos[0]),
+                                            rewriter.getIndexAttr(hq),
+                                            tensor::getMixedSize(rewriter, loc, q, qPos[2]),
+                                            tensor::getMixedSize(rewriter, loc, k, kPos[2])};
     auto scoreType = RankedTensorType::get(
-        {qType.getDimSize(qPos[0]), hq, qType.getDimSize(qPos[2]), kType.getDimSize(kPos[2])},
-        acc);
+        {qType.getDimSize(qPos[0]), hq, qType.getDimSize(qPos[2]), kType.getDimSize(kPos[2])}, acc);
 
     // scores[b,h,i,j] = sum_d Q[b,h,i,d] * K[b,h/g,j,d]
     Value scores =
@@ -113,7 +107,8 @@ struct AttentionToLinalg : OpConversionPattern<AttentionOp> {
                                       IteratorType::parallel, IteratorType::parallel,
                                       IteratorType::reduction},
             [&](OpBuilder &nb, Location l, ValueRange a) {
-              Value p = arith::MulFOp::create(nb, l, widen(nb, l, a[0], acc), widen(nb, l, a[1], acc));
+              Value p =
+                  arith::MulFOp::create(nb, l, widen(nb, l, a[0], acc), widen(nb, l, a[1], acc));
               linalg::YieldOp::create(nb, l, ValueRange{arith::AddFOp::create(nb, l, a[2], p)});
             })
             .getResult(0);
@@ -145,39 +140,11 @@ struct AttentionToLinalg : OpConversionPattern<AttentionOp> {
             ValueRange{tensor::EmptyOp::create(rewriter, loc, scoreSizes, acc).getResult()}, maps,
             parallel4,
             [&](OpBuilder &nb, Location l, ValueRange a) {
-              Value s = arith::MulFOp::create(nb, l, a[0], floatConst(nb, l, acc, scale));
-              if (softcap > 0) {
-                Value c = floatConst(nb, l, acc, softcap);
-                s = arith::MulFOp::create(
-                    nb, l, c, math::TanhOp::create(nb, l, arith::DivFOp::create(nb, l, s, c)));
-              }
-              Value ninf = floatConst(nb, l, acc, negInf);
-              if (mask) {
-                Value m = a[1];
-                if (m.getType().isInteger(1))
-                  s = arith::SelectOp::create(nb, l, m, s, ninf);
-                else
-                  s = arith::AddFOp::create(nb, l, s, widen(nb, l, m, acc));
-                if (FloatAttr fill = op.getMaskedValueAttr()) {
-                  Value hidden = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, s, ninf);
-                  s = arith::SelectOp::create(
-                      nb, l, hidden, floatConst(nb, l, acc, fill.getValueAsDouble()), s);
-                }
-              }
-              if (causalOffset) {
-                Value qi = linalg::IndexOp::create(nb, l, 2), kj = linalg::IndexOp::create(nb, l, 3);
-                Value limit = arith::AddIOp::create(nb, l, qi, causalOffset);
-                Value hidden = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sgt, kj, limit);
-                if (IntegerAttr window = op.getWindowAttr()) {
-                  // Sliding window: keys at or before limit - window are hidden too.
-                  Value first = arith::SubIOp::create(
-                      nb, l, limit, arith::ConstantIndexOp::create(nb, l, window.getInt()));
-                  hidden = arith::OrIOp::create(
-                      nb, l, hidden,
-                      arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sle, kj, first));
-                }
-                s = arith::SelectOp::create(nb, l, hidden, ninf, s);
-              }
+              Value qi, kj;
+              if (causalOffset)
+                qi = linalg::IndexOp::create(nb, l, 2), kj = linalg::IndexOp::create(nb, l, 3);
+              Value s = applyAttentionScoreTerms(nb, l, *terms, a[0], mask ? a[1] : Value(), qi, kj,
+                                                 causalOffset);
               linalg::YieldOp::create(nb, l, s);
             })
             .getResult(0);
@@ -189,15 +156,15 @@ struct AttentionToLinalg : OpConversionPattern<AttentionOp> {
     AffineMap id4 = rewriter.getMultiDimIdentityMap(4), row4 = AffineMap::get(4, 0, {b, h, i}, ctx);
     SmallVector<IteratorType> reduceJ = {IteratorType::parallel, IteratorType::parallel,
                                          IteratorType::parallel, IteratorType::reduction};
-    Value rowMax =
-        linalg::GenericOp::create(
-            rewriter, loc, TypeRange{rowType}, ValueRange{biased},
-            ValueRange{filled(rewriter, loc, rowSizes, acc, negInf)},
-            SmallVector<AffineMap>{id4, row4}, reduceJ,
-            [&](OpBuilder &nb, Location l, ValueRange a) {
-              linalg::YieldOp::create(nb, l, ValueRange{arith::MaximumFOp::create(nb, l, a[0], a[1])});
-            })
-            .getResult(0);
+    Value rowMax = linalg::GenericOp::create(
+                       rewriter, loc, TypeRange{rowType}, ValueRange{biased},
+                       ValueRange{filled(rewriter, loc, rowSizes, acc, negInf)},
+                       SmallVector<AffineMap>{id4, row4}, reduceJ,
+                       [&](OpBuilder &nb, Location l, ValueRange a) {
+                         linalg::YieldOp::create(
+                             nb, l, ValueRange{arith::MaximumFOp::create(nb, l, a[0], a[1])});
+                       })
+                       .getResult(0);
     auto expOf = [&](OpBuilder &nb, Location l, Value s, Value m) -> Value {
       Value isEmpty = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, m,
                                             floatConst(nb, l, acc, negInf));
@@ -228,7 +195,7 @@ struct AttentionToLinalg : OpConversionPattern<AttentionOp> {
             .getResult(0);
 
     // out[b,h,i,e] = sum_j P[b,h,i,j] * V[b,h/g,j,e] / sum, in the output's layout.
-    auto outPos = positions(op.getOutputLayout());
+    auto outPos = layoutPositions(op.getOutputLayout());
     SmallVector<OpFoldResult> outSizes(4);
     outSizes[outPos[0]] = scoreSizes[0];
     outSizes[outPos[1]] = scoreSizes[1];
@@ -256,9 +223,9 @@ struct AttentionToLinalg : OpConversionPattern<AttentionOp> {
         linalg::GenericOp::create(
             rewriter, loc, TypeRange{outType}, ValueRange{weighted, rowSum},
             ValueRange{tensor::EmptyOp::create(rewriter, loc, outSizes, element).getResult()},
-            SmallVector<AffineMap>{
-                rewriter.getMultiDimIdentityMap(4),
-                operandMapRow(ctx, op.getOutputLayout()), rewriter.getMultiDimIdentityMap(4)},
+            SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(4),
+                                   operandMapRow(ctx, op.getOutputLayout()),
+                                   rewriter.getMultiDimIdentityMap(4)},
             parallel4,
             [&](OpBuilder &nb, Location l, ValueRange a) {
               Value zero = floatConst(nb, l, acc, 0.0);
@@ -276,7 +243,7 @@ struct AttentionToLinalg : OpConversionPattern<AttentionOp> {
 
   /// The map reading the (b, h, i) row sums inside an output-shaped iteration space.
   static AffineMap operandMapRow(MLIRContext *ctx, Layout outLayout) {
-    auto pos = positions(outLayout);
+    auto pos = layoutPositions(outLayout);
     return AffineMap::get(4, 0,
                           {getAffineDimExpr(pos[0], ctx), getAffineDimExpr(pos[1], ctx),
                            getAffineDimExpr(pos[2], ctx)},

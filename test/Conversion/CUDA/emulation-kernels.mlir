@@ -78,3 +78,35 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// A warp shuffle goes through the emulator, which exchanges the warp's 32-bit values once all
+// of its threads have arrived: the value's bits and the valid flag (bit 32) come back in an
+// i64. A kernel that shuffles runs its threads as fibers, as one with barriers does.
+// CHECK: module attributes {gpu.container_module, kiln.emulation_barriers = ["kiln_kernel_0"]
+// CHECK-DAG: func.func private @kiln_emu_shuffle(i64, i64, i64, i64, i64) -> i64
+// CHECK: func.func @kiln_emu_kiln_kernel_0(%[[T:.*]]: i64, %[[X:.*]]: f32, %[[OUT:.*]]: memref<?xf32>)
+// CHECK: %[[BITS:.*]] = arith.bitcast %[[X]] : f32 to i32
+// CHECK-DAG: %[[B64:.*]] = arith.extui %[[BITS]] : i32 to i64
+// CHECK-DAG: %[[MODE:.*]] = arith.constant 0 : i64
+// CHECK: %[[R:.*]] = call @kiln_emu_shuffle(%[[T]], %[[B64]], %{{.*}}, %{{.*}}, %[[MODE]])
+// CHECK: %[[LOW:.*]] = arith.trunci %[[R]] : i64 to i32
+// CHECK: %[[V:.*]] = arith.bitcast %[[LOW]] : i32 to f32
+// CHECK: %[[HIGH:.*]] = arith.shrui %[[R]], %{{.*}} : i64
+// CHECK: %[[OK:.*]] = arith.trunci %[[HIGH]] : i64 to i1
+// CHECK: arith.select %[[OK]], %[[V]], %[[X]]
+// CHECK-NOT: gpu.shuffle
+module attributes {gpu.container_module} {
+  gpu.module @kiln_kernels {
+    gpu.func @kiln_kernel_0(%x: f32, %out: memref<?xf32>) kernel {
+      %offset = arith.constant 1 : i32
+      %width = arith.constant 32 : i32
+      %y, %ok = gpu.shuffle xor %x, %offset, %width : f32
+      %r = arith.select %ok, %y, %x : f32
+      %i = gpu.thread_id x
+      memref.store %r, %out[%i] : memref<?xf32>
+      gpu.return
+    }
+  }
+}
