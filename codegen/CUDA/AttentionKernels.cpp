@@ -4,7 +4,7 @@
 // a block per (query tile, head, batch); T threads per query row, each holding a strided
 // share of the query and of the output row in registers; K, V and mask tiles staged in
 // workgroup memory; scores combined across a row's threads by warp shuffles; the running
-// maximum and sum rescale the output row once per key tile.
+// maximum and sum rescale the output row when a key raises the maximum.
 //
 //===----------------------------------------------------------------------===//
 
@@ -58,7 +58,8 @@ private:
   void stageRows(Value shared, Value source, std::array<int64_t, 4> pos, int64_t width, Value tile);
   void stageMask(Value shared, Value tile);
   SmallVector<Value> tileStep(Value tile, ValueRange state);
-  Value score(Value tile, int64_t key);
+  Value score(Value tile, Value key);
+  SmallVector<Value> keyStep(Value tile, Value key, ValueRange state);
   void writeOutput(ValueRange state);
 
   kiln::AttentionOp op;
@@ -182,8 +183,7 @@ void FlashAttentionKernel::stageMask(Value shared, Value tile) {
 /// The score of this thread's row and key `tile + key`: the row's threads' partial dot
 /// products summed by a butterfly of shuffles, then tfm.attention's terms; -inf past the
 /// visible keys.
-Value FlashAttentionKernel::score(Value tile, int64_t key) {
-  Value j = index(key);
+Value FlashAttentionKernel::score(Value tile, Value j) {
   Value partial = f32(0.0);
   for (int64_t c = 0; c < plan.queryChunk(); ++c) {
     Value d = add(lane, index(plan.lanes * c));
@@ -212,47 +212,56 @@ Value FlashAttentionKernel::score(Value tile, int64_t key) {
                                  f32(-std::numeric_limits<double>::infinity()));
 }
 
-/// One key tile: stage it, score it, and fold it into the running (max, sum, output row).
+/// One key: the running (max, sum, output row) rescaled only when the key's score raises the
+/// maximum (which soon becomes rare along a row), then the key's probability added.
+SmallVector<Value> FlashAttentionKernel::keyStep(Value tile, Value key, ValueRange state) {
+  Value s = score(tile, key);
+  Value raises = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, s, state[0]);
+  auto rescale = scf::IfOp::create(b, loc, state.getTypes(), raises, true);
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(rescale.thenBlock());
+    // exp(-inf) = 0: a row's first visible key drops nothing.
+    Value correction = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, state[0], s));
+    SmallVector<Value> scaled = {s};
+    for (Value v : state.drop_front())
+      scaled.push_back(arith::MulFOp::create(b, loc, v, correction));
+    scf::YieldOp::create(b, loc, scaled);
+    b.setInsertionPointToStart(rescale.elseBlock());
+    scf::YieldOp::create(b, loc, state);
+  }
+  ValueRange current = rescale.getResults();
+  // A row with no visible key so far (max -inf) adds nothing.
+  Value none = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, current[0],
+                                     f32(-std::numeric_limits<double>::infinity()));
+  Value p = arith::SelectOp::create(
+      b, loc, none, f32(0.0),
+      math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, s, current[0])));
+  SmallVector<Value> next = {current[0], arith::AddFOp::create(b, loc, current[1], p)};
+  for (int64_t c = 0; c < plan.valueChunk(); ++c) {
+    Value e = add(lane, index(plan.lanes * c));
+    if (plan.valueDim % plan.lanes)
+      e = arith::MinUIOp::create(b, loc, e, index(plan.valueDim - 1)); // never written
+    Value v = memref::LoadOp::create(b, loc, sharedV, ValueRange{key, e});
+    next.push_back(math::FmaOp::create(b, loc, p, v, current[2 + c]));
+  }
+  return next;
+}
+
+/// One key tile: stage it, then fold its keys one by one into the running state.
 SmallVector<Value> FlashAttentionKernel::tileStep(Value tile, ValueRange state) {
   stageRows(sharedK, op.getKey(), kPos, plan.headDim, tile);
   stageRows(sharedV, op.getValue(), vPos, plan.valueDim, tile);
   if (sharedMask)
     stageMask(sharedMask, tile);
   gpu::BarrierOp::create(b, loc);
-
-  SmallVector<Value> scores;
-  Value max = state[0];
-  for (int64_t key = 0; key < plan.keys; ++key) {
-    scores.push_back(score(tile, key));
-    max = arith::MaximumFOp::create(b, loc, max, scores.back());
-  }
-  // Rescale by exp(old max - new max); a row with no visible key so far keeps zeros.
-  Value negInf = f32(-std::numeric_limits<double>::infinity());
-  Value empty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, max, negInf);
-  Value correction = arith::SelectOp::create(
-      b, loc, empty, f32(1.0),
-      math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, state[0], max)));
-  Value sum = arith::MulFOp::create(b, loc, state[1], correction);
-  for (Value &s : scores) {
-    s = arith::SelectOp::create(b, loc, empty, f32(0.0),
-                                math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, s, max)));
-    sum = arith::AddFOp::create(b, loc, sum, s);
-  }
-  SmallVector<Value> next = {max, sum};
-  for (int64_t c = 0; c < plan.valueChunk(); ++c) {
-    Value e = add(lane, index(plan.lanes * c));
-    if (plan.valueDim % plan.lanes)
-      e = arith::MinUIOp::create(b, loc, e, index(plan.valueDim - 1)); // never written
-    Value acc = arith::MulFOp::create(b, loc, state[2 + c], correction);
-    for (int64_t key = 0; key < plan.keys; ++key) {
-      Value v = memref::LoadOp::create(b, loc, sharedV, ValueRange{index(key), e});
-      acc = math::FmaOp::create(b, loc, scores[key], v, acc);
-    }
-    next.push_back(acc);
-  }
+  auto keys = scf::ForOp::create(b, loc, index(0), index(plan.keys), index(1), state,
+                                 [&](OpBuilder &, Location, Value key, ValueRange inner) {
+                                   scf::YieldOp::create(b, loc, keyStep(tile, key, inner));
+                                 });
   // The next tile overwrites the staged one only after every thread has read it.
   gpu::BarrierOp::create(b, loc);
-  return next;
+  return keys.getResults();
 }
 
 /// out[batch, head, query, e] = acc / sum (0 for a row with no visible key), in the output's
@@ -339,7 +348,7 @@ struct CUDAAttentionKernelsPass : kiln::impl::CUDAAttentionKernelsBase<CUDAAtten
       std::optional<AttentionScoreTerms> terms =
           AttentionScoreTerms::of(op, plan ? plan->headDim : 0);
       if (!plan || !terms) {
-        op.emitError("no attention kernel for these head dims (kiln-cuda-claim-attention "
+        op.emitError("no attention kernel for these head dims (kiln-cuda-claim-tfm-ops "
                      "claims only attention it can build)");
         return signalPassFailure();
       }

@@ -11,16 +11,20 @@
 
 include "mlir/Pass/PassBase.td"
 
-def CUDAClaimAttention : Pass<"kiln-cuda-claim-attention", "::mlir::func::FuncOp"> {
-  let summary = "claim tfm.attention for the CUDA target's attention kernel";
+def CUDAClaimTFMOps : Pass<"kiln-cuda-claim-tfm-ops", "::mlir::func::FuncOp"> {
+  let summary = "claim the tfm ops the CUDA target builds kernels of its own for";
   let description = [{
-    Runs before the lowering to linalg (the CUDA target's claim, stage `linalg`). Each
-    `tfm.attention` that the online-softmax kernel implements (static head dims of at most
-    512; f16, bf16 or f32 operands; a f16, bf16, f32 or i1 mask) becomes `kiln.attention`
-    with the same operands and attributes and a `tensor.empty` of the output's shape as its
-    destination, so that it bufferizes with the rest of the program and
-    `kiln-cuda-attention-kernels` builds its kernel. Any other `tfm.attention` is left to the
-    reference lowering to linalg.
+    Runs before the lowering to linalg (the CUDA target's claim, stage `linalg`). Each tfm op
+    that one of the target's kernel builders implements becomes the `kiln` op of the same
+    name, with the same operands and attributes and a `tensor.empty` of the result's shape as
+    its destination, so that it bufferizes with the rest of the program:
+
+    - `tfm.attention` with static head dims of at most 512, f16/bf16/f32 operands and a
+      f16/bf16/f32/i1 mask, for the online-softmax kernel (`kiln-cuda-attention-kernels`);
+    - `tfm.layer_norm` and `tfm.rms_norm` on f16/bf16/f32 whose scale (and bias) have at most
+      the normalised dims' rank, for the row kernel (`kiln-cuda-norm-kernels`).
+
+    Any other tfm op is left to the reference lowering to linalg.
   }];
   let dependentDialects = ["::kiln::KilnDialect", "::mlir::tensor::TensorDialect"];
 }
@@ -35,10 +39,27 @@ def CUDAAttentionKernels : Pass<"kiln-cuda-attention-kernels", "::mlir::ModuleOp
     the mask's tile) staged in workgroup memory in f32 with coalesced loads, each score a dot
     product of T partial sums combined by `gpu.shuffle xor`, then tfm.attention's score terms
     (the code the reference lowering uses), the running maximum, sum and output row in
-    registers rescaled once per key tile, and one division at the end (a row whose keys are
-    all hidden gives zeros). Causal and sliding-window limits are computed from positions and
+    registers, rescaled only when a key raises the maximum, and one division at the end (a
+    row whose keys are all hidden gives zeros). Causal and sliding-window limits are computed from positions and
     also bound the key tiles a block visits; grouped-query attention reads KV head
     `h / (Hq / Hkv)`, so repeated K and V are never materialised.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def CUDANormKernels : Pass<"kiln-cuda-norm-kernels", "::mlir::ModuleOp"> {
+  let summary = "kiln.layer_norm and kiln.rms_norm on buffers as one kernel per row";
+  let description = [{
+    Runs on @main after bufferization. Each norm becomes one `gpu.launch` with a block per row
+    (the dims before `axis`), of 32 to 256 threads (the normalised length rounded up to a
+    power of two): each thread folds a strided share of the row (coalesced loads) in f32,
+    the block combines the shares by warp shuffles and one value per warp in workgroup
+    memory, and the same threads write the normalised row. Layer norm: the mean, then the
+    biased variance of the centred row (two passes, as the reference computes them), then
+    `(x - mean) / sqrt(var + epsilon) * scale + bias`; RMS norm: `x / sqrt(mean(x^2) +
+    epsilon) * scale`. Six kernels of the reference lowering become one.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
@@ -125,7 +146,9 @@ def CUDAMergeKernelModules : Pass<"kiln-cuda-merge-kernel-modules", "::mlir::Mod
     `gpu-kernel-outlining` makes one `gpu.module` per kernel; Kiln ships one device module
     per architecture, so the kernels (and the device functions they call) move into one
     `gpu.module @kiln_kernels`, renamed `kiln_kernel_<i>` in program order, and every
-    `gpu.launch_func` is updated to match. The module records the kernel names
+    `gpu.launch_func` is updated to match. Each kernel of known block size gets a register
+    budget (`nvvm.maxnreg`: two blocks per SM's 64K registers, at most 255), so that ptxas
+    does not trade spills for occupancy. The module records the kernel names
     (`kiln.kernels`), the locations they come from (`kiln.kernel_origins`) and their grid and
     block sizes (`kiln.kernel_launches`, "?" where known only at run time) for the artifact's
     kernel table and `--kernel-report`.

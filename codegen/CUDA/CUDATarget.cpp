@@ -56,7 +56,7 @@ public:
   }
 
   void buildClaimPipeline(OpPassManager &pm) const override {
-    pm.addNestedPass<func::FuncOp>(kiln::createCUDAClaimAttention());
+    pm.addNestedPass<func::FuncOp>(kiln::createCUDAClaimTFMOps());
   }
 
   void buildLoweringPipeline(OpPassManager &pm) const override {
@@ -94,6 +94,7 @@ void kiln::buildCUDALoweringPipeline(OpPassManager &pm, const TargetOptions &opt
   buildBufferizeEntryPipeline(pm);
   pm.addNestedPass<func::FuncOp>(kiln::createCUDACopiesToLinalg());
   pm.addPass(kiln::createCUDAAttentionKernels());
+  pm.addPass(kiln::createCUDANormKernels());
   pm.addPass(kiln::createCUDATileContractions());
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());

@@ -16,6 +16,22 @@ namespace {
 
 constexpr llvm::StringLiteral kModuleName = "kiln_kernels";
 
+/// The registers a kernel's threads may use: enough for two blocks of its known size to share
+/// an SM's 64K registers (at most 255). Without it ptxas may cap registers lower to raise
+/// occupancy and spill instead (sm_90: 80 registers and spills in the attention kernel that
+/// needs 121); Kiln's kernel builders size their register use themselves.
+void setRegisterBudget(gpu::GPUFuncOp kernel) {
+  std::optional<ArrayRef<int32_t>> block = kernel.getKnownBlockSize();
+  if (!block)
+    return;
+  int64_t threads = 1;
+  for (int32_t size : *block)
+    threads *= size;
+  int64_t budget = std::min<int64_t>(255, 65536 / (2 * threads) / 8 * 8);
+  kernel->setAttr("nvvm.maxnreg", IntegerAttr::get(IntegerType::get(kernel.getContext(), 32),
+                                                   std::max<int64_t>(budget, 32)));
+}
+
 /// "node (OpType)" for a location the importer made (a NameLoc of the node around a FusedLoc
 /// carrying {op = ...}); the printed location otherwise.
 std::string describeOrigin(Location loc) {
@@ -66,23 +82,24 @@ struct CUDAMergeKernelModulesPass
     SmallVector<Attribute> names, origins, shapes;
     for (auto [index, launch] : llvm::enumerate(launches)) {
       auto source = module.lookupSymbol<gpu::GPUModuleOp>(launch.getKernelModuleName());
-      auto kernel = source ? source.lookupSymbol<gpu::GPUFuncOp>(launch.getKernelName())
-                           : gpu::GPUFuncOp();
+      auto kernel =
+          source ? source.lookupSymbol<gpu::GPUFuncOp>(launch.getKernelName()) : gpu::GPUFuncOp();
       if (!kernel) {
         launch.emitError("the launched kernel is not in a gpu.module");
         return signalPassFailure();
       }
       std::string name = "kiln_kernel_" + std::to_string(index);
       kernel.setName(name);
+      setRegisterBudget(kernel);
       kernel->moveBefore(&body, body.end());
       symbols.insert(name);
       names.push_back(StringAttr::get(context, name));
       origins.push_back(StringAttr::get(context, describeOrigin(launch.getLoc())));
-      shapes.push_back(StringAttr::get(context, describeDims(launch.getGridSizeOperandValues()) +
-                                                    " " +
-                                                    describeDims(launch.getBlockSizeOperandValues())));
-      launch.setKernelAttr(SymbolRefAttr::get(context, kModuleName,
-                                              {FlatSymbolRefAttr::get(context, name)}));
+      shapes.push_back(
+          StringAttr::get(context, describeDims(launch.getGridSizeOperandValues()) + " " +
+                                       describeDims(launch.getBlockSizeOperandValues())));
+      launch.setKernelAttr(
+          SymbolRefAttr::get(context, kModuleName, {FlatSymbolRefAttr::get(context, name)}));
     }
     for (gpu::GPUModuleOp source : sources) {
       for (Operation &op : llvm::make_early_inc_range(source.getBodyRegion().front())) {

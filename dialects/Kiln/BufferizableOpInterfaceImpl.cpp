@@ -1,7 +1,8 @@
 //===- BufferizableOpInterfaceImpl.cpp - kiln ops in one-shot bufferization ===//
 //
-// kiln.attention on tensors becomes kiln.attention on buffers: its init operand's buffer is
-// the result (written, never read), its other operands are read.
+// A kiln op in destination-passing style (kiln.attention, kiln.layer_norm, kiln.rms_norm) on
+// tensors becomes the same op on buffers: its init operand's buffer is the result (written,
+// never read), its other operands are read.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,8 +18,9 @@ using namespace mlir::bufferization;
 
 namespace {
 
-struct AttentionOpInterface
-    : DstBufferizableOpInterfaceExternalModel<AttentionOpInterface, kiln::AttentionOp> {
+template <typename OpTy>
+struct DestinationOpInterface
+    : DstBufferizableOpInterfaceExternalModel<DestinationOpInterface<OpTy>, OpTy> {
   /// The output is only written.
   bool bufferizesToMemoryRead(Operation *op, OpOperand &operand, const AnalysisState &) const {
     return !cast<DestinationStyleOpInterface>(op).isDpsInit(&operand);
@@ -50,6 +52,8 @@ struct AttentionOpInterface
 
 void kiln::registerKilnBufferizationModels(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, kiln::KilnDialect *) {
-    kiln::AttentionOp::attachInterface<AttentionOpInterface>(*ctx);
+    kiln::AttentionOp::attachInterface<DestinationOpInterface<kiln::AttentionOp>>(*ctx);
+    kiln::LayerNormOp::attachInterface<DestinationOpInterface<kiln::LayerNormOp>>(*ctx);
+    kiln::RMSNormOp::attachInterface<DestinationOpInterface<kiln::RMSNormOp>>(*ctx);
   });
 }

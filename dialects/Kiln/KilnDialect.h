@@ -22,7 +22,8 @@ class DialectRegistry;
 }
 
 namespace kiln {
-/// One-shot bufferization of the kiln ops in destination-passing style (kiln.attention).
+/// One-shot bufferization of the kiln ops in destination-passing style (kiln.attention,
+/// kiln.layer_norm, kiln.rms_norm).
 void registerKilnBufferizationModels(mlir::DialectRegistry &registry);
 } // namespace kiln
 

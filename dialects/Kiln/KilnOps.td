@@ -90,4 +90,45 @@ def Kiln_AttentionOp : Kiln_Op<"attention", [
   let hasVerifier = 1;
 }
 
+class Kiln_NormOp<string mnemonic, string summary_> : Kiln_Op<mnemonic,
+    [DestinationStyleOpInterface, DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = summary_;
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+  }];
+  let hasVerifier = 1;
+}
+
+def Kiln_LayerNormOp : Kiln_NormOp<"layer_norm",
+    "tfm.layer_norm claimed by a target, in destination-passing style"> {
+  let description = [{
+    Computes `tfm.layer_norm` (the same operands and attributes) into `init`, as
+    `kiln.attention` does for `tfm.attention`: the CUDA target's row kernel
+    (codegen/CUDA/NormKernels.cpp) claims it before the lowering to linalg.
+  }];
+  let arguments = (ins Kiln_TensorOrBuffer:$input, Kiln_TensorOrBuffer:$scale,
+    Optional<Kiln_TensorOrBuffer>:$bias, Kiln_TensorOrBuffer:$init,
+    DefaultValuedAttr<I64Attr, "-1">:$axis, DefaultValuedAttr<F32Attr, "1e-5">:$epsilon);
+  let assemblyFormat = [{
+    $input `,` $scale (`bias` `(` $bias^ `:` type($bias) `)`)? `outs` `(` $init `:` type($init)
+    `)` attr-dict `:` type($input) `,` type($scale) (`->` type($result)^)?
+  }];
+}
+
+def Kiln_RMSNormOp : Kiln_NormOp<"rms_norm",
+    "tfm.rms_norm claimed by a target, in destination-passing style"> {
+  let description = [{
+    Computes `tfm.rms_norm` (the same operands and attributes) into `init`, as
+    `kiln.layer_norm` does for `tfm.layer_norm`.
+  }];
+  let arguments = (ins Kiln_TensorOrBuffer:$input, Kiln_TensorOrBuffer:$scale,
+    Kiln_TensorOrBuffer:$init,
+    DefaultValuedAttr<I64Attr, "-1">:$axis, DefaultValuedAttr<F32Attr, "1e-5">:$epsilon);
+  let assemblyFormat = [{
+    $input `,` $scale `outs` `(` $init `:` type($init) `)` attr-dict `:` type($input) `,`
+    type($scale) (`->` type($result)^)?
+  }];
+}
+
 #endif // KILN_KILN_OPS_TD

@@ -43,35 +43,46 @@
 // CHECK:     memref.load %[[M]][%[[BI]], %c0, %c0, %{{.*}}] : memref<?x1x1x?xi1>
 // CHECK:     memref.store %{{.*}}, %[[MS]]
 // CHECK:   gpu.barrier
-// Key 0: the partial dot product, two shuffles, the mask, the causal and window limits.
-// CHECK:   memref.load %[[KS]][%c0, %[[LANE]]]
-// CHECK:   math.fma
-// CHECK:   %[[S1:[a-zA-Z0-9_]+]], %{{.*}} = gpu.shuffle xor %[[P0:[0-9]+]], %c2_i32, %c32_i32 : f32
-// CHECK:   %[[P1:.*]] = arith.addf %[[P0]], %[[S1]]
-// CHECK:   %[[S2:[a-zA-Z0-9_]+]], %{{.*}} = gpu.shuffle xor %[[P1]], %c1_i32, %c32_i32 : f32
-// CHECK:   %[[DOT:.*]] = arith.addf %[[P1]], %[[S2]]
-// CHECK:   %[[KEEP:.*]] = memref.load %[[MS]][%[[ROW]], %c0]
-// CHECK:   arith.cmpf une, %[[KEEP]]
-// CHECK:   arith.mulf %[[DOT]]
-// CHECK:   %[[LIMIT:.*]] = arith.addi %[[QI]], %[[OFF]]
-// CHECK:   arith.cmpi sgt, %[[TILE]], %[[LIMIT]]
-// CHECK:   arith.subi %[[LIMIT]], %c4
-// CHECK:   arith.cmpi slt, %[[TILE]], %[[TO]]
-// CHECK:   arith.maximumf %[[MAX]]
-// CHECK-COUNT-31: gpu.shuffle xor %{{.*}}, %c1_i32
-// The tile's rescaling and probabilities, the output accumulators, the barrier.
-// CHECK:   %[[NEW:.*]] = arith.maximumf
-// CHECK:   %[[EMPTY:.*]] = arith.cmpf oeq, %[[NEW]]
-// CHECK:   %[[DIFF:.*]] = arith.subf %[[MAX]], %[[NEW]]
-// CHECK:   %[[EXP:.*]] = math.exp %[[DIFF]]
-// CHECK:   %[[CORR:.*]] = arith.select %[[EMPTY]], %cst{{.*}}, %[[EXP]]
-// CHECK:   arith.mulf %[[SUM]], %[[CORR]]
-// CHECK-COUNT-32: math.exp
-// CHECK:   memref.load %[[VS]][%c0, %[[LANE]]]
+// The tile's keys one by one: the partial dot product, two shuffles, the mask, the causal and
+// window limits, then a rescale of the running state only when the score raises the maximum.
+// CHECK:   %[[KEYS:.*]]:18 = scf.for %[[J:.*]] = %c0 to %c32 step %c1 iter_args(%[[M:[a-z0-9]+]] = %[[MAX]], %[[L:[a-z0-9]+]] = %[[SUM]], %[[A0:[a-z0-9]+]] =
+// CHECK:     memref.load %[[KS]][%[[J]], %[[LANE]]]
+// CHECK:     math.fma
+// CHECK:     %[[S1:[a-zA-Z0-9_]+]], %{{.*}} = gpu.shuffle xor %[[P0:[0-9]+]], %c2_i32, %c32_i32 : f32
+// CHECK:     %[[P1:.*]] = arith.addf %[[P0]], %[[S1]]
+// CHECK:     %[[S2:[a-zA-Z0-9_]+]], %{{.*}} = gpu.shuffle xor %[[P1]], %c1_i32, %c32_i32 : f32
+// CHECK:     %[[DOT:.*]] = arith.addf %[[P1]], %[[S2]]
+// CHECK:     %[[KEY:.*]] = arith.addi %[[TILE]], %[[J]]
+// CHECK:     %[[KEEP:.*]] = memref.load %[[MS]][%[[ROW]], %[[J]]]
+// CHECK:     arith.cmpf une, %[[KEEP]]
+// CHECK:     arith.mulf %[[DOT]]
+// CHECK:     %[[LIMIT:.*]] = arith.addi %[[QI]], %[[OFF]]
+// CHECK:     arith.cmpi sgt, %[[KEY]], %[[LIMIT]]
+// CHECK:     arith.subi %[[LIMIT]], %c4
+// CHECK:     arith.cmpi slt, %[[KEY]], %[[TO]]
+// CHECK:     %[[S:.*]] = arith.select
+// CHECK:     %[[RAISES:.*]] = arith.cmpf ogt, %[[S]], %[[M]]
+// CHECK:     %[[NEWMAX:.*]] = arith.select %[[RAISES]], %[[S]], %[[M]]
+// CHECK:     %[[KEPT:.*]]:17 = scf.if %[[RAISES]]
+// CHECK:       %[[DROP:.*]] = arith.subf %[[M]], %[[S]]
+// CHECK:       %[[CORR:.*]] = math.exp %[[DROP]]
+// CHECK:       arith.mulf %[[L]], %[[CORR]]
+// CHECK:       arith.mulf %[[A0]], %[[CORR]]
+// CHECK:     } else {
+// CHECK:       scf.yield %[[L]], %[[A0]],
+// CHECK:     %[[NONE:.*]] = arith.cmpf oeq, %[[NEWMAX]]
+// CHECK:     %[[DIFF:.*]] = arith.subf %[[S]], %[[NEWMAX]]
+// CHECK:     %[[E:.*]] = math.exp %[[DIFF]]
+// CHECK:     %[[P:.*]] = arith.select %[[NONE]], %cst{{.*}}, %[[E]]
+// CHECK:     arith.addf %[[KEPT]]#0, %[[P]]
+// CHECK:     %[[V0:.*]] = memref.load %[[VS]][%[[J]], %[[LANE]]]
+// CHECK:     math.fma %[[P]], %[[V0]], %[[KEPT]]#1
+// CHECK-COUNT-15: memref.load %[[VS]][%[[J]],
+// CHECK:     scf.yield %[[NEWMAX]],
 // CHECK:   gpu.barrier
-// CHECK:   scf.yield
+// CHECK:   scf.yield %[[KEYS]]#0, %[[KEYS]]#1,
 // CHECK: scf.if %[[VALID]]
-// CHECK:   %[[NONE:.*]] = arith.cmpf oeq, %[[R]]#1, %cst
+// CHECK:   arith.cmpf oeq, %[[R]]#1, %cst
 // CHECK:   arith.divf %[[R]]#2, %[[R]]#1
 // CHECK:   memref.store %{{.*}}, %[[O]][%[[BI]], %[[QI]], %[[H]], %[[LANE]]] : memref<?x?x4x64xf32>
 // CHECK-COUNT-15: memref.store %{{.*}}, %[[O]]

@@ -1,0 +1,173 @@
+"""The CUDA target's own kernels on the emulated device against the CPU target, variant by
+variant. The attention kernel (docs/design/flash-attention.md): the ONNX Attention op (opset 23) in the forms that
+raise to tfm.attention, at shapes that exercise the kernel's edges (several query tiles and key
+tiles with partial last tiles, head dims that its threads per row do not divide, Dv != D,
+grouped-query heads, boolean and additive masks broadcast over batch, heads or queries, rows
+whose keys are all masked, causal attention, f16). Each artifact must contain the kernel (the
+claimed kiln.attention at --emit=linalg); the CPU target's outputs are checked against ONNX's
+reference implementation where no row is fully masked (the reference gives NaN there, tfm
+gives zeros). The norm kernel (kiln-cuda-norm-kernels): layer norms over the last dim and over
+the last two, rows longer than a block's threads, f16, RMS norm as LLaMA spells it. The zoo's
+models (test_cuda_emulator.py) cover the rest: sliding windows, ALiBi, masked_fill, softcap,
+the layouts exporters produce, every norm they contain.
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper
+from onnx.reference import ReferenceEvaluator
+
+from kiln_testing import ROOT
+
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from kiln_artifact import compile_model, run_artifact, tool  # noqa: E402
+
+MAX_REL_ERROR = 1e-4
+F, H, BOOL = TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.BOOL
+
+# name: (batch, q heads, kv heads, Sq, Skv, D, Dv, mask (None, "bool", "float"), mask shape
+#        (dims of [B, Hq, Sq, Skv] kept; others 1), causal, element type, fully masked rows)
+CASES = {
+    "d64-gqa-bool-padding": (2, 4, 2, 70, 70, 64, 64, "bool", "b.qk", False, F, True),
+    "d64-causal": (1, 2, 2, 67, 67, 64, 64, None, None, True, F, False),
+    "d80-cross-float-mask": (2, 2, 1, 9, 41, 80, 80, "float", "bhqk", False, F, False),
+    "d17-dv24-float-padding": (2, 3, 3, 33, 65, 17, 24, "float", "b..k", False, F, False),
+    "d128-causal-mqa-float": (1, 4, 1, 40, 40, 128, 128, "float", "..qk", True, F, False),
+    "d8-bool-fully-masked-rows": (2, 2, 2, 300, 300, 8, 8, "bool", ".hqk", False, F, True),
+    "d64-f16-causal-gqa": (2, 4, 2, 35, 35, 64, 64, None, None, True, H, False),
+}
+
+
+def build_attention(path, case):
+    b, hq, hkv, sq, sk, d, dv, mask, mask_dims, causal, dtype, _ = case
+    inputs = [("q", dtype, (b, hq, sq, d)), ("k", dtype, (b, hkv, sk, d)),
+              ("v", dtype, (b, hkv, sk, dv))]
+    if mask:
+        full = (b, hq, sq, sk)
+        shape = tuple(n if c != "." else 1 for n, c in zip(full, mask_dims))
+        inputs.append(("mask", BOOL if mask == "bool" else dtype, shape))
+    node = helper.make_node("Attention", [n for n, _, _ in inputs], ["y"],
+                            **({"is_causal": 1} if causal else {}))
+    graph = helper.make_graph(
+        [node], "attention",
+        [helper.make_tensor_value_info(n, t, s) for n, t, s in inputs],
+        [helper.make_tensor_value_info("y", dtype, None)])
+    onnx.save(helper.make_model(graph, ir_version=10,
+                                opset_imports=[helper.make_opsetid("", 23)]), path)
+    return inputs
+
+
+def feeds_for(inputs, fully_masked, rng):
+    feeds = {}
+    for name, dtype, shape in inputs:
+        if dtype == BOOL:
+            keep = rng.random(shape) < 0.6
+            keep[..., 0] = True
+            if fully_masked:  # some query rows (or whole batches) see no key at all
+                keep[-1, ..., 1::3, :] = False
+            feeds[name] = keep
+        else:
+            x = rng.standard_normal(shape)
+            if name == "mask":
+                x = np.where(rng.random(shape) < 0.2, -np.inf, x)
+                x[..., 0] = 0.0
+            feeds[name] = x.astype(np.float16 if dtype == H else np.float32)
+    return feeds
+
+
+def cpu_and_emulated(path, feeds, claimed, tolerance):
+    """Compiles `path` for the CPU and for CUDA (whose linalg stage must hold `claimed`, the
+    kernel's op), runs both (CUDA on the emulated device), checks that they agree within
+    `tolerance` (relative to the largest output) and returns both outputs."""
+    linalg = subprocess.run([tool("kiln-compile"), path, "--target=cuda", "--emit=linalg",
+                             "-o", "-"], capture_output=True, text=True, check=True).stdout
+    assert claimed in linalg and claimed.replace("kiln.", "tfm.") not in linalg, \
+        "not claimed for the CUDA kernel: " + claimed
+    compile_model(path, path + ".cpu.kiln")
+    compile_model(path, path + ".cuda.kiln", ["--target=cuda", "--gpu-arch=sm_80"])
+    cpu, _ = run_artifact(path + ".cpu.kiln", feeds, ["y"], threads=2)
+    emu, _ = run_artifact(path + ".cuda.kiln", feeds, ["y"], extra=["--device=cuda-emulator"])
+    cpu, emu = cpu[0].astype(np.float64), emu[0].astype(np.float64)
+    assert emu.shape == cpu.shape
+    assert np.isfinite(emu).all()
+    error = float(np.abs(emu - cpu).max() / np.abs(cpu).max())
+    assert error <= tolerance, "emulated CUDA vs CPU: max relative error %g" % error
+    return cpu, emu
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_attention_kernel_matches_cpu(name, tmp_path):
+    case = CASES[name]
+    path = str(tmp_path / "attention.onnx")
+    inputs = build_attention(path, case)
+    feeds = feeds_for(inputs, case[-1], np.random.default_rng(len(name)))
+    tolerance = 2e-3 if case[10] == H else MAX_REL_ERROR
+    cpu, emu = cpu_and_emulated(path, feeds, "kiln.attention", tolerance)
+    if case[-1]:
+        # tfm.attention: a query row whose keys are all masked gives zeros.
+        hidden = ~np.broadcast_to(feeds["mask"], (case[0], case[1], case[3], case[4])).any(-1)
+        assert hidden.any() and not np.abs(emu[hidden]).any()
+    else:
+        expected = ReferenceEvaluator(path).run(None, feeds)[0].astype(np.float64)
+        error = float(np.abs(cpu - expected).max() / np.abs(expected).max())
+        assert error <= tolerance, "CPU vs onnx.reference: max relative error %g" % error
+
+
+# name: (input shape, axis, bias, element type, RMS norm)
+NORMS = {
+    "layer-last-dim-bias": ((3, 5, 64), -1, True, F, False),
+    "layer-last-two-dims": ((4, 6, 40), -2, True, F, False),
+    "layer-long-rows-no-bias": ((2, 3, 1000), -1, False, F, False),
+    "layer-f16": ((2, 7, 96), -1, True, H, False),
+    "rms-llama-form": ((2, 9, 300), -1, False, F, True),
+}
+
+
+def build_norm(path, case):
+    shape, axis, bias, dtype, rms = case
+    width = list(shape[axis:])
+    rng = np.random.default_rng(len(shape) - axis)
+    np_type = np.float16 if dtype == H else np.float32
+    scale = helper.make_tensor("scale", dtype, width,
+                               (rng.random(width) + 0.5).astype(np_type).flatten().tolist())
+    inits = [scale]
+    if rms:  # x * 1 / sqrt(mean(x^2) + eps) * scale, as LLaMA's RMSNorm is exported
+        nodes = [helper.make_node("Mul", ["x", "x"], ["sq"]),
+                 helper.make_node("ReduceMean", ["sq", "axes"], ["ms"], keepdims=1),
+                 helper.make_node("Add", ["ms", "eps"], ["mse"]),
+                 helper.make_node("Sqrt", ["mse"], ["rt"]),
+                 helper.make_node("Reciprocal", ["rt"], ["inv"]),
+                 helper.make_node("Mul", ["x", "inv"], ["n"]),
+                 helper.make_node("Mul", ["n", "scale"], ["y"])]
+        inits += [helper.make_tensor("axes", TensorProto.INT64, [1], [-1]),
+                  helper.make_tensor("eps", dtype, [], [1e-6])]
+    else:
+        names = ["x", "scale"]
+        if bias:
+            inits.append(helper.make_tensor(
+                "bias", dtype, width, rng.standard_normal(width).astype(np_type).flatten().tolist()))
+            names.append("bias")
+        nodes = [helper.make_node("LayerNormalization", names, ["y"], axis=axis, epsilon=1e-5)]
+    graph = helper.make_graph(nodes, "norm", [helper.make_tensor_value_info("x", dtype, shape)],
+                              [helper.make_tensor_value_info("y", dtype, None)], inits)
+    onnx.save(helper.make_model(graph, ir_version=10,
+                                opset_imports=[helper.make_opsetid("", 18)]), path)
+
+
+@pytest.mark.parametrize("name", sorted(NORMS))
+def test_norm_kernel_matches_cpu(name, tmp_path):
+    case = NORMS[name]
+    path = str(tmp_path / "norm.onnx")
+    build_norm(path, case)
+    rng = np.random.default_rng(len(name))
+    x = (rng.standard_normal(case[0]) * 3 + 1).astype(np.float16 if case[3] == H else np.float32)
+    tolerance = 2e-3 if case[3] == H else 1e-5
+    cpu, _ = cpu_and_emulated(path, {"x": x}, "kiln.rms_norm" if case[4] else "kiln.layer_norm",
+                              tolerance)
+    expected = ReferenceEvaluator(path).run(None, {"x": x})[0].astype(np.float64)
+    error = float(np.abs(cpu - expected).max() / np.abs(expected).max())
+    assert error <= tolerance, "CPU vs onnx.reference: max relative error %g" % error
