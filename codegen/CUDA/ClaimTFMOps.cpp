@@ -117,11 +117,12 @@ struct CUDAClaimTFMOpsPass : kiln::impl::CUDAClaimTFMOpsBase<CUDAClaimTFMOpsPass
       if (auto attention = dyn_cast<tfm::AttentionOp>(op); attention && claimable(attention))
         claimed.push_back(op);
       else if (auto norm = dyn_cast<tfm::LayerNormOp>(op);
-               norm &&
-               claimableNorm(norm.getInput(), norm.getAxis(), {norm.getScale(), norm.getBias()}))
+               norm && claimableNorm(norm.getInput(), static_cast<int64_t>(norm.getAxis()),
+                                     {norm.getScale(), norm.getBias()}))
         claimed.push_back(op);
       else if (auto rms = dyn_cast<tfm::RMSNormOp>(op);
-               rms && claimableNorm(rms.getInput(), rms.getAxis(), {rms.getScale()}))
+               rms &&
+               claimableNorm(rms.getInput(), static_cast<int64_t>(rms.getAxis()), {rms.getScale()}))
         claimed.push_back(op);
     });
     for (Operation *op : claimed) {

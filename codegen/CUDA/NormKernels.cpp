@@ -208,11 +208,13 @@ struct CUDANormKernelsPass : kiln::impl::CUDANormKernelsBase<CUDANormKernelsPass
     SmallVector<Norm> norms;
     getOperation().walk([&](Operation *op) {
       if (auto ln = dyn_cast<kiln::LayerNormOp>(op))
-        norms.push_back({op, ln.getInput(), ln.getScale(), ln.getBias(), ln.getInit(), ln.getAxis(),
-                         ln.getEpsilon().convertToDouble(), false});
+        norms.push_back({op, ln.getInput(), ln.getScale(), ln.getBias(), ln.getInit(),
+                         static_cast<int64_t>(ln.getAxis()), ln.getEpsilon().convertToDouble(),
+                         false});
       else if (auto rms = dyn_cast<kiln::RMSNormOp>(op))
-        norms.push_back({op, rms.getInput(), rms.getScale(), Value(), rms.getInit(), rms.getAxis(),
-                         rms.getEpsilon().convertToDouble(), true});
+        norms.push_back({op, rms.getInput(), rms.getScale(), Value(), rms.getInit(),
+                         static_cast<int64_t>(rms.getAxis()), rms.getEpsilon().convertToDouble(),
+                         true});
     });
     for (const Norm &norm : norms) {
       if (!isa<MemRefType>(norm.input.getType())) {

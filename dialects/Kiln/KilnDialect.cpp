@@ -82,7 +82,7 @@ void kiln::AttentionOp::getEffects(
 }
 
 LogicalResult kiln::LayerNormOp::verify() {
-  return verifyNorm(*this, getInput(), getInit(), getAxis());
+  return verifyNorm(*this, getInput(), getInit(), static_cast<int64_t>(getAxis()));
 }
 
 void kiln::LayerNormOp::getEffects(
@@ -91,7 +91,7 @@ void kiln::LayerNormOp::getEffects(
 }
 
 LogicalResult kiln::RMSNormOp::verify() {
-  return verifyNorm(*this, getInput(), getInit(), getAxis());
+  return verifyNorm(*this, getInput(), getInit(), static_cast<int64_t>(getAxis()));
 }
 
 void kiln::RMSNormOp::getEffects(
