@@ -175,31 +175,32 @@ void NormKernel::build() {
   }
   meanSquare = arith::DivFOp::create(b, loc, meanSquare, count);
   // 1 / sqrt(var + epsilon), as the reference lowering computes it.
-  Value inverse = arith::DivFOp::create(
-      b, loc, f32(1.0),
-      math::SqrtOp::create(b, loc, arith::AddFOp::create(b, loc, meanSquare, f32(norm.epsilon))));
+  // (Each op built in its own statement: argument evaluation order is unspecified in C++.)
+  Value root =
+      math::SqrtOp::create(b, loc, arith::AddFOp::create(b, loc, meanSquare, f32(norm.epsilon)));
+  Value inverse = arith::DivFOp::create(b, loc, f32(1.0), root);
 
   Type element = cast<MemRefType>(norm.output.getType()).getElementType();
-  scf::ForOp::create(
-      b, loc, thread, end, index(threads), ValueRange{},
-      [&](OpBuilder &, Location, Value column, ValueRange) {
-        SmallVector<Value> columnIndices = delinearize(column, trailingSizes);
-        SmallVector<Value> indices = rowIndices;
-        llvm::append_range(indices, columnIndices);
-        Value x = load(norm.input, indices);
-        if (!norm.rms)
-          x = arith::SubFOp::create(b, loc, x, mean);
-        Value y =
-            arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, x, inverse),
-                                  load(norm.scale, parameterIndices(norm.scale, columnIndices)));
-        if (norm.bias)
-          y = arith::AddFOp::create(b, loc, y,
-                                    load(norm.bias, parameterIndices(norm.bias, columnIndices)));
-        if (!element.isF32())
-          y = arith::TruncFOp::create(b, loc, element, y);
-        memref::StoreOp::create(b, loc, y, norm.output, indices);
-        scf::YieldOp::create(b, loc);
-      });
+  scf::ForOp::create(b, loc, thread, end, index(threads), ValueRange{},
+                     [&](OpBuilder &, Location, Value column, ValueRange) {
+                       SmallVector<Value> columnIndices = delinearize(column, trailingSizes);
+                       SmallVector<Value> indices = rowIndices;
+                       llvm::append_range(indices, columnIndices);
+                       Value x = load(norm.input, indices);
+                       if (!norm.rms)
+                         x = arith::SubFOp::create(b, loc, x, mean);
+                       Value normalised = arith::MulFOp::create(b, loc, x, inverse);
+                       Value scale = load(norm.scale, parameterIndices(norm.scale, columnIndices));
+                       Value y = arith::MulFOp::create(b, loc, normalised, scale);
+                       if (norm.bias) {
+                         Value bias = load(norm.bias, parameterIndices(norm.bias, columnIndices));
+                         y = arith::AddFOp::create(b, loc, y, bias);
+                       }
+                       if (!element.isF32())
+                         y = arith::TruncFOp::create(b, loc, element, y);
+                       memref::StoreOp::create(b, loc, y, norm.output, indices);
+                       scf::YieldOp::create(b, loc);
+                     });
   norm.op->erase();
 }
 

@@ -35,8 +35,8 @@
 // CHECK: %[[INV:.*]] = arith.divf %cst{{.*}}, %{{.*}}
 // CHECK: scf.for %[[C2:.*]] = %[[T]] to %[[END]] step %c64
 // CHECK:   %[[CENTRED:.*]] = arith.subf %{{.*}}, %[[MEAN]]
-// CHECK:   memref.load %[[W]][%[[C2]]]
 // CHECK:   arith.mulf %[[CENTRED]], %[[INV]]
+// CHECK:   memref.load %[[W]][%[[C2]]]
 // CHECK:   memref.load %[[BIAS]][%c0, %[[C2]]]
 // CHECK:   arith.truncf %{{.*}} : f32 to f16
 // CHECK:   memref.store %{{.*}}, %[[O]][%[[I0]], %[[I1]], %[[C2]]]
