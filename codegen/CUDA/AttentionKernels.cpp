@@ -11,6 +11,7 @@
 #include "codegen/CUDA/CUDAPasses.h"
 
 #include "codegen/CUDA/FlashAttention.h"
+#include "codegen/CUDA/KernelBuilding.h"
 #include "passes/Conversion/TFMToLinalg/AttentionScores.h"
 
 #include <limits>
@@ -37,6 +38,7 @@ public:
 private:
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value f32(double v) { return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v)); }
+  Value negInf() { return f32(-std::numeric_limits<double>::infinity()); }
   Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
   Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
   Value less(Value x, Value y) {
@@ -70,7 +72,7 @@ private:
   std::array<int64_t, 4> qPos, kPos, vPos, oPos;
   // Host values.
   Value batch, queries, keys;
-  int64_t group = 1;
+  int64_t heads = 1, group = 1; // query heads, query heads per KV head
   // Kernel values.
   Value thread, batchId, head, kvHead, row, lane, rowBase, query, active, rowValid, offset;
   Value kvBegin, kvEnd;
@@ -101,9 +103,8 @@ void FlashAttentionKernel::hostSizes() {
   batch = memref::DimOp::create(b, loc, op.getQuery(), qPos[0]);
   queries = memref::DimOp::create(b, loc, op.getQuery(), qPos[2]);
   keys = memref::DimOp::create(b, loc, op.getKey(), kPos[2]);
-  int64_t hq = cast<MemRefType>(op.getQuery().getType()).getDimSize(qPos[1]);
-  int64_t hkv = cast<MemRefType>(op.getKey().getType()).getDimSize(kPos[1]);
-  group = hq / hkv;
+  heads = cast<MemRefType>(op.getQuery().getType()).getDimSize(qPos[1]);
+  group = heads / cast<MemRefType>(op.getKey().getType()).getDimSize(kPos[1]);
 }
 
 /// Which query row, batch and heads this thread works on, and its share of the query row.
@@ -192,13 +193,7 @@ Value FlashAttentionKernel::score(Value tile, Value j) {
     Value k = memref::LoadOp::create(b, loc, sharedK, ValueRange{j, d});
     partial = math::FmaOp::create(b, loc, queryChunk[c], k, partial);
   }
-  Value width = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 32);
-  for (int64_t step = plan.lanes / 2; step >= 1; step /= 2) {
-    Value distance = arith::ConstantIntOp::create(b, loc, b.getI32Type(), step);
-    Value other = gpu::ShuffleOp::create(b, loc, partial, distance, width, gpu::ShuffleMode::XOR)
-                      .getShuffleResult();
-    partial = arith::AddFOp::create(b, loc, partial, other);
-  }
+  partial = warpGroupSum(b, loc, partial, plan.lanes);
   Value keyIndex = add(tile, j);
   Value mask;
   if (sharedMask) {
@@ -208,8 +203,7 @@ Value FlashAttentionKernel::score(Value tile, Value j) {
   }
   Value s = applyAttentionScoreTerms(b, loc, terms, partial, mask, query, keyIndex,
                                      terms.causal ? offset : Value());
-  return arith::SelectOp::create(b, loc, less(keyIndex, kvEnd), s,
-                                 f32(-std::numeric_limits<double>::infinity()));
+  return arith::SelectOp::create(b, loc, less(keyIndex, kvEnd), s, negInf());
 }
 
 /// One key: the running (max, sum, output row) rescaled only when the key's score raises the
@@ -232,8 +226,7 @@ SmallVector<Value> FlashAttentionKernel::keyStep(Value tile, Value key, ValueRan
   }
   ValueRange current = rescale.getResults();
   // A row with no visible key so far (max -inf) adds nothing.
-  Value none = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, current[0],
-                                     f32(-std::numeric_limits<double>::infinity()));
+  Value none = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, current[0], negInf());
   Value p = arith::SelectOp::create(
       b, loc, none, f32(0.0),
       math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, s, current[0])));
@@ -294,7 +287,6 @@ void FlashAttentionKernel::build() {
   Value gridX = arith::MaxUIOp::create(
       b, loc, arith::CeilDivUIOp::create(b, loc, queries, index(plan.rows)), one);
   Value gridZ = arith::MaxUIOp::create(b, loc, batch, one);
-  int64_t hq = cast<MemRefType>(op.getQuery().getType()).getDimSize(qPos[1]);
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   auto shared = [&](int64_t rows, int64_t cols) {
     return MemRefType::get({rows, cols}, b.getF32Type(), MemRefLayoutAttrInterface(), workgroup);
@@ -302,7 +294,7 @@ void FlashAttentionKernel::build() {
   SmallVector<Type> buffers = {shared(plan.keys, plan.headDim), shared(plan.keys, plan.valueDim)};
   if (plan.mask)
     buffers.push_back(shared(plan.rows, plan.maskStride()));
-  auto launch = gpu::LaunchOp::create(b, loc, gridX, index(hq), gridZ,
+  auto launch = gpu::LaunchOp::create(b, loc, gridX, index(heads), gridZ,
                                       index(FlashAttentionPlan::kThreads), one, one,
                                       /*dynamicSharedMemorySize=*/nullptr,
                                       /*asyncTokenType=*/nullptr, ValueRange{}, buffers);
@@ -320,8 +312,7 @@ void FlashAttentionKernel::build() {
   rowState();
   keyRange();
 
-  Value negInf = f32(-std::numeric_limits<double>::infinity());
-  SmallVector<Value> init = {negInf, f32(0.0)};
+  SmallVector<Value> init = {negInf(), f32(0.0)};
   init.append(plan.valueChunk(), f32(0.0));
   auto tiles = scf::ForOp::create(b, loc, kvBegin, kvEnd, index(plan.keys), init,
                                   [&](OpBuilder &, Location, Value tile, ValueRange state) {

@@ -8,6 +8,8 @@
 
 #include "codegen/CUDA/CUDAPasses.h"
 
+#include "codegen/CUDA/KernelBuilding.h"
+
 namespace kiln {
 #define GEN_PASS_DEF_CUDANORMKERNELS
 #include "codegen/CUDA/CUDAPasses.h.inc"
@@ -36,8 +38,6 @@ public:
 private:
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value f32(double v) { return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v)); }
-  /// `linear` as indices over `sizes` (row-major).
-  SmallVector<Value> delinearize(Value linear, ArrayRef<Value> sizes);
   /// The element of `memref` at column `column` of this block's row, in f32.
   Value load(Value memref, ArrayRef<Value> columnIndices);
   /// Indices of a parameter (scale, bias) that broadcasts over the normalised dims.
@@ -55,19 +55,6 @@ private:
   Value thread, columns, end, scratch;
 };
 
-SmallVector<Value> NormKernel::delinearize(Value linear, ArrayRef<Value> sizes) {
-  SmallVector<Value> indices(sizes.size());
-  for (int64_t i = int64_t(sizes.size()) - 1; i >= 0; --i) {
-    if (i == 0) {
-      indices[i] = linear;
-      break;
-    }
-    indices[i] = arith::RemUIOp::create(b, loc, linear, sizes[i]);
-    linear = arith::DivUIOp::create(b, loc, linear, sizes[i]);
-  }
-  return indices;
-}
-
 Value NormKernel::load(Value memref, ArrayRef<Value> indices) {
   Value v = memref::LoadOp::create(b, loc, memref, indices);
   return v.getType().isF32() ? v : arith::ExtFOp::create(b, loc, b.getF32Type(), v).getResult();
@@ -82,13 +69,7 @@ SmallVector<Value> NormKernel::parameterIndices(Value parameter, ArrayRef<Value>
 }
 
 Value NormKernel::blockSum(Value value) {
-  Value width = arith::ConstantIntOp::create(b, loc, b.getI32Type(), kWarp);
-  for (int64_t step = kWarp / 2; step >= 1; step /= 2) {
-    Value distance = arith::ConstantIntOp::create(b, loc, b.getI32Type(), step);
-    Value other = gpu::ShuffleOp::create(b, loc, value, distance, width, gpu::ShuffleMode::XOR)
-                      .getShuffleResult();
-    value = arith::AddFOp::create(b, loc, value, other);
-  }
+  value = kiln::warpGroupSum(b, loc, value, kWarp);
   // Lane 0 of each warp publishes its warp's sum; every thread adds them up.
   Value lane = arith::RemUIOp::create(b, loc, thread, index(kWarp));
   Value warp = arith::DivUIOp::create(b, loc, thread, index(kWarp));
@@ -113,7 +94,7 @@ Value NormKernel::rowSum(llvm::function_ref<Value(Value)> term) {
       b, loc, thread, end, index(threads), ValueRange{f32(0.0)},
       [&](OpBuilder &, Location, Value column, ValueRange acc) {
         SmallVector<Value> indices = rowIndices;
-        llvm::append_range(indices, delinearize(column, trailingSizes));
+        llvm::append_range(indices, kiln::delinearizeIndex(b, loc, column, trailingSizes));
         Value x = load(norm.input, indices);
         scf::YieldOp::create(b, loc, ValueRange{arith::AddFOp::create(b, loc, acc[0], term(x))});
       });
@@ -159,7 +140,7 @@ void NormKernel::build() {
   // An idle block (no rows at all) folds and writes nothing but meets every barrier.
   Value active = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row, rows);
   end = arith::SelectOp::create(b, loc, active, columns, index(0));
-  rowIndices = delinearize(row, leadingSizes);
+  rowIndices = kiln::delinearizeIndex(b, loc, row, leadingSizes);
   Value count = arith::UIToFPOp::create(
       b, loc, b.getF32Type(), arith::IndexCastUIOp::create(b, loc, b.getI64Type(), columns));
 
@@ -183,7 +164,8 @@ void NormKernel::build() {
   Type element = cast<MemRefType>(norm.output.getType()).getElementType();
   scf::ForOp::create(b, loc, thread, end, index(threads), ValueRange{},
                      [&](OpBuilder &, Location, Value column, ValueRange) {
-                       SmallVector<Value> columnIndices = delinearize(column, trailingSizes);
+                       SmallVector<Value> columnIndices =
+                           kiln::delinearizeIndex(b, loc, column, trailingSizes);
                        SmallVector<Value> indices = rowIndices;
                        llvm::append_range(indices, columnIndices);
                        Value x = load(norm.input, indices);

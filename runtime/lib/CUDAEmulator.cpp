@@ -66,7 +66,8 @@ struct Block {
     const int64_t *id = t.self.id;
     return "kernel '" + std::string(kernel->name) + "' block (" + std::to_string(id[3]) + "," +
            std::to_string(id[4]) + "," + std::to_string(id[5]) + ") thread (" +
-           std::to_string(id[0]) + "," + std::to_string(id[1]) + "," + std::to_string(id[2]) + ")";
+           std::to_string(id[0]) + "," + std::to_string(id[1]) + "," + std::to_string(id[2]) +
+           ")";
   }
 
   void fail(const std::string &detail) {
@@ -275,18 +276,8 @@ CUresult launchKernel(CUfunction function, unsigned gx, unsigned gy, unsigned gz
           std::memset(kernel->shadows[i].address, 0, kernel->shadows[i].bytes);
         for (uint64_t i = 0; i < threads; ++i) {
           Thread &t = block.threads[i];
-          int64_t ids[12] = {int64_t(i % bx),
-                             int64_t(i / bx % by),
-                             int64_t(i / (uint64_t(bx) * by)),
-                             x,
-                             y,
-                             z,
-                             bx,
-                             by,
-                             bz,
-                             gx,
-                             gy,
-                             gz};
+          int64_t ids[12] = {int64_t(i % bx), int64_t(i / bx % by), int64_t(i / (uint64_t(bx) * by)),
+                             x, y, z, bx, by, bz, gx, gy, gz};
           std::memcpy(t.self.id, ids, sizeof ids);
           t.self.barrier = barrier;
           t.self.fault = fault;
@@ -312,7 +303,8 @@ CUresult moduleGetFunction(CUfunction *out, CUmodule module, const char *name) {
   return kNotFound;
 }
 
-CUresult moduleGetGlobal(CUdeviceptr *address, size_t *bytes, CUmodule module, const char *name) {
+CUresult moduleGetGlobal(CUdeviceptr *address, size_t *bytes, CUmodule module,
+                         const char *name) {
   auto *image = static_cast<const kiln_emu_image *>(module);
   for (uint32_t i = 0; image && i < image->num_globals; ++i)
     if (!strcmp(image->globals[i].name, name)) {
@@ -327,29 +319,14 @@ CUresult moduleGetGlobal(CUdeviceptr *address, size_t *bytes, CUmodule module, c
 
 CUresult errorString(CUresult error, const char **text) {
   switch (error) {
-  case kSuccess:
-    *text = "CUDA_SUCCESS (emulated device)";
-    return kSuccess;
-  case kInvalidValue:
-    *text = "CUDA_ERROR_INVALID_VALUE (emulated device)";
-    return kSuccess;
-  case kOutOfMemory:
-    *text = "CUDA_ERROR_OUT_OF_MEMORY (emulated device)";
-    return kSuccess;
-  case kInvalidImage:
-    *text = "CUDA_ERROR_INVALID_IMAGE: not an emulation image";
-    return kSuccess;
-  case kNotFound:
-    *text = "CUDA_ERROR_NOT_FOUND (emulated device)";
-    return kSuccess;
-  case kIllegalAddress:
-    *text = "CUDA_ERROR_ILLEGAL_ADDRESS (emulated device)";
-    return kSuccess;
-  case kLaunchFailed:
-    *text = "CUDA_ERROR_LAUNCH_FAILED (emulated device)";
-    return kSuccess;
-  default:
-    return kInvalidValue;
+  case kSuccess: *text = "CUDA_SUCCESS (emulated device)"; return kSuccess;
+  case kInvalidValue: *text = "CUDA_ERROR_INVALID_VALUE (emulated device)"; return kSuccess;
+  case kOutOfMemory: *text = "CUDA_ERROR_OUT_OF_MEMORY (emulated device)"; return kSuccess;
+  case kInvalidImage: *text = "CUDA_ERROR_INVALID_IMAGE: not an emulation image"; return kSuccess;
+  case kNotFound: *text = "CUDA_ERROR_NOT_FOUND (emulated device)"; return kSuccess;
+  case kIllegalAddress: *text = "CUDA_ERROR_ILLEGAL_ADDRESS (emulated device)"; return kSuccess;
+  case kLaunchFailed: *text = "CUDA_ERROR_LAUNCH_FAILED (emulated device)"; return kSuccess;
+  default: return kInvalidValue;
   }
 }
 

@@ -1,0 +1,31 @@
+//===- KernelBuilding.cpp - pieces the CUDA kernel builders share ---------===//
+
+#include "codegen/CUDA/KernelBuilding.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+using namespace mlir;
+
+SmallVector<Value> kiln::delinearizeIndex(OpBuilder &b, Location loc, Value linear,
+                                          ArrayRef<Value> sizes) {
+  SmallVector<Value> indices(sizes.size());
+  for (int64_t d = int64_t(sizes.size()) - 1; d > 0; --d) {
+    indices[d] = arith::RemUIOp::create(b, loc, linear, sizes[d]);
+    linear = arith::DivUIOp::create(b, loc, linear, sizes[d]);
+  }
+  if (!sizes.empty())
+    indices[0] = linear;
+  return indices;
+}
+
+Value kiln::warpGroupSum(OpBuilder &b, Location loc, Value value, int64_t lanes) {
+  Value width = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 32);
+  for (int64_t step = lanes / 2; step >= 1; step /= 2) {
+    Value distance = arith::ConstantIntOp::create(b, loc, b.getI32Type(), step);
+    Value other = gpu::ShuffleOp::create(b, loc, value, distance, width, gpu::ShuffleMode::XOR)
+                      .getShuffleResult();
+    value = arith::AddFOp::create(b, loc, value, other);
+  }
+  return value;
+}
