@@ -75,6 +75,35 @@ def RaiseONNXAttention : Pass<"kiln-raise-onnx-attention", "::mlir::func::FuncOp
   let dependentDialects = ["::kiln::tfm::TFMDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def ScalarizeShapeTensors : Pass<"kiln-scalarize-shape-tensors", "::mlir::func::FuncOp"> {
+  let summary = "compute small integer tensors made of host scalars (shape tensors) as scalars";
+  let description = [{
+    Runs on linalg on tensors. An all-parallel linalg op, `tensor.reshape`,
+    `tensor.expand_shape`, `tensor.collapse_shape`, `tensor.concat` (dim 0) or a static
+    `tensor.extract_slice` whose result is a statically shaped integer tensor of at most 16
+    elements, and whose every tensor it reads is a `tensor.from_elements` or a constant,
+    becomes a `tensor.from_elements` of its elements, each computed by the op's own scalar
+    code (a linalg body is cloned once per element, `linalg.index` as constants, run-time
+    error reports kept). `tensor.extract` of such a tensor folds to the element, so Reshape
+    targets computed from Shape, Gather, Unsqueeze and Concat become host arithmetic instead
+    of one-thread kernels. Tensors in memory (activations, weights) are not read.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];
+}
+
+def ReshapeToReinterpretCast : Pass<"kiln-reshape-to-reinterpret-cast", "::mlir::func::FuncOp"> {
+  let summary = "state a memref.reshape to dims stored one by one as a memref.reinterpret_cast";
+  let description = [{
+    Runs on bufferized code, before deallocation is planned. A `memref.reshape` of an
+    identity-layout buffer whose shape operand is a static 1-D `memref.alloc` written by one
+    `memref.store` per dim (earlier in the same block) and read by nothing else becomes a
+    `memref.reinterpret_cast` of the source with those dims and row-major strides, and the
+    shape buffer is erased. On a GPU the buffer would be device memory written by a
+    one-thread kernel; the host has the dims already.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
+}
+
 def BuildShapesFunction : Pass<"kiln-build-shapes-function", "::mlir::ModuleOp"> {
   let summary = "derive a function computing @main's dynamic result dims from its inputs";
   let description = [{

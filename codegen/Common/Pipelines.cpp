@@ -60,6 +60,8 @@ void kiln::buildConvertToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(kiln::createConvertONNXToLinalg());
   pm.addPass(kiln::createConvertTFMToLinalg());
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(kiln::createScalarizeShapeTensors());
+  pm.addPass(createCanonicalizerPass());
 }
 
 void kiln::buildLinalgStage(OpPassManager &pm, const Target &target) {
@@ -79,6 +81,7 @@ void kiln::buildBufferizeEntryPipeline(OpPassManager &pm) {
   // The runtime passes dense row-major buffers; identity layouts at the boundary say so.
   bufferization.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  pm.addNestedPass<func::FuncOp>(kiln::createReshapeToReinterpretCast());
   // Outputs are the caller's buffers: results become out-parameters written by a copy.
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.modifyPublicFunctions = true;
