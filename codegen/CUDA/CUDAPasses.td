@@ -79,18 +79,29 @@ def CUDACopiesToLinalg : Pass<"kiln-cuda-copies-to-linalg", "::mlir::func::FuncO
 }
 
 def CUDATileContractions : Pass<"kiln-cuda-tile-contractions", "::mlir::ModuleOp"> {
-  let summary = "contractions of @main as kernels of 16x16 output tiles staged in shared memory";
+  let summary = "contractions of @main as register-blocked kernels with their fill and epilogue";
   let description = [{
     Runs on @main's linalg ops on buffers, before they become loops. A contraction (two
     inputs, a multiply-accumulate body, projected-permutation maps, one reduction dim) becomes
-    a `gpu.launch` of 16x16-thread blocks, one per 16x16 tile of its innermost m and n dims
-    (grid x over n, y over m, z over all other parallel dims): for each 16-wide step of k the
-    block stages a tile of each operand in workgroup memory (one element per thread, zero
-    outside the operands, coalesced along the contiguous dim of each), waits at a barrier,
-    and each thread folds the op's own body over the 16 steps into its output element, which
-    starts from the output's value (the op accumulates), so every element is the same sum in
-    the same order as the op's loops compute it. Indices come from the op's indexing maps,
-    so transposed and broadcast operands need no copies.
+    a `gpu.launch` of 16x16-thread blocks over tiles of 16r x 16r outputs of its innermost m
+    and n dims (grid x over n, y over m, z over all other parallel dims). Thread (tx, ty)
+    keeps the r x r outputs (ty + 16i, tx + 16j) of its tile in registers; r is 4 unless
+    static sizes show that a smaller tile wastes fewer threads or that 64x64 tiles would leave
+    the GPU with fewer than 128 blocks. For each 16-wide step of k the block stages both
+    operands' slices in workgroup memory (zero outside the operands, consecutive threads
+    reading consecutive elements of the contiguous dim, the rhs rows padded against bank
+    conflicts), waits at a barrier, and each thread folds the op's own body over the 16 steps
+    into each of its outputs, so every element is the same sum in the same order as the op's
+    loops compute it. Indices come from the op's indexing maps, so transposed and broadcast
+    operands need no copies.
+
+    The accumulators start from the value of a `linalg.fill` of the output when that is all
+    that writes it before; otherwise from the output's contents. An all-parallel
+    `linalg.generic` that is the output's only later reader (bias, activation, residual add,
+    cast) becomes the kernel's epilogue when nothing writes memory in between and its result
+    does not alias the operands: its body is applied to each result in registers and stored
+    to its output, and the product never goes through memory. The launch carries a
+    `kiln.tiling` attribute for the kernel report.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];

@@ -43,10 +43,16 @@ std::string describeOrigin(Location loc) {
           text += " (" + op.str() + ")";
     return text;
   }
-  if (auto fused = dyn_cast<FusedLoc>(loc))
+  if (auto fused = dyn_cast<FusedLoc>(loc)) {
+    // A kernel builder's note on the kernel (its tiling) follows the node it came from.
+    std::string note;
+    if (auto metadata = dyn_cast_or_null<DictionaryAttr>(fused.getMetadata()))
+      if (auto kernel = metadata.getAs<StringAttr>("kernel"))
+        note = " [" + kernel.str() + "]";
     for (Location inner : fused.getLocations())
-      if (isa<NameLoc>(inner))
-        return describeOrigin(inner);
+      if (isa<NameLoc>(inner) || isa<FusedLoc>(inner))
+        return describeOrigin(inner) + note;
+  }
   std::string text;
   llvm::raw_string_ostream os(text);
   loc.print(os);

@@ -7,7 +7,11 @@ whose keys are all masked, causal attention, f16). Each artifact must contain th
 claimed kiln.attention at --emit=linalg); the CPU target's outputs are checked against ONNX's
 reference implementation where no row is fully masked (the reference gives NaN there, tfm
 gives zeros). The norm kernel (kiln-cuda-norm-kernels): layer norms over the last dim and over
-the last two, rows longer than a block's threads, f16, RMS norm as LLaMA spells it. The zoo's
+the last two, rows longer than a block's threads, f16, RMS norm as LLaMA spells it. The
+contraction kernel (kiln-cuda-tile-contractions): each tile size it picks (4x4, 2x2 and 1x1
+outputs per thread), partial edge tiles, batched and broadcast operands, a transposed operand,
+Gemm's transposed operand, the fill and the epilogue (bias, GELU, residual add, the copy into
+the output) fused or, with two readers, not, f16; the kernel report must name the tiling. The zoo's
 models (test_cuda_emulator.py) cover the rest: sliding windows, ALiBi, masked_fill, softcap,
 the layouts exporters produce, every norm they contain.
 """
@@ -81,12 +85,13 @@ def feeds_for(inputs, fully_masked, rng):
 
 def cpu_and_emulated(path, feeds, claimed, tolerance):
     """Compiles `path` for the CPU and for CUDA (whose linalg stage must hold `claimed`, the
-    kernel's op), runs both (CUDA on the emulated device), checks that they agree within
-    `tolerance` (relative to the largest output) and returns both outputs."""
-    linalg = subprocess.run([tool("kiln-compile"), path, "--target=cuda", "--emit=linalg",
-                             "-o", "-"], capture_output=True, text=True, check=True).stdout
-    assert claimed in linalg and claimed.replace("kiln.", "tfm.") not in linalg, \
-        "not claimed for the CUDA kernel: " + claimed
+    kernel's op, when given), runs both (CUDA on the emulated device), checks that they agree
+    within `tolerance` (relative to the largest output) and returns both outputs."""
+    if claimed:
+        linalg = subprocess.run([tool("kiln-compile"), path, "--target=cuda", "--emit=linalg",
+                                 "-o", "-"], capture_output=True, text=True, check=True).stdout
+        assert claimed in linalg and claimed.replace("kiln.", "tfm.") not in linalg, \
+            "not claimed for the CUDA kernel: " + claimed
     compile_model(path, path + ".cpu.kiln")
     compile_model(path, path + ".cuda.kiln", ["--target=cuda", "--gpu-arch=sm_80"])
     cpu, _ = run_artifact(path + ".cpu.kiln", feeds, ["y"], threads=2)
@@ -171,3 +176,83 @@ def test_norm_kernel_matches_cpu(name, tmp_path):
     expected = ReferenceEvaluator(path).run(None, {"x": x})[0].astype(np.float64)
     error = float(np.abs(cpu - expected).max() / np.abs(expected).max())
     assert error <= tolerance, "CPU vs onnx.reference: max relative error %g" % error
+
+
+# name: (a shape with "s" for a dynamic dim, b shape, transposed b, bias, then (GELU, a
+#        residual addend, or a second reader), element type, the tiling the kernel report names)
+CONTRACTIONS = {
+    "dynamic-bias-gelu-4x4": ((2, "s", 96), (96, 200), False, True, "gelu", F,
+                              "[64x64x16 tile, 4x4 per thread, fill, epilogue]"),
+    "static-small-1x1": ((5, 24), (24, 20), False, False, None, F,
+                         "[16x16x16 tile, 1x1 per thread, fill, epilogue]"),
+    "static-2x2-partial-tiles": ((300, 40), (40, 500), False, True, None, F,
+                                 "[32x32x16 tile, 2x2 per thread, fill, epilogue]"),
+    "batched-broadcast-residual": ((2, 3, "s", 40), (3, 40, 50), False, False, "residual", F,
+                                   "[64x64x16 tile, 4x4 per thread, fill, epilogue]"),
+    "gemm-transposed-b": (("s", 33), (70, 33), True, True, None, F,
+                          "[64x64x16 tile, 4x4 per thread, fill, epilogue]"),
+    "two-readers": ((2, "s", 33), (33, 70), False, False, "two readers", F,
+                    "[64x64x16 tile, 4x4 per thread, fill]"),
+    "f16-bias": ((3, "s", 64), (64, 72), False, True, None, H,
+                 "[64x64x16 tile, 4x4 per thread, fill, epilogue]"),
+}
+NUMPY_TYPES = {F: np.float32, H: np.float16}
+
+
+def build_contraction(path, case, rng):
+    a_shape, b_shape, transposed, bias, after, dtype, _ = case
+    np_type = NUMPY_TYPES[dtype]
+    n = b_shape[-2] if transposed else b_shape[-1]
+    weight = rng.standard_normal(b_shape)
+    inits = [helper.make_tensor("w", dtype, b_shape, weight.astype(np_type).flatten().tolist())]
+    nodes, product = [], "mm"
+    if transposed:  # Gemm with transB, as exporters write nn.Linear
+        nodes.append(helper.make_node("Gemm", ["x", "w"], ["mm"], transB=1))
+    else:
+        nodes.append(helper.make_node("MatMul", ["x", "w"], ["mm"]))
+    if bias:
+        inits.append(helper.make_tensor("bias", dtype, [n],
+                                        rng.standard_normal(n).astype(np_type).tolist()))
+        nodes.append(helper.make_node("Add", ["mm", "bias"], ["biased"]))
+        product = "biased"
+    inputs = [helper.make_tensor_value_info("x", dtype, a_shape)]
+    if after == "gelu":
+        nodes.append(helper.make_node("Gelu", [product], ["y"]))
+    elif after == "residual":
+        inputs.append(helper.make_tensor_value_info("r", dtype, a_shape[:-1] + (n,)))
+        nodes.append(helper.make_node("Add", [product, "r"], ["y"]))
+    elif after == "two readers":  # a reduction and an add read the product: no epilogue
+        inits.append(helper.make_tensor("axes", TensorProto.INT64, [1], [-1]))
+        nodes += [helper.make_node("ReduceSum", [product, "axes"], ["sum"], keepdims=1),
+                  helper.make_node("Add", [product, "sum"], ["y"])]
+    else:
+        nodes.append(helper.make_node("Identity", [product], ["y"]))
+    graph = helper.make_graph(nodes, "contraction", inputs,
+                              [helper.make_tensor_value_info("y", dtype, None)], inits)
+    onnx.save(helper.make_model(graph, ir_version=10,
+                                opset_imports=[helper.make_opsetid("", 20)]), path)
+    return n
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACTIONS))
+def test_contraction_kernel_matches_cpu(name, tmp_path):
+    case = CONTRACTIONS[name]
+    rng = np.random.default_rng(len(name))
+    path = str(tmp_path / "contraction.onnx")
+    n = build_contraction(path, case, rng)
+    dims = tuple(37 if d == "s" else d for d in case[0])
+    np_type = NUMPY_TYPES[case[5]]
+    feeds = {"x": rng.standard_normal(dims).astype(np_type)}
+    if case[4] == "residual":
+        feeds["r"] = rng.standard_normal(dims[:-1] + (n,)).astype(np_type)
+    report = subprocess.run([tool("kiln-compile"), path, "--target=cuda", "--gpu-arch=sm_80",
+                             "--kernel-report", "-o", str(tmp_path / "report.kiln")],
+                            capture_output=True, text=True, check=True).stdout
+    matmuls = [line for line in report.splitlines() if "(MatMul)" in line or "(Gemm)" in line]
+    assert matmuls and all(line.endswith(case[6]) for line in matmuls), report
+    assert all(line.split()[5] == "0" for line in matmuls), "spills: " + report
+    tolerance = 2e-3 if case[5] == H else MAX_REL_ERROR
+    cpu, _ = cpu_and_emulated(path, feeds, None, tolerance)
+    expected = ReferenceEvaluator(path).run(None, feeds)[0].astype(np.float64)
+    error = float(np.abs(cpu - expected).max() / np.abs(expected).max())
+    assert error <= max(tolerance, 1e-5), "CPU vs onnx.reference: max relative error %g" % error

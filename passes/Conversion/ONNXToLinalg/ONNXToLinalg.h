@@ -61,10 +61,12 @@ mlir::Value indexConst(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
 mlir::Value dimOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Value tensor, int64_t i);
 
 /// numpy matmul of `lhs` and `rhs` into `result` (f32 accumulation for f16/bf16). Shared
-/// with the tfm lowering (tfm.matmul). Fails on ranks that do not fit.
+/// with the tfm lowering (tfm.matmul), which passes `transposeRhs` to read rhs with its last
+/// two dims swapped (no transposed copy). Fails on ranks that do not fit.
 mlir::FailureOr<mlir::Value> buildMatMul(mlir::OpBuilder &b, mlir::Location loc,
                                          mlir::Value lhs, mlir::Value rhs,
-                                         mlir::RankedTensorType result);
+                                         mlir::RankedTensorType result,
+                                         bool transposeRhs = false);
 
 /// Layer normalisation of `x` over dims axis.. (f32 statistics for f16/bf16 input): the
 /// normalised value, the mean and 1/stddev, all in the statistics' type. `bias` may be null.

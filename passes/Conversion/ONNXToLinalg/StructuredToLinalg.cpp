@@ -60,12 +60,13 @@ struct IdentityToNothing : OpConversionPattern<IdentityOp> {
 /// MatMul with numpy semantics as one linalg.generic: iteration space (batch..., m, n, k),
 /// batch dims broadcast like elementwise operands, rank-1 operands without their m or n.
 /// Accumulates in f32 for f16/bf16. Named ops and tiling come from later specialisation.
+/// `transposeRhs` reads rhs as its last two dims swapped, through the operand's map.
 FailureOr<Value> kiln::buildMatMul(OpBuilder &rewriter, Location loc, Value lhs, Value rhs,
-                                   RankedTensorType result) {
+                                   RankedTensorType result, bool transposeRhs) {
   auto a = dyn_cast<RankedTensorType>(lhs.getType());
   auto b = dyn_cast<RankedTensorType>(rhs.getType());
   Type element = result.getElementType();
-  if (!a || !b || !isa<FloatType>(element))
+  if (!a || !b || !isa<FloatType>(element) || (transposeRhs && b.getRank() < 2))
     return failure();
   MLIRContext *ctx = rewriter.getContext();
   bool hasM = a.getRank() > 1, hasN = b.getRank() > 1;
@@ -87,6 +88,9 @@ FailureOr<Value> kiln::buildMatMul(OpBuilder &rewriter, Location loc, Value lhs,
     if (isLhs) {
       if (hasM)
         exprs.push_back(getAffineDimExpr(mDim, ctx));
+      exprs.push_back(getAffineDimExpr(kDim, ctx));
+    } else if (transposeRhs) {
+      exprs.push_back(getAffineDimExpr(nDim, ctx));
       exprs.push_back(getAffineDimExpr(kDim, ctx));
     } else {
       exprs.push_back(getAffineDimExpr(kDim, ctx));
@@ -115,7 +119,7 @@ FailureOr<Value> kiln::buildMatMul(OpBuilder &rewriter, Location loc, Value lhs,
     if (hasM && i == mDim) {
       source = lhs, dim = a.getRank() - 2;
     } else if (hasN && i == nDim) {
-      source = rhs, dim = b.getRank() - 1;
+      source = rhs, dim = b.getRank() - (transposeRhs ? 2 : 1);
     } else {
       for (auto [v, t] : {std::pair<Value, RankedTensorType>{lhs, a}, {rhs, b}}) {
         int64_t ownBatch = t.getRank() - (t.getRank() > 1 ? 2 : 1);

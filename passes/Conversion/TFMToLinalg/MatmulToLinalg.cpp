@@ -1,15 +1,16 @@
 //===- MatmulToLinalg.cpp - tfm.matmul -> linalg --------------------------===//
 //
 // The contraction uses the onnx MatMul builder (so kiln-contraction-to-runtime-gemm finds the
-// same linalg.generic); `transpose_rhs` is a linalg.transpose of the last two dims in front of
-// it; the bias and activation are one elementwise op after it (computed in f32 for f16/bf16),
-// which kiln-fuse-elementwise merges with what follows. The GPU path is where the epilogue
-// moves into the GEMM kernel itself.
+// same linalg.generic); `transpose_rhs` is the rhs map with its last two dims swapped (both
+// targets' contraction kernels take any projected-permutation map, so no copy); the bias and
+// activation are one elementwise op after it (computed in f32 for f16/bf16), which
+// kiln-fuse-elementwise merges with what follows. The GPU path is where the epilogue moves into the
+// GEMM kernel itself.
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
 #include "passes/Conversion/LoweringDiagnostics.h"
+#include "passes/Conversion/ONNXToLinalg/ONNXToLinalg.h"
 #include "passes/Conversion/TFMToLinalg/TFMToLinalg.h"
 
 #include "dialects/TFM/TFMDialect.h"
@@ -26,19 +27,6 @@ using namespace kiln::tfm;
 
 namespace {
 
-/// `v` with its last two dims swapped.
-Value transposeLastTwo(OpBuilder &b, Location loc, Value v) {
-  auto type = cast<RankedTensorType>(v.getType());
-  int64_t rank = type.getRank();
-  SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
-  std::swap(perm[rank - 1], perm[rank - 2]);
-  SmallVector<OpFoldResult> sizes;
-  for (int64_t d : perm)
-    sizes.push_back(tensor::getMixedSize(b, loc, v, d));
-  Value init = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
-  return linalg::TransposeOp::create(b, loc, v, init, perm).getResult()[0];
-}
-
 /// The activation of the scalar `x`.
 Value activate(OpBuilder &b, Location l, Value x, Activation activation) {
   Type t = x.getType();
@@ -54,7 +42,9 @@ Value activate(OpBuilder &b, Location l, Value x, Activation activation) {
     return buildGelu(b, l, x, /*tanhForm=*/true);
   case Activation::silu: // x / (1 + exp(-x))
     return arith::DivFOp::create(
-        b, l, x, arith::AddFOp::create(b, l, c(1.0), math::ExpOp::create(b, l, arith::NegFOp::create(b, l, x))));
+        b, l, x,
+        arith::AddFOp::create(b, l, c(1.0),
+                              math::ExpOp::create(b, l, arith::NegFOp::create(b, l, x))));
   }
   return x;
 }
@@ -66,10 +56,8 @@ struct MatmulToLinalg : OpConversionPattern<MatmulOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     RankedTensorType type = op.getType();
-    Value rhs = adaptor.getRhs();
-    if (op.getTransposeRhs())
-      rhs = transposeLastTwo(rewriter, loc, rhs);
-    FailureOr<Value> y = buildMatMul(rewriter, loc, adaptor.getLhs(), rhs, type);
+    FailureOr<Value> y =
+        buildMatMul(rewriter, loc, adaptor.getLhs(), adaptor.getRhs(), type, op.getTransposeRhs());
     if (failed(y))
       return kiln::rejectLowering(rewriter, op, "a dynamic batch dim has no source operand");
     Activation activation = op.getActivation();
