@@ -96,12 +96,13 @@ def CUDATileContractions : Pass<"kiln-cuda-tile-contractions", "::mlir::ModuleOp
     operands need no copies.
 
     The accumulators start from the value of a `linalg.fill` of the output when that is all
-    that writes it before; otherwise from the output's contents. An all-parallel
-    `linalg.generic` that is the output's only later reader (bias, activation, residual add,
-    cast) becomes the kernel's epilogue when nothing writes memory in between and its result
-    does not alias the operands: its body is applied to each result in registers and stored
-    to its output, and the product never goes through memory. The launch carries a
-    `kiln.tiling` attribute for the kernel report.
+    that writes it before; otherwise from the output's contents. An all-parallel linalg op
+    (a generic: bias, activation, residual add, cast; or the copy into a graph output) that is
+    the output's only later reader becomes the kernel's epilogue when nothing writes memory
+    in between and its result does not alias the operands: its body is applied to each result
+    in registers and stored to its output, and the product never goes through memory. The
+    launch's location carries the tiling (FusedLoc metadata `kernel`, which outlining keeps)
+    for the kernel report.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];

@@ -30,8 +30,7 @@ bool mayWrite(Operation *op) {
 bool isEpilogue(linalg::LinalgOp generic, OpOperand &read, linalg::LinalgOp contraction) {
   if (!generic.hasPureBufferSemantics() || generic.getNumDpsInits() != 1 ||
       generic->getNumRegions() != 1 || generic.getNumParallelLoops() != generic.getNumLoops() ||
-      read.getOperandNumber() >= generic.getNumDpsInputs() ||
-      !generic.getMatchingIndexingMap(&read).isPermutation() ||
+      !generic.isDpsInput(&read) || !generic.getMatchingIndexingMap(&read).isPermutation() ||
       !llvm::all_of(generic.getIndexingMapsArray(),
                     [](AffineMap map) { return map.isProjectedPermutation(); }))
     return false;
@@ -76,6 +75,6 @@ kiln::ContractionFusion kiln::findContractionFusion(linalg::LinalgOp contraction
   if (after.size() == 1)
     if (auto generic = dyn_cast<linalg::LinalgOp>(after.front()->getOwner()))
       if (generic->getBlock() == block && isEpilogue(generic, *after.front(), contraction))
-        fusion.epilogue = generic, fusion.epilogueInput = after.front()->getOperandNumber();
+        fusion.epilogue = generic, fusion.epilogueRead = after.front();
   return fusion;
 }

@@ -22,11 +22,11 @@ struct ContractionFusion {
   mlir::Value seed;
   mlir::linalg::FillOp fill;
   /// An all-parallel linalg op (a generic, a copy) that is the only reader of the output after the
-  /// contraction, reads it as the input `epilogueInput` through a permutation map, writes a buffer
+  /// contraction, reads it through `epilogueRead` with a permutation map, writes a buffer
   /// that does not alias the contraction's operands, and follows it with no memory writes in
   /// between: the kernel applies its body to each result and stores into its output instead.
   mlir::linalg::LinalgOp epilogue;
-  unsigned epilogueInput = 0;
+  mlir::OpOperand *epilogueRead = nullptr;
 };
 
 /// What the kernel of `contraction` (on buffers, in a block of @main) can absorb.

@@ -68,14 +68,14 @@ int64_t outputsPerThread(const Contraction &c) {
     return r;
   };
   int64_t r = std::min(capped(sizes[c.m], 4), capped(sizes[c.n], 4));
-  int64_t batches = 1;
-  for (unsigned d : c.outer)
-    batches = ShapedType::isDynamic(sizes[d]) || ShapedType::isDynamic(batches)
-                  ? ShapedType::kDynamic
-                  : batches * sizes[d];
-  if (ShapedType::isDynamic(sizes[c.m]) || ShapedType::isDynamic(sizes[c.n]) ||
-      ShapedType::isDynamic(batches))
+  if (ShapedType::isDynamic(sizes[c.m]) || ShapedType::isDynamic(sizes[c.n]))
     return r;
+  int64_t batches = 1;
+  for (unsigned d : c.outer) {
+    if (ShapedType::isDynamic(sizes[d]))
+      return r;
+    batches *= sizes[d];
+  }
   auto blocks = [&](int64_t r) {
     return llvm::divideCeil(sizes[c.m], kThreads * r) * llvm::divideCeil(sizes[c.n], kThreads * r) *
            batches;
@@ -123,9 +123,8 @@ Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
 
 /// Stores `result`, the contraction's value at the output indices `outIndices`, through the
 /// epilogue: its body applied to `result` and its other inputs at the same element.
-void storeThroughEpilogue(OpBuilder &b, Location loc, linalg::LinalgOp epilogue, unsigned input,
+void storeThroughEpilogue(OpBuilder &b, Location loc, linalg::LinalgOp epilogue, OpOperand *read,
                           Value result, ArrayRef<Value> outIndices) {
-  OpOperand *read = epilogue.getDpsInputOperand(input);
   SmallVector<Value> loops(epilogue.getNumLoops());
   for (auto [j, e] : llvm::enumerate(epilogue.getMatchingIndexingMap(read).getResults()))
     loops[cast<AffineDimExpr>(e).getPosition()] = outIndices[j];
@@ -307,7 +306,7 @@ void tileContraction(const Contraction &c, kiln::ContractionFusion fusion) {
       Value result = steps.getResult(i * r + j);
       SmallVector<Value> outIndices = indicesOf(op, *out, at(rows[i], cols[j], zero));
       if (fusion.epilogue)
-        storeThroughEpilogue(b, loc, fusion.epilogue, fusion.epilogueInput, result, outIndices);
+        storeThroughEpilogue(b, loc, fusion.epilogue, fusion.epilogueRead, result, outIndices);
       else
         memref::StoreOp::create(b, loc, result, out->get(), outIndices);
     }

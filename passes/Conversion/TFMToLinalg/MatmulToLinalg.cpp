@@ -4,8 +4,8 @@
 // same linalg.generic); `transpose_rhs` is the rhs map with its last two dims swapped (both
 // targets' contraction kernels take any projected-permutation map, so no copy); the bias and
 // activation are one elementwise op after it (computed in f32 for f16/bf16), which
-// kiln-fuse-elementwise merges with what follows. The GPU path is where the epilogue moves into the
-// GEMM kernel itself.
+// kiln-fuse-elementwise merges with what follows; on the CUDA target
+// kiln-cuda-tile-contractions applies it in the contraction kernel's registers.
 //
 //===----------------------------------------------------------------------===//
 
