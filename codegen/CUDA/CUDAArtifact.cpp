@@ -142,6 +142,13 @@ __attribute__((visibility("hidden"))) int64_t kiln_emu_shuffle(int64_t thread, i
   for (const std::string &entry : entries)
     c += "void " + entry + "(int64_t, void **);\n";
   std::vector<std::string> barriers = stringsOf(module, "kiln.emulation_barriers");
+  std::vector<int64_t> paramCounts;
+  if (auto array = module->getAttrOfType<ArrayAttr>("kiln.emulation_param_counts"))
+    for (Attribute a : array)
+      paramCounts.push_back(cast<IntegerAttr>(a).getInt());
+  module->removeAttr("kiln.emulation_param_counts");
+  if (paramCounts.size() != entries.size())
+    return extras;
   // Each kernel's shadow bytes of its workgroup buffers, cleared before each block.
   llvm::StringMap<std::vector<std::pair<std::string, int64_t>>> shadows;
   if (auto array = module->getAttrOfType<ArrayAttr>("kiln.emulation_shadows"))
@@ -162,7 +169,7 @@ __attribute__((visibility("hidden"))) int64_t kiln_emu_shuffle(int64_t thread, i
   }
   c += tables;
   c += "static const kiln_emu_kernel kiln_emu_kernels[] = {\n";
-  for (auto [name, entry] : llvm::zip(description.kernels, entries)) {
+  for (auto [name, entry, count] : llvm::zip(description.kernels, entries, paramCounts)) {
     auto it = shadows.find(name);
     std::string shadowTable = it == shadows.end()
                                   ? "0, 0"
@@ -170,9 +177,9 @@ __attribute__((visibility("hidden"))) int64_t kiln_emu_shuffle(int64_t thread, i
                                         name;
     c += "    {\"" + name + "\", " +
          (llvm::is_contained(barriers, name) ? "KILN_EMU_KERNEL_BARRIERS" : "0") + ", " + entry +
-         ", " + shadowTable + "},\n";
+         ", " + std::to_string(count) + ", " + shadowTable + "},\n";
   }
-  c += "    {0, 0, 0, 0, 0}};\n";
+  c += "    {0, 0, 0, 0, 0, 0}};\n";
   std::vector<std::pair<std::string, int64_t>> globals;
   if (auto array = module->getAttrOfType<ArrayAttr>("kiln.emulation_globals"))
     for (Attribute a : array) {

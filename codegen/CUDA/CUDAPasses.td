@@ -206,8 +206,10 @@ def CUDAEmulationEntries : Pass<"kiln-cuda-emulation-entries", "::mlir::ModuleOp
     Runs on the LLVM dialect. For each `@kiln_emu_kernel_<i>` it defines
     `@kiln_emu_entry_<i>(i64 thread, ptr params)`, which loads parameter j through
     `params[j]` (a pointer to its value, as `cuLaunchKernel` takes them) and calls the kernel.
-    The module records the kernels (`kiln.emulation_kernels`) and device globals with their
-    sizes (`kiln.emulation_globals`) for the artifact's emulation image.
+    The module records the entries (`kiln.emulation_kernels`), how many parameters each
+    reads (`kiln.emulation_param_counts`: the emulator copies them at the launch, as
+    `cuLaunchKernel` does) and the device globals with their sizes
+    (`kiln.emulation_globals`) for the artifact's emulation image.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

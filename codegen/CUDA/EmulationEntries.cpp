@@ -31,7 +31,8 @@ struct CUDAEmulationEntriesPass
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     auto ptr = LLVM::LLVMPointerType::get(context);
     Type i64 = b.getI64Type();
-    SmallVector<std::pair<int64_t, std::string>> entries;
+    // (kernel index, entry name, parameter count)
+    SmallVector<std::tuple<int64_t, std::string, int64_t>> entries;
     SmallVector<Attribute> globals;
     SmallVector<LLVM::LLVMFuncOp> twins;
     for (auto func : module.getOps<LLVM::LLVMFuncOp>())
@@ -56,12 +57,14 @@ struct CUDAEmulationEntriesPass
       }
       LLVM::CallOp::create(body, loc, twin, args);
       LLVM::ReturnOp::create(body, loc, ValueRange{});
-      entries.push_back({index, name});
+      entries.push_back({index, name, int64_t(params.size()) - 1});
     }
     llvm::sort(entries);
-    SmallVector<Attribute> names;
-    for (auto &[index, name] : entries)
+    SmallVector<Attribute> names, counts;
+    for (auto &[index, name, count] : entries) {
       names.push_back(StringAttr::get(context, name));
+      counts.push_back(b.getI64IntegerAttr(count));
+    }
     for (auto global : module.getOps<LLVM::GlobalOp>()) {
       // Device globals the host looks up by name; not the twins' workgroup memory or its
       // shadow bytes.
@@ -77,6 +80,7 @@ struct CUDAEmulationEntriesPass
           context, {StringAttr::get(context, global.getSymName()), b.getI64IntegerAttr(bytes)}));
     }
     module->setAttr("kiln.emulation_kernels", ArrayAttr::get(context, names));
+    module->setAttr("kiln.emulation_param_counts", ArrayAttr::get(context, counts));
     module->setAttr("kiln.emulation_globals", ArrayAttr::get(context, globals));
   }
 };

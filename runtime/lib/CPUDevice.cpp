@@ -127,7 +127,7 @@ public:
     return takeFailure(fn);
   }
 
-  kiln_status *run(const char *fn, void **arguments) override {
+  kiln_status *run(const char *fn, void **arguments, const bool *) override {
     enter([&] { module->run(arguments); });
     return takeFailure(fn);
   }

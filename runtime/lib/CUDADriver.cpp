@@ -11,8 +11,8 @@ using namespace kiln;
 
 namespace {
 
-constexpr int kCudaVersion = 12000;                          // entry points as of CUDA 12.0
-constexpr int kAttrComputeCapabilityMajor = 75;              // CU_DEVICE_ATTRIBUTE_*_MAJOR
+constexpr int kCudaVersion = 12000;             // entry points as of CUDA 12.0
+constexpr int kAttrComputeCapabilityMajor = 75; // CU_DEVICE_ATTRIBUTE_*_MAJOR
 constexpr int kAttrComputeCapabilityMinor = 76;
 
 using GetProcAddress = CUresult (*)(const char *symbol, void **pfn, int cudaVersion,
@@ -28,6 +28,24 @@ template <typename F> bool resolve(GetProcAddress get, const char *name, F &out)
 }
 
 } // namespace
+
+bool kiln::isStickyCUDAError(CUresult error) {
+  switch (error) {
+  case 214: // CUDA_ERROR_ECC_UNCORRECTABLE
+  case 700: // CUDA_ERROR_ILLEGAL_ADDRESS
+  case 702: // CUDA_ERROR_LAUNCH_TIMEOUT
+  case 710: // CUDA_ERROR_ASSERT
+  case 714: // CUDA_ERROR_HARDWARE_STACK_ERROR
+  case 715: // CUDA_ERROR_ILLEGAL_INSTRUCTION
+  case 716: // CUDA_ERROR_MISALIGNED_ADDRESS
+  case 717: // CUDA_ERROR_INVALID_ADDRESS_SPACE
+  case 718: // CUDA_ERROR_INVALID_PC
+  case 719: // CUDA_ERROR_LAUNCH_FAILED
+    return true;
+  default:
+    return false;
+  }
+}
 
 std::string CUDADriver::describe(CUresult error) const {
   const char *text = nullptr;
@@ -52,10 +70,10 @@ kiln_code kiln::loadCUDADriver(const char *library, CUDADriver &out, std::string
   };
   auto get = reinterpret_cast<GetProcAddress>(dlsym(handle, "cuGetProcAddress_v2"));
   if (!get)
-    return fail(std::string("'") + library + "' has no cuGetProcAddress_v2: the NVIDIA "
+    return fail(std::string("'") + library +
+                "' has no cuGetProcAddress_v2: the NVIDIA "
                 "driver is older than CUDA 12");
-  if (!resolve(get, "cuInit", out.init) ||
-      !resolve(get, "cuDeviceGetCount", out.deviceGetCount) ||
+  if (!resolve(get, "cuInit", out.init) || !resolve(get, "cuDeviceGetCount", out.deviceGetCount) ||
       !resolve(get, "cuDeviceGet", out.deviceGet) ||
       !resolve(get, "cuDeviceGetAttribute", out.deviceGetAttribute) ||
       !resolve(get, "cuGetErrorString", out.getErrorString) ||
@@ -72,7 +90,19 @@ kiln_code kiln::loadCUDADriver(const char *library, CUDADriver &out, std::string
       !resolve(get, "cuLaunchKernel", out.launchKernel) ||
       !resolve(get, "cuStreamCreate", out.streamCreate) ||
       !resolve(get, "cuStreamDestroy", out.streamDestroy) ||
-      !resolve(get, "cuStreamSynchronize", out.streamSynchronize))
+      !resolve(get, "cuStreamSynchronize", out.streamSynchronize) ||
+      !resolve(get, "cuEventCreate", out.eventCreate) ||
+      !resolve(get, "cuEventRecord", out.eventRecord) ||
+      !resolve(get, "cuEventQuery", out.eventQuery) ||
+      !resolve(get, "cuEventSynchronize", out.eventSynchronize) ||
+      !resolve(get, "cuEventDestroy", out.eventDestroy) ||
+      !resolve(get, "cuStreamBeginCapture", out.streamBeginCapture) ||
+      !resolve(get, "cuStreamEndCapture", out.streamEndCapture) ||
+      !resolve(get, "cuGraphInstantiateWithFlags", out.graphInstantiate) ||
+      !resolve(get, "cuGraphLaunch", out.graphLaunch) ||
+      !resolve(get, "cuGraphExecDestroy", out.graphExecDestroy) ||
+      !resolve(get, "cuGraphDestroy", out.graphDestroy) ||
+      !resolve(get, "cuPointerGetAttribute", out.pointerGetAttribute))
     return fail(std::string("'") + library + "' lacks a driver entry point Kiln needs");
   if (CUresult r = out.init(0))
     return fail("cuInit failed: " + out.describe(r));

@@ -24,6 +24,27 @@ using CUmodule = void *;
 using CUfunction = void *;
 using CUstream = void *;
 using CUdeviceptr = unsigned long long;
+using CUevent = void *;
+using CUgraph = void *;
+using CUgraphExec = void *;
+
+// The driver's values for what the runtime passes or reads.
+constexpr unsigned kStreamNonBlocking = 1;      // CU_STREAM_NON_BLOCKING
+constexpr unsigned kEventDisableTiming = 2;     // CU_EVENT_DISABLE_TIMING
+constexpr int kStreamCaptureModeRelaxed = 2;    // CU_STREAM_CAPTURE_MODE_RELAXED
+constexpr int kPointerAttributeMemoryType = 2;  // CU_POINTER_ATTRIBUTE_MEMORY_TYPE
+constexpr int kPointerAttributeIsManaged = 8;   // CU_POINTER_ATTRIBUTE_IS_MANAGED
+constexpr int kPointerAttributeOrdinal = 9;     // CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL
+constexpr int kPointerAttributeRangeStart = 11; // CU_POINTER_ATTRIBUTE_RANGE_START_ADDR
+constexpr int kPointerAttributeRangeSize = 12;  // CU_POINTER_ATTRIBUTE_RANGE_SIZE
+constexpr unsigned kMemoryTypeDevice = 2;       // CU_MEMORYTYPE_DEVICE
+constexpr unsigned kMemoryTypeUnified = 4;      // CU_MEMORYTYPE_UNIFIED
+constexpr CUresult kErrorNotReady = 600;        // CUDA_ERROR_NOT_READY
+constexpr CUresult kErrorIllegalAddress = 700;  // CUDA_ERROR_ILLEGAL_ADDRESS
+
+/// Whether `error` leaves the context unusable (a kernel faulted): every later call on it
+/// fails, so the model must be loaded again.
+bool isStickyCUDAError(CUresult error);
 
 /// The driver's entry points the runtime uses, as CUDA 12's cuGetProcAddress gives them (the
 /// _v2 variants where there are several). The emulated device (CUDAEmulator.h) fills the
@@ -39,23 +60,33 @@ struct CUDADriver {
   CUresult (*ctxSetCurrent)(CUcontext context) = nullptr;
   CUresult (*moduleLoadData)(CUmodule *module, const void *image) = nullptr;
   CUresult (*moduleUnload)(CUmodule module) = nullptr;
-  CUresult (*moduleGetFunction)(CUfunction *function, CUmodule module,
-                                const char *name) = nullptr;
+  CUresult (*moduleGetFunction)(CUfunction *function, CUmodule module, const char *name) = nullptr;
   CUresult (*moduleGetGlobal)(CUdeviceptr *address, size_t *bytes, CUmodule module,
                               const char *name) = nullptr;
   CUresult (*memAlloc)(CUdeviceptr *address, size_t bytes) = nullptr;
   CUresult (*memFree)(CUdeviceptr address) = nullptr;
   CUresult (*memcpyHtoDAsync)(CUdeviceptr dst, const void *src, size_t bytes,
                               CUstream stream) = nullptr;
-  CUresult (*memcpyDtoHAsync)(void *dst, CUdeviceptr src, size_t bytes,
-                              CUstream stream) = nullptr;
+  CUresult (*memcpyDtoHAsync)(void *dst, CUdeviceptr src, size_t bytes, CUstream stream) = nullptr;
   CUresult (*launchKernel)(CUfunction function, unsigned gridX, unsigned gridY, unsigned gridZ,
-                           unsigned blockX, unsigned blockY, unsigned blockZ,
-                           unsigned sharedBytes, CUstream stream, void **params,
-                           void **extra) = nullptr;
+                           unsigned blockX, unsigned blockY, unsigned blockZ, unsigned sharedBytes,
+                           CUstream stream, void **params, void **extra) = nullptr;
   CUresult (*streamCreate)(CUstream *stream, unsigned flags) = nullptr;
   CUresult (*streamDestroy)(CUstream stream) = nullptr;
   CUresult (*streamSynchronize)(CUstream stream) = nullptr;
+  CUresult (*eventCreate)(CUevent *event, unsigned flags) = nullptr;
+  CUresult (*eventRecord)(CUevent event, CUstream stream) = nullptr;
+  CUresult (*eventQuery)(CUevent event) = nullptr;
+  CUresult (*eventSynchronize)(CUevent event) = nullptr;
+  CUresult (*eventDestroy)(CUevent event) = nullptr;
+  CUresult (*streamBeginCapture)(CUstream stream, int mode) = nullptr;
+  CUresult (*streamEndCapture)(CUstream stream, CUgraph *graph) = nullptr;
+  CUresult (*graphInstantiate)(CUgraphExec *exec, CUgraph graph,
+                               unsigned long long flags) = nullptr;
+  CUresult (*graphLaunch)(CUgraphExec exec, CUstream stream) = nullptr;
+  CUresult (*graphExecDestroy)(CUgraphExec exec) = nullptr;
+  CUresult (*graphDestroy)(CUgraph graph) = nullptr;
+  CUresult (*pointerGetAttribute)(void *data, int attribute, CUdeviceptr pointer) = nullptr;
   /// The emulated device only: what its last failed call found (a kernel's out-of-bounds
   /// access, a barrier not reached by every thread), for the status message.
   std::string (*takeFailureDetail)() = nullptr;

@@ -1,18 +1,31 @@
 //===- CUDAEmulator.cpp - the emulated CUDA device ------------------------===//
+//
+// The driver half of the emulated device: memory, streams, events, graphs and the sticky
+// error a faulting kernel leaves, behind the same CUDADriver table as libcuda. Work is
+// asynchronous as on a GPU: launches and copies to the device are queued and run when
+// something waits (a stream or event synchronisation, a copy to host memory), so a runtime
+// that reads results without waiting reads stale memory here too. The queue is one FIFO for
+// all streams, a legal order for any program that does not rely on two streams running
+// concurrently. Kernels run in CUDAEmulatorGrid.cpp.
+//
+//===----------------------------------------------------------------------===//
 
 #include "runtime/lib/CUDAEmulator.h"
 
+#include "runtime/lib/CUDAEmulatorGrid.h"
 #include "runtime/lib/abi.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <numeric>
-#include <random>
 #include <string>
-#include <ucontext.h>
 #include <utility>
 #include <vector>
 
@@ -22,274 +35,380 @@ namespace {
 
 // The CUresult values the emulator returns (the driver's numbering).
 constexpr CUresult kSuccess = 0, kInvalidValue = 1, kOutOfMemory = 2, kInvalidImage = 200,
-                   kNotFound = 500, kIllegalAddress = 700, kLaunchFailed = 719;
+                   kInvalidHandle = 400, kIllegalState = 401, kNotFound = 500,
+                   kNotReady = kErrorNotReady, kIllegalAddress = kErrorIllegalAddress,
+                   kLaunchFailed = 719, kCaptureUnsupported = 900, kCaptureInvalidated = 901;
 constexpr int kEmulatedCapability = 90;
-constexpr size_t kFiberStackBytes = 64 * 1024;
 
-thread_local std::string failureDetail;
+/// A queued operation; false, with what went wrong, when it faults.
+using Operation = std::function<bool(std::string &failure)>;
 
-std::string takeFailureDetail() { return std::exchange(failureDetail, std::string()); }
+struct Graph {
+  std::vector<Operation> operations;
+  size_t kernels = 0;
+};
 
-unsigned seed() {
-  static const unsigned value = [] {
-    const char *s = getenv("KILN_EMULATOR_SEED");
-    return s && *s ? unsigned(strtoul(s, nullptr, 10)) : 1u;
+struct Stream {
+  std::unique_ptr<Graph> capture; // while the stream is being captured
+  bool invalidated = false;       // an operation the capture cannot hold was attempted
+  bool relaxed = false;           // captured in CU_STREAM_CAPTURE_MODE_RELAXED
+};
+
+struct Event {
+  bool recorded = false;
+  uint64_t position = 0; // the operations queued before it was recorded
+};
+
+/// The emulated device's state: one context, one queue.
+struct Device {
+  std::mutex mutex;
+  int contextRefs = 0;
+  CUresult sticky = kSuccess; // a kernel faulted: every later call fails
+  std::string stickyDetail;
+  std::string lastDetail; // what the last failed call found, for takeFailureDetail
+  std::deque<Operation> queue;
+  uint64_t queued = 0, executed = 0;
+  Stream legacy;                           // the NULL stream, which cannot be captured
+  std::map<uintptr_t, size_t> allocations; // base -> bytes, for cuPointerGetAttribute
+  bool trace = [] {
+    const char *s = getenv("KILN_EMULATOR_TRACE");
+    return s && *s && *s != '0';
   }();
-  return value;
-}
 
-/// One emulated thread: the ids the kernel reads, and the emulator's bookkeeping.
-struct Thread {
-  kiln_emu_thread self{};
-  enum State { Ready, AtBarrier, AtShuffle, Done } state = Ready;
-  // At a shuffle: what the thread offers and asks for, then what it gets.
-  struct {
-    uint32_t value;
-    int64_t offset, width, mode, result;
-  } shuffle{};
-  ucontext_t context{};
-  std::unique_ptr<char[]> stack;
-  struct Block *block = nullptr;
-};
+  Stream &stream(CUstream s) { return s ? *static_cast<Stream *>(s) : legacy; }
 
-/// One block of a launch in progress.
-struct Block {
-  const kiln_emu_kernel *kernel;
-  void **params;
-  std::vector<Thread> threads;
-  ucontext_t scheduler{};
-  bool fibers = false;
-  bool failed = false;
-  std::mt19937 random;
-
-  std::string where(const Thread &t) const {
-    const int64_t *id = t.self.id;
-    return "kernel '" + std::string(kernel->name) + "' block (" + std::to_string(id[3]) + "," +
-           std::to_string(id[4]) + "," + std::to_string(id[5]) + ") thread (" +
-           std::to_string(id[0]) + "," + std::to_string(id[1]) + "," + std::to_string(id[2]) +
-           ")";
-  }
-
-  void fail(const std::string &detail) {
-    if (!failed)
-      failureDetail = detail;
-    failed = true;
-  }
-};
-
-Thread &threadOf(kiln_emu_thread *self) { return *reinterpret_cast<Thread *>(self); }
-
-void barrier(kiln_emu_thread *self) {
-  Thread &t = threadOf(self);
-  if (!t.block->fibers) {
-    t.block->fail(t.block->where(t) + ": gpu.barrier in a kernel recorded without barriers");
-    return;
-  }
-  t.state = Thread::AtBarrier;
-  swapcontext(&t.context, &t.block->scheduler);
-}
-
-int64_t shuffle(kiln_emu_thread *self, int64_t value, int64_t offset, int64_t width, int64_t mode) {
-  Thread &t = threadOf(self);
-  if (!t.block->fibers) {
-    t.block->fail(t.block->where(t) + ": gpu.shuffle in a kernel recorded without barriers");
-    return value & 0xffffffff;
-  }
-  t.shuffle = {uint32_t(value), offset, width, mode, 0};
-  t.state = Thread::AtShuffle;
-  swapcontext(&t.context, &t.block->scheduler);
-  return t.shuffle.result;
-}
-
-void fault(kiln_emu_thread *self, int64_t dim, int64_t index, int64_t size) {
-  Thread &t = threadOf(self);
-  t.block->fail(t.block->where(t) + ": out-of-bounds access: index " + std::to_string(index) +
-                " of dim " + std::to_string(dim) + ", which has size " + std::to_string(size));
-}
-
-void unwritten(kiln_emu_thread *self, int64_t index) {
-  Thread &t = threadOf(self);
-  t.block->fail(t.block->where(t) + ": read of element " + std::to_string(index) +
-                " of workgroup memory, which no thread of the block has written");
-}
-
-void fiberMain(unsigned high, unsigned low) {
-  Thread &t = *reinterpret_cast<Thread *>((uintptr_t(high) << 32) | uintptr_t(low));
-  t.block->kernel->entry(int64_t(reinterpret_cast<intptr_t>(&t.self)), t.block->params);
-  t.state = Thread::Done;
-}
-
-/// Each thread's fiber, ready to start the kernel. (getcontext and swapcontext return twice:
-/// they live in functions of their own, so that no caller's locals can be clobbered.)
-__attribute__((noinline)) void prepareFibers(Block &block) {
-  for (Thread &t : block.threads) {
-    if (!t.stack)
-      t.stack.reset(new char[kFiberStackBytes]);
-    getcontext(&t.context);
-    t.context.uc_stack.ss_sp = t.stack.get();
-    t.context.uc_stack.ss_size = kFiberStackBytes;
-    t.context.uc_link = &block.scheduler;
-    uintptr_t p = reinterpret_cast<uintptr_t>(&t);
-    makecontext(&t.context, reinterpret_cast<void (*)()>(fiberMain), 2, unsigned(p >> 32),
-                unsigned(p & 0xffffffffu));
-  }
-}
-
-/// Runs `t` until it waits at a barrier or ends.
-__attribute__((noinline)) void resume(Block &block, Thread &t) {
-  swapcontext(&block.scheduler, &t.context);
-}
-
-constexpr size_t kWarpSize = 32;
-
-/// The lane whose value a thread at a shuffle gets, or -1 when it is outside its segment.
-int64_t sourceLane(int64_t lane, const Thread &t) {
-  int64_t width = t.shuffle.width, offset = t.shuffle.offset;
-  int64_t base = lane / width * width, source;
-  switch (t.shuffle.mode) {
-  case KILN_EMU_SHUFFLE_XOR:
-    source = lane ^ offset;
-    break;
-  case KILN_EMU_SHUFFLE_UP:
-    source = lane - offset;
-    break;
-  case KILN_EMU_SHUFFLE_DOWN:
-    source = lane + offset;
-    break;
-  default:
-    source = base + offset;
-    break;
-  }
-  return source >= base && source < base + width ? source : -1;
-}
-
-/// Completes the shuffle of every warp whose threads all wait at one; a warp of which only
-/// some do (the others wait at a barrier or ended) has diverged. Returns whether any warp
-/// moved on.
-bool exchange(Block &block) {
-  bool moved = false;
-  for (size_t first = 0; first < block.threads.size() && !block.failed; first += kWarpSize) {
-    size_t end = std::min(first + kWarpSize, block.threads.size());
-    const Thread *waiting = nullptr, *elsewhere = nullptr;
-    for (size_t i = first; i < end; ++i)
-      (block.threads[i].state == Thread::AtShuffle ? waiting : elsewhere) = &block.threads[i];
-    if (!waiting)
-      continue;
-    if (elsewhere) {
-      block.fail(block.where(*waiting) + " waits at a gpu.shuffle that " + block.where(*elsewhere) +
-                 " of its warp does not reach (" +
-                 (elsewhere->state == Thread::Done ? "it ended" : "it waits at a gpu.barrier") +
-                 ")");
-      return false;
-    }
-    if (end - first != kWarpSize) {
-      block.fail(block.where(*waiting) + ": gpu.shuffle in a warp of " +
-                 std::to_string(end - first) +
-                 " threads (the block's size is not a "
-                 "multiple of 32, so the shuffle's full lane mask names missing lanes)");
-      return false;
-    }
-    const Thread &lead = block.threads[first];
-    for (size_t i = first; i < end; ++i) {
-      const Thread &t = block.threads[i];
-      if (t.shuffle.width != lead.shuffle.width || t.shuffle.mode != lead.shuffle.mode) {
-        block.fail(block.where(t) + ": gpu.shuffle with another mode or width than " +
-                   block.where(lead) + " of its warp");
-        return false;
-      }
-      if (t.shuffle.width < 1 || t.shuffle.width > int64_t(kWarpSize) ||
-          (t.shuffle.width & (t.shuffle.width - 1))) {
-        block.fail(block.where(t) + ": gpu.shuffle width " + std::to_string(t.shuffle.width) +
-                   " is not a power of two up to 32");
-        return false;
+  /// Runs queued operations until `position` of them have run; a fault makes the context
+  /// sticky and drops the rest.
+  CUresult drain(uint64_t position) {
+    while (executed < position && !queue.empty()) {
+      Operation op = std::move(queue.front());
+      queue.pop_front();
+      ++executed;
+      std::string failure;
+      if (!op(failure)) {
+        sticky = kIllegalAddress;
+        stickyDetail = std::move(failure);
+        executed += queue.size();
+        queue.clear();
       }
     }
-    for (size_t i = first; i < end; ++i) {
-      Thread &t = block.threads[i];
-      int64_t source = sourceLane(int64_t(i - first), t);
-      t.shuffle.result =
-          source < 0 ? int64_t(t.shuffle.value)
-                     : int64_t(block.threads[first + source].shuffle.value) | (int64_t(1) << 32);
-    }
-    for (size_t i = first; i < end; ++i)
-      block.threads[i].state = Thread::Ready;
-    moved = true;
+    return status();
   }
-  return moved;
+  CUresult drainAll() { return drain(queued); }
+
+  /// The sticky error, if any, with its detail for takeFailureDetail.
+  CUresult status() {
+    if (sticky)
+      lastDetail = stickyDetail;
+    return sticky;
+  }
+
+  /// Queues `op` on `s`, or adds it to the graph `s` is capturing.
+  CUresult enqueue(Stream &s, Operation op, bool kernel) {
+    if (s.capture) {
+      if (s.invalidated)
+        return kCaptureInvalidated;
+      s.capture->operations.push_back(std::move(op));
+      s.capture->kernels += kernel;
+      return kSuccess;
+    }
+    queue.push_back(std::move(op));
+    ++queued;
+    return kSuccess;
+  }
+
+  /// An operation a capture cannot hold: it invalidates the capture.
+  CUresult refuseInCapture(Stream &s) {
+    s.invalidated = true;
+    lastDetail = "the operation cannot be captured into a CUDA graph";
+    return kCaptureUnsupported;
+  }
+
+  /// The streams being captured in a mode that forbids unsafe calls (cuMemAlloc).
+  std::vector<Stream *> strictCaptures;
+  void endStrictCapture(Stream *s) {
+    strictCaptures.erase(std::remove(strictCaptures.begin(), strictCaptures.end(), s),
+                         strictCaptures.end());
+  }
+
+  void log(const std::string &line) {
+    if (trace)
+      fprintf(stderr, "kiln-emulator: %s\n", line.c_str());
+  }
+};
+
+Device &device() {
+  static Device *d = new Device; // never destroyed: sessions may outlive static destructors
+  return *d;
 }
 
-/// Runs the threads in a shuffled order; with fibers, phase by phase between barriers, warps
-/// exchanging values at their shuffles within a phase.
-void runBlock(Block &block) {
-  std::vector<size_t> order(block.threads.size());
-  std::iota(order.begin(), order.end(), 0);
-  if (!block.fibers) {
-    std::shuffle(order.begin(), order.end(), block.random);
-    for (size_t i : order) {
-      Thread &t = block.threads[i];
-      block.kernel->entry(int64_t(reinterpret_cast<intptr_t>(&t.self)), block.params);
-    }
-    return;
-  }
-  prepareFibers(block);
-  for (;;) {
-    std::shuffle(order.begin(), order.end(), block.random);
-    for (size_t i : order)
-      if (block.threads[i].state == Thread::Ready)
-        resume(block, block.threads[i]);
-    if (exchange(block))
-      continue;
-    if (block.failed)
-      return;
-    size_t waiting = 0, done = 0;
-    for (const Thread &t : block.threads)
-      (t.state == Thread::Done ? done : waiting)++;
-    if (!waiting)
-      return;
-    if (done) {
-      for (const Thread &t : block.threads)
-        if (t.state == Thread::Done)
-          return block.fail(block.where(t) + " ended without reaching the gpu.barrier that " +
-                            std::to_string(waiting) + " other threads of its block wait at");
-    }
-    for (Thread &t : block.threads)
-      t.state = Thread::Ready;
-  }
+/// Locks the device and fails with the sticky error, if any.
+#define LOCK_DEVICE()                                                                              \
+  Device &dev = device();                                                                          \
+  std::lock_guard<std::mutex> lock(dev.mutex);                                                     \
+  if (CUresult sticky = dev.status())                                                              \
+  return sticky
+
+std::string takeFailureDetail() {
+  Device &dev = device();
+  std::lock_guard<std::mutex> lock(dev.mutex);
+  return std::exchange(dev.lastDetail, std::string());
 }
 
 CUresult launchKernel(CUfunction function, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
-                      unsigned by, unsigned bz, unsigned, CUstream, void **params, void **) {
-  // One launch at a time in the process: a kernel's workgroup memory is a global of its twin.
-  static std::mutex launches;
-  std::lock_guard<std::mutex> lock(launches);
+                      unsigned by, unsigned bz, unsigned, CUstream stream, void **params,
+                      void **extra) {
+  LOCK_DEVICE();
   auto *kernel = static_cast<const kiln_emu_kernel *>(function);
   uint64_t threads = uint64_t(bx) * by * bz;
-  if (!kernel || !threads || threads > 1024 || !gx || !gy || !gz)
+  if (!kernel || !threads || threads > 1024 || !gx || !gy || !gz || extra ||
+      (kernel->num_params && !params))
     return kInvalidValue;
-  Block block{kernel, params, std::vector<Thread>(threads), {}, false, false, std::mt19937()};
-  block.fibers = kernel->flags & KILN_EMU_KERNEL_BARRIERS;
-  for (unsigned z = 0; z < gz; ++z)
-    for (unsigned y = 0; y < gy; ++y)
-      for (unsigned x = 0; x < gx; ++x) {
-        block.random.seed(seed() ^ (x + 65536u * (y + 65536u * z)));
-        for (uint32_t i = 0; i < kernel->num_shadows; ++i)
-          std::memset(kernel->shadows[i].address, 0, kernel->shadows[i].bytes);
-        for (uint64_t i = 0; i < threads; ++i) {
-          Thread &t = block.threads[i];
-          int64_t ids[12] = {int64_t(i % bx), int64_t(i / bx % by), int64_t(i / (uint64_t(bx) * by)),
-                             x, y, z, bx, by, bz, gx, gy, gz};
-          std::memcpy(t.self.id, ids, sizeof ids);
-          t.self.barrier = barrier;
-          t.self.fault = fault;
-          t.self.unwritten = unwritten;
-          t.self.shuffle = shuffle;
-          t.state = Thread::Ready;
-          t.block = &block;
-        }
-        runBlock(block);
-        if (block.failed)
-          return kIllegalAddress;
-      }
+  // The parameters are copied at the launch, as cuLaunchKernel does: the runtime passes each
+  // in an 8-byte slot (codegen/CUDA/LaunchToRuntime.cpp).
+  std::vector<int64_t> values(kernel->num_params);
+  for (uint32_t i = 0; i < kernel->num_params; ++i)
+    std::memcpy(&values[i], params[i], sizeof(int64_t));
+  std::array<unsigned, 3> grid = {gx, gy, gz}, block = {bx, by, bz};
+  dev.log("launch '" + std::string(kernel->name) + "'" +
+          (dev.stream(stream).capture ? " (captured)" : ""));
+  Operation op = [kernel, values, grid, block](std::string &failure) mutable {
+    std::vector<void *> slots(values.size());
+    for (size_t i = 0; i < values.size(); ++i)
+      slots[i] = &values[i];
+    return runGrid(*kernel, grid.data(), block.data(), slots.data(), failure);
+  };
+  return dev.enqueue(dev.stream(stream), std::move(op), /*kernel=*/true);
+}
+
+CUresult memAlloc(CUdeviceptr *out, size_t bytes) {
+  LOCK_DEVICE();
+  for (Stream *s : dev.strictCaptures)
+    if (s->capture)
+      return dev.refuseInCapture(*s);
+  size_t rounded = (std::max<size_t>(bytes, 1) + 255) / 256 * 256;
+  void *p = aligned_alloc(256, rounded);
+  if (!p)
+    return kOutOfMemory;
+  dev.allocations[reinterpret_cast<uintptr_t>(p)] = bytes;
+  *out = CUdeviceptr(reinterpret_cast<uintptr_t>(p));
+  return kSuccess;
+}
+
+CUresult memFree(CUdeviceptr p) {
+  Device &dev = device();
+  std::lock_guard<std::mutex> lock(dev.mutex);
+  // Memory is freed once the work queued before it has run, as cuMemFree synchronises.
+  dev.drainAll();
+  auto it = dev.allocations.find(uintptr_t(p));
+  if (it == dev.allocations.end())
+    return p ? kInvalidValue : kSuccess;
+  dev.allocations.erase(it);
+  free(reinterpret_cast<void *>(uintptr_t(p)));
+  return kSuccess;
+}
+
+CUresult memcpyHtoDAsync(CUdeviceptr dst, const void *src, size_t bytes, CUstream stream) {
+  LOCK_DEVICE();
+  Stream &s = dev.stream(stream);
+  if (s.capture)
+    return dev.refuseInCapture(s); // from pageable host memory
+  // From pageable memory the source is staged at the call, so the caller may reuse it.
+  auto staged = std::make_shared<std::vector<char>>(static_cast<const char *>(src),
+                                                    static_cast<const char *>(src) + bytes);
+  return dev.enqueue(
+      s,
+      [dst, staged](std::string &) {
+        std::memcpy(reinterpret_cast<void *>(uintptr_t(dst)), staged->data(), staged->size());
+        return true;
+      },
+      false);
+}
+
+CUresult memcpyDtoHAsync(void *dst, CUdeviceptr src, size_t bytes, CUstream stream) {
+  LOCK_DEVICE();
+  Stream &s = dev.stream(stream);
+  if (s.capture)
+    return dev.refuseInCapture(s);
+  // To pageable memory the copy is complete when the call returns: everything queued before
+  // it runs first.
+  if (CUresult r = dev.drainAll())
+    return r;
+  std::memcpy(dst, reinterpret_cast<const void *>(uintptr_t(src)), bytes);
+  return kSuccess;
+}
+
+CUresult streamCreate(CUstream *out, unsigned) {
+  LOCK_DEVICE();
+  *out = new Stream;
+  return kSuccess;
+}
+
+CUresult streamDestroy(CUstream stream) {
+  if (!stream)
+    return kInvalidHandle;
+  Device &dev = device();
+  std::lock_guard<std::mutex> lock(dev.mutex);
+  auto *s = static_cast<Stream *>(stream);
+  dev.endStrictCapture(s);
+  delete s; // its queued work still runs, as with cuStreamDestroy
+  return kSuccess;
+}
+
+CUresult streamSynchronize(CUstream stream) {
+  LOCK_DEVICE();
+  Stream &s = dev.stream(stream);
+  if (s.capture)
+    return dev.refuseInCapture(s);
+  return dev.drainAll();
+}
+
+CUresult eventCreate(CUevent *out, unsigned) {
+  LOCK_DEVICE();
+  *out = new Event;
+  return kSuccess;
+}
+
+CUresult eventRecord(CUevent event, CUstream stream) {
+  LOCK_DEVICE();
+  if (!event)
+    return kInvalidHandle;
+  Stream &s = dev.stream(stream);
+  if (s.capture)
+    return dev.refuseInCapture(s);
+  auto *e = static_cast<Event *>(event);
+  e->recorded = true;
+  e->position = dev.queued;
+  return kSuccess;
+}
+
+CUresult eventQuery(CUevent event) {
+  LOCK_DEVICE();
+  auto *e = static_cast<Event *>(event);
+  if (!e)
+    return kInvalidHandle;
+  return !e->recorded || dev.executed >= e->position ? kSuccess : kNotReady;
+}
+
+CUresult eventSynchronize(CUevent event) {
+  LOCK_DEVICE();
+  auto *e = static_cast<Event *>(event);
+  if (!e)
+    return kInvalidHandle;
+  return e->recorded ? dev.drain(e->position) : kSuccess;
+}
+
+CUresult eventDestroy(CUevent event) {
+  delete static_cast<Event *>(event);
+  return kSuccess;
+}
+
+CUresult streamBeginCapture(CUstream stream, int mode) {
+  LOCK_DEVICE();
+  if (!stream)
+    return kCaptureUnsupported; // the legacy stream cannot be captured
+  Stream &s = dev.stream(stream);
+  if (s.capture)
+    return kIllegalState;
+  s.capture = std::make_unique<Graph>();
+  s.invalidated = false;
+  s.relaxed = mode == kStreamCaptureModeRelaxed;
+  if (!s.relaxed)
+    dev.strictCaptures.push_back(&s);
+  dev.log("capture begins");
+  return kSuccess;
+}
+
+CUresult streamEndCapture(CUstream stream, CUgraph *out) {
+  LOCK_DEVICE();
+  Stream &s = dev.stream(stream);
+  if (!s.capture)
+    return kIllegalState;
+  dev.endStrictCapture(&s);
+  std::unique_ptr<Graph> graph = std::move(s.capture);
+  *out = nullptr;
+  if (s.invalidated)
+    return kCaptureInvalidated;
+  dev.log("capture ends: " + std::to_string(graph->kernels) + " kernels");
+  *out = graph.release();
+  return kSuccess;
+}
+
+CUresult graphInstantiate(CUgraphExec *out, CUgraph graph, unsigned long long) {
+  LOCK_DEVICE();
+  if (!graph)
+    return kInvalidHandle;
+  *out = new Graph(*static_cast<Graph *>(graph));
+  return kSuccess;
+}
+
+CUresult graphLaunch(CUgraphExec exec, CUstream stream) {
+  LOCK_DEVICE();
+  auto *g = static_cast<Graph *>(exec);
+  if (!g)
+    return kInvalidHandle;
+  Stream &s = dev.stream(stream);
+  if (s.capture)
+    return dev.refuseInCapture(s);
+  dev.log("graph launch: " + std::to_string(g->kernels) + " kernels");
+  for (const Operation &op : g->operations)
+    dev.enqueue(s, op, true);
+  return kSuccess;
+}
+
+CUresult graphDestroy(CUgraph graph) {
+  delete static_cast<Graph *>(graph);
+  return kSuccess;
+}
+
+CUresult pointerGetAttribute(void *data, int attribute, CUdeviceptr pointer) {
+  LOCK_DEVICE();
+  auto it = dev.allocations.upper_bound(uintptr_t(pointer));
+  if (it == dev.allocations.begin())
+    return kInvalidValue; // not device memory (host memory unknown to the driver)
+  --it;
+  if (uintptr_t(pointer) >= it->first + std::max<size_t>(it->second, 1))
+    return kInvalidValue;
+  switch (attribute) {
+  case kPointerAttributeMemoryType:
+    *static_cast<unsigned *>(data) = kMemoryTypeDevice;
+    return kSuccess;
+  case kPointerAttributeIsManaged:
+    *static_cast<unsigned *>(data) = 0;
+    return kSuccess;
+  case kPointerAttributeOrdinal:
+    *static_cast<int *>(data) = 0;
+    return kSuccess;
+  case kPointerAttributeRangeStart:
+    *static_cast<CUdeviceptr *>(data) = CUdeviceptr(it->first);
+    return kSuccess;
+  case kPointerAttributeRangeSize:
+    *static_cast<size_t *>(data) = it->second;
+    return kSuccess;
+  default:
+    return kInvalidValue;
+  }
+}
+
+CUresult primaryCtxRetain(CUcontext *out, CUdevice) {
+  static int context;
+  Device &dev = device();
+  std::lock_guard<std::mutex> lock(dev.mutex);
+  ++dev.contextRefs;
+  *out = &context;
+  return kSuccess;
+}
+
+/// The last release resets the context, as cuDevicePrimaryCtxRelease does: a fault's sticky
+/// error ends with it.
+CUresult primaryCtxRelease(CUdevice) {
+  Device &dev = device();
+  std::lock_guard<std::mutex> lock(dev.mutex);
+  if (dev.contextRefs > 0 && --dev.contextRefs == 0) {
+    dev.drainAll();
+    dev.sticky = kSuccess;
+    dev.stickyDetail.clear();
+  }
   return kSuccess;
 }
 
@@ -303,8 +422,7 @@ CUresult moduleGetFunction(CUfunction *out, CUmodule module, const char *name) {
   return kNotFound;
 }
 
-CUresult moduleGetGlobal(CUdeviceptr *address, size_t *bytes, CUmodule module,
-                         const char *name) {
+CUresult moduleGetGlobal(CUdeviceptr *address, size_t *bytes, CUmodule module, const char *name) {
   auto *image = static_cast<const kiln_emu_image *>(module);
   for (uint32_t i = 0; image && i < image->num_globals; ++i)
     if (!strcmp(image->globals[i].name, name)) {
@@ -319,14 +437,44 @@ CUresult moduleGetGlobal(CUdeviceptr *address, size_t *bytes, CUmodule module,
 
 CUresult errorString(CUresult error, const char **text) {
   switch (error) {
-  case kSuccess: *text = "CUDA_SUCCESS (emulated device)"; return kSuccess;
-  case kInvalidValue: *text = "CUDA_ERROR_INVALID_VALUE (emulated device)"; return kSuccess;
-  case kOutOfMemory: *text = "CUDA_ERROR_OUT_OF_MEMORY (emulated device)"; return kSuccess;
-  case kInvalidImage: *text = "CUDA_ERROR_INVALID_IMAGE: not an emulation image"; return kSuccess;
-  case kNotFound: *text = "CUDA_ERROR_NOT_FOUND (emulated device)"; return kSuccess;
-  case kIllegalAddress: *text = "CUDA_ERROR_ILLEGAL_ADDRESS (emulated device)"; return kSuccess;
-  case kLaunchFailed: *text = "CUDA_ERROR_LAUNCH_FAILED (emulated device)"; return kSuccess;
-  default: return kInvalidValue;
+  case kSuccess:
+    *text = "CUDA_SUCCESS (emulated device)";
+    return kSuccess;
+  case kInvalidValue:
+    *text = "CUDA_ERROR_INVALID_VALUE (emulated device)";
+    return kSuccess;
+  case kOutOfMemory:
+    *text = "CUDA_ERROR_OUT_OF_MEMORY (emulated device)";
+    return kSuccess;
+  case kInvalidImage:
+    *text = "CUDA_ERROR_INVALID_IMAGE: not an emulation image";
+    return kSuccess;
+  case kInvalidHandle:
+    *text = "CUDA_ERROR_INVALID_HANDLE (emulated device)";
+    return kSuccess;
+  case kIllegalState:
+    *text = "CUDA_ERROR_ILLEGAL_STATE (emulated device)";
+    return kSuccess;
+  case kNotFound:
+    *text = "CUDA_ERROR_NOT_FOUND (emulated device)";
+    return kSuccess;
+  case kNotReady:
+    *text = "CUDA_ERROR_NOT_READY (emulated device)";
+    return kSuccess;
+  case kIllegalAddress:
+    *text = "CUDA_ERROR_ILLEGAL_ADDRESS (emulated device)";
+    return kSuccess;
+  case kLaunchFailed:
+    *text = "CUDA_ERROR_LAUNCH_FAILED (emulated device)";
+    return kSuccess;
+  case kCaptureUnsupported:
+    *text = "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED (emulated device)";
+    return kSuccess;
+  case kCaptureInvalidated:
+    *text = "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED (emulated device)";
+    return kSuccess;
+  default:
+    return kInvalidValue;
   }
 }
 
@@ -338,13 +486,12 @@ CUDADriver makeDriver() {
     return ordinal == 0 ? (*device = 0, kSuccess) : kInvalidValue;
   };
   d.deviceGetAttribute = [](int *value, int attribute, CUdevice) {
-    *value = attribute == 75 ? kEmulatedCapability / 10 : attribute == 76 ? 0 : 0;
+    *value = attribute == 75 ? kEmulatedCapability / 10 : 0;
     return kSuccess;
   };
   d.getErrorString = errorString;
-  static int context;
-  d.primaryCtxRetain = [](CUcontext *out, CUdevice) { return *out = &context, kSuccess; };
-  d.primaryCtxRelease = [](CUdevice) { return kSuccess; };
+  d.primaryCtxRetain = primaryCtxRetain;
+  d.primaryCtxRelease = primaryCtxRelease;
   d.ctxSetCurrent = [](CUcontext) { return kSuccess; };
   d.moduleLoadData = [](CUmodule *out, const void *image) {
     auto *emu = static_cast<const kiln_emu_image *>(image);
@@ -356,25 +503,26 @@ CUDADriver makeDriver() {
   d.moduleUnload = [](CUmodule) { return kSuccess; };
   d.moduleGetFunction = moduleGetFunction;
   d.moduleGetGlobal = moduleGetGlobal;
-  d.memAlloc = [](CUdeviceptr *out, size_t bytes) {
-    void *p = aligned_alloc(256, (std::max<size_t>(bytes, 1) + 255) / 256 * 256);
-    if (!p)
-      return kOutOfMemory;
-    *out = CUdeviceptr(reinterpret_cast<uintptr_t>(p));
-    return kSuccess;
-  };
-  d.memFree = [](CUdeviceptr p) { return free(reinterpret_cast<void *>(uintptr_t(p))), kSuccess; };
-  d.memcpyHtoDAsync = [](CUdeviceptr dst, const void *src, size_t bytes, CUstream) {
-    return std::memcpy(reinterpret_cast<void *>(uintptr_t(dst)), src, bytes), kSuccess;
-  };
-  d.memcpyDtoHAsync = [](void *dst, CUdeviceptr src, size_t bytes, CUstream) {
-    return std::memcpy(dst, reinterpret_cast<const void *>(uintptr_t(src)), bytes), kSuccess;
-  };
+  d.memAlloc = memAlloc;
+  d.memFree = memFree;
+  d.memcpyHtoDAsync = memcpyHtoDAsync;
+  d.memcpyDtoHAsync = memcpyDtoHAsync;
   d.launchKernel = launchKernel;
-  static int stream;
-  d.streamCreate = [](CUstream *out, unsigned) { return *out = &stream, kSuccess; };
-  d.streamDestroy = [](CUstream) { return kSuccess; };
-  d.streamSynchronize = [](CUstream) { return kSuccess; };
+  d.streamCreate = streamCreate;
+  d.streamDestroy = streamDestroy;
+  d.streamSynchronize = streamSynchronize;
+  d.eventCreate = eventCreate;
+  d.eventRecord = eventRecord;
+  d.eventQuery = eventQuery;
+  d.eventSynchronize = eventSynchronize;
+  d.eventDestroy = eventDestroy;
+  d.streamBeginCapture = streamBeginCapture;
+  d.streamEndCapture = streamEndCapture;
+  d.graphInstantiate = graphInstantiate;
+  d.graphLaunch = graphLaunch;
+  d.graphExecDestroy = graphDestroy;
+  d.graphDestroy = graphDestroy;
+  d.pointerGetAttribute = pointerGetAttribute;
   d.takeFailureDetail = takeFailureDetail;
   return d;
 }

@@ -27,8 +27,9 @@ public:
   /// The dynamic dims of the outputs, in declaration order, for the inputs given as memref
   /// descriptors (the generated code's calling convention, runtime/lib/abi.h).
   virtual kiln_status *shapes(const char *fn, void **inputs, int64_t *dims) = 0;
-  /// Runs the model on the descriptors of the inputs, then the outputs.
-  virtual kiln_status *run(const char *fn, void **arguments) = 0;
+  /// Runs the model on the descriptors of the inputs, then the outputs; `onDevice[i]` says
+  /// that argument i lives in the model's device memory (always false on the CPU).
+  virtual kiln_status *run(const char *fn, void **arguments, const bool *onDevice) = 0;
   /// Waits for the work the session has queued (nothing to wait for on the CPU).
   virtual kiln_status *synchronize(const char *fn) = 0;
 };
@@ -39,6 +40,18 @@ public:
   virtual ~DeviceModel() = default;
   virtual kiln_status *createSession(const char *fn, const kiln_options *options,
                                      std::unique_ptr<DeviceSession> &out) const = 0;
+
+  // The model's device memory (runtime/include/kiln/runtime.h, "Device memory"). The
+  // defaults, for models that run on the CPU, fail with KILN_FAILED_PRECONDITION.
+  virtual kiln_status *allocate(const char *fn, uint64_t bytes, void **out) const;
+  virtual kiln_status *release(const char *fn, void *memory) const;
+  /// Copies to device memory (`toDevice`) or from it, and waits for the copy.
+  virtual kiln_status *copy(const char *fn, void *dst, const void *src, uint64_t bytes,
+                            bool toDevice) const;
+  /// Null when `bytes` bytes at `data` are device memory of the model's device; otherwise
+  /// KILN_INVALID_ARGUMENT naming `what` ("input 'x'").
+  virtual kiln_status *checkDeviceMemory(const char *fn, const std::string &what,
+                                         const void *data, uint64_t bytes) const;
 };
 
 /// What a backend loads from: the validated artifact, its weights (64-byte aligned, or null)

@@ -50,6 +50,7 @@ kiln_status *finishLoad(const char *fn, kiln_model *model, const uint8_t *bytes,
                       : device == KILN_DEVICE_CUDA     ? "cuda"
                                                        : "cuda-emulator");
   model->device_kind = device;
+  model->ordinal = options ? options->ordinal : 0;
   if (c.weightsSize) {
     const uint8_t *w = bytes + c.weightsOffset;
     if (reinterpret_cast<uintptr_t>(w) % 64) {

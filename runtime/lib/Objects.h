@@ -47,6 +47,7 @@ struct kiln_model {
   const void *weights = nullptr;
   std::unique_ptr<kiln::DeviceModel> device;
   kiln_device device_kind = KILN_DEVICE_INVALID; // what the model was loaded onto
+  int32_t ordinal = 0;                           // which device of that kind
   std::vector<kiln_tensor_info> inputInfo, outputInfo;
   std::vector<std::vector<const char *>> dimParamPointers;
   /// How many output dims are dynamic (the shapes entry point computes them).

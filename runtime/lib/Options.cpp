@@ -61,5 +61,13 @@ kiln_status *kiln_options_set_cuda_stream(kiln_options *options, void *stream) {
   if (!options)
     return makeStatus(KILN_INVALID_ARGUMENT, "kiln_options_set_cuda_stream: options is NULL");
   options->cudaStream = stream;
+  options->cudaStreamSet = true;
+  return nullptr;
+}
+
+kiln_status *kiln_options_set_cuda_graphs(kiln_options *options, int enable) {
+  if (!options)
+    return makeStatus(KILN_INVALID_ARGUMENT, "kiln_options_set_cuda_graphs: options is NULL");
+  options->cudaGraphs = enable != 0;
   return nullptr;
 }

@@ -13,8 +13,12 @@ struct kiln_options {
   int32_t threads = 0;
   bool verifyWeights = true;
   uint64_t maxScratchBytes = 0;
-  /// The caller's CUstream for CUDA sessions (null: the session makes its own).
+  /// The caller's CUstream for CUDA sessions, when cudaStreamSet (null: the legacy default
+  /// stream); otherwise the session makes its own.
   void *cudaStream = nullptr;
+  bool cudaStreamSet = false;
+  /// CUDA sessions capture repeated runs at the same shapes into CUDA graphs.
+  bool cudaGraphs = true;
 };
 
 #endif // KILN_RUNTIME_OPTIONS_H

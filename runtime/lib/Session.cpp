@@ -15,6 +15,8 @@
 #include <cinttypes>
 #include <cstring>
 #include <map>
+#include <memory>
+#include <string>
 
 using namespace kiln;
 
@@ -99,10 +101,21 @@ kiln_status *bindTensors(const char *fn, const kiln_model *model, const kiln_ten
       return makeStatus(KILN_INVALID_ARGUMENT, "%s: '%s': %s '%s': element type %s, expected %s",
                         fn, file, what, info.name, kiln_element_type_name(t.element_type),
                         kiln_element_type_name(info.element_type));
-    if (t.device != KILN_DEVICE_CPU || t.device_ordinal != 0)
+    bool onHost = t.device == KILN_DEVICE_CPU && t.device_ordinal == 0;
+    bool onDevice = model->device_kind != KILN_DEVICE_CPU && t.device == model->device_kind &&
+                    t.device_ordinal == model->ordinal && !(info.flags & KILN_TENSOR_HOST_VALUE);
+    if (!onHost && !onDevice) {
+      if (model->device_kind == KILN_DEVICE_CPU || (info.flags & KILN_TENSOR_HOST_VALUE))
+        return makeStatus(KILN_INVALID_ARGUMENT,
+                          "%s: '%s': %s '%s': device %d ordinal %d, expected cpu (1) ordinal 0%s",
+                          fn, file, what, info.name, int(t.device), t.device_ordinal,
+                          model->device_kind == KILN_DEVICE_CPU ? "" : " (a host value)");
       return makeStatus(KILN_INVALID_ARGUMENT,
-                        "%s: '%s': %s '%s': device %d ordinal %d, expected cpu (1) ordinal 0", fn,
-                        file, what, info.name, int(t.device), t.device_ordinal);
+                        "%s: '%s': %s '%s': device %d ordinal %d, expected cpu (1) ordinal 0 or "
+                        "the model's device (%d) ordinal %d",
+                        fn, file, what, info.name, int(t.device), t.device_ordinal,
+                        int(model->device_kind), model->ordinal);
+    }
     if (t.rank != info.rank)
       return makeStatus(KILN_INVALID_ARGUMENT, "%s: '%s': %s '%s': rank %d, expected %d", fn, file,
                         what, info.name, t.rank, info.rank);
@@ -141,6 +154,10 @@ kiln_status *bindTensors(const char *fn, const kiln_model *model, const kiln_ten
       return makeStatus(KILN_INVALID_ARGUMENT,
                         "%s: '%s': %s '%s': data %p is not aligned to its %zu-byte elements", fn,
                         file, what, info.name, t.data, elementSize);
+    if (onDevice && t.data)
+      if (kiln_status *s = model->device->checkDeviceMemory(
+              fn, std::string(what) + " '" + info.name + "'", t.data, bytes))
+        return s;
   }
   for (size_t i = 0; i < infos.size(); ++i)
     if (!bound[i])
@@ -337,7 +354,12 @@ kiln_status *kiln_session_run(kiln_session *session, const kiln_tensor *inputs,
     descriptors.add(boundInputs);
     descriptors.add(boundOutputs);
     std::vector<void *> pointers = descriptors.pointers();
-    return session->device->run(fn, pointers.data());
+    std::unique_ptr<bool[]> onDevice(new bool[pointers.size() + 1]());
+    size_t next = 0;
+    for (const auto *list : {&boundInputs, &boundOutputs})
+      for (const kiln_tensor *t : *list)
+        onDevice[next++] = t->device != KILN_DEVICE_CPU;
+    return session->device->run(fn, pointers.data(), onDevice.get());
   });
 }
 

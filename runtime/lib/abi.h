@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#define KILN_GEN_ABI_VERSION 4
+#define KILN_GEN_ABI_VERSION 5
 
 /* Services the runtime provides to generated code, bound once per loaded
  * model before any other call. Append-only; `size` is sizeof at the
@@ -113,6 +113,9 @@ typedef struct kiln_emu_kernel {
   /* Runs the kernel as emulated thread `thread` (a kiln_emu_thread *) with
    * cuLaunchKernel's parameter array. */
   void (*entry)(int64_t thread, void **params);
+  /* How many parameters `entry` reads: the emulator copies that many 8-byte
+   * slots at the launch, as cuLaunchKernel copies the parameters. */
+  uint32_t num_params;
   /* One byte per element of each workgroup buffer, set when a thread writes
    * it; the emulator clears them before each block. */
   uint32_t num_shadows;

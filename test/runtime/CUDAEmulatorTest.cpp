@@ -4,7 +4,9 @@
 // (runtime/lib/abi.h) the way kiln-cuda-emulation-kernels writes them: every thread of every
 // block runs with its ids; barriers order the phases of a block; a thread that leaves while
 // others wait at a barrier, and an out-of-bounds access, fail the launch naming kernel, block
-// and thread; the thread order depends on the seed. (Kiln's compiled kernels run on it in
+// and thread; the thread order depends on the seed; work waits in a queue until something
+// waits for it, a fault is sticky, captured graphs replay their launches, and pointer
+// attributes describe the emulator's allocations. (Kiln's compiled kernels run on it in
 // test/Tools/kiln-run-device.test and test/python/test_cuda_emulator.py.)
 //
 //===----------------------------------------------------------------------===//
@@ -91,35 +93,61 @@ void divergentShuffle(int64_t thread, void **) {
     t->shuffle(t, 1, 1, 32, KILN_EMU_SHUFFLE_XOR);
 }
 
+/// out[global id] += step (params: out, step).
+void addStep(int64_t thread, void **params) {
+  kiln_emu_thread *t = self(thread);
+  int64_t *out = reinterpret_cast<int64_t *>(param(params, 0));
+  out[t->id[3] * t->id[6] + t->id[0]] += param(params, 1);
+}
+
 const kiln_emu_kernel kernels[] = {
-    {"write_ids", 0, writeIds},
-    {"reverse", KILN_EMU_KERNEL_BARRIERS, reverseInBlock},
-    {"divergent", KILN_EMU_KERNEL_BARRIERS, divergentBarrier},
-    {"oob", 0, outOfBounds},
-    {"order", 0, logOrder},
-    {"unwritten", 0, readsUnwritten},
-    {"shuffles", KILN_EMU_KERNEL_BARRIERS, shuffles},
-    {"divergent_shuffle", KILN_EMU_KERNEL_BARRIERS, divergentShuffle},
+    {"write_ids", 0, writeIds, 1},
+    {"reverse", KILN_EMU_KERNEL_BARRIERS, reverseInBlock, 2},
+    {"divergent", KILN_EMU_KERNEL_BARRIERS, divergentBarrier, 0},
+    {"oob", 0, outOfBounds, 0},
+    {"order", 0, logOrder, 2},
+    {"unwritten", 0, readsUnwritten, 0},
+    {"shuffles", KILN_EMU_KERNEL_BARRIERS, shuffles, 1},
+    {"divergent_shuffle", KILN_EMU_KERNEL_BARRIERS, divergentShuffle, 0},
+    {"add_step", 0, addStep, 2},
 };
 int64_t record[4];
 const kiln_emu_global globals[] = {{"kiln_error", record, sizeof record}};
-const kiln_emu_image image = {KILN_EMU_MAGIC, 8, 1, kernels, globals};
+const kiln_emu_image image = {KILN_EMU_MAGIC, 9, 1, kernels, globals};
 
 struct Emulator : testing::Test {
-  void SetUp() override { ASSERT_EQ(d.moduleLoadData(&module, &image), 0); }
+  void SetUp() override {
+    ASSERT_EQ(d.primaryCtxRetain(&context, 0), 0);
+    ASSERT_EQ(d.moduleLoadData(&module, &image), 0);
+  }
+  // The last release resets the context, ending a fault's sticky error.
+  void TearDown() override { d.primaryCtxRelease(0); }
+  void resetContext() {
+    d.primaryCtxRelease(0);
+    ASSERT_EQ(d.primaryCtxRetain(&context, 0), 0);
+  }
   kiln::CUfunction function(const char *name) {
     kiln::CUfunction f = nullptr;
     EXPECT_EQ(d.moduleGetFunction(&f, module, name), 0);
     return f;
   }
-  int launch(const char *name, unsigned grid, unsigned block, std::vector<int64_t> args) {
+  /// Queues a launch on `stream`; the emulator copies the arguments at the call.
+  int enqueue(const char *name, unsigned grid, unsigned block, std::vector<int64_t> args,
+              kiln::CUstream stream = nullptr) {
     std::vector<void *> params;
     for (int64_t &a : args)
       params.push_back(&a);
-    return d.launchKernel(function(name), grid, 1, 1, block, 1, 1, 0, nullptr, params.data(),
+    return d.launchKernel(function(name), grid, 1, 1, block, 1, 1, 0, stream, params.data(),
                           nullptr);
   }
+  /// A launch and the wait for it: its fault, if any, is what the wait returns.
+  int launch(const char *name, unsigned grid, unsigned block, std::vector<int64_t> args) {
+    if (int r = enqueue(name, grid, block, std::move(args)))
+      return r;
+    return d.streamSynchronize(nullptr);
+  }
   const kiln::CUDADriver &d = kiln::emulatedCUDADriver();
+  kiln::CUcontext context = nullptr;
   kiln::CUmodule module = nullptr;
 };
 
@@ -190,6 +218,7 @@ TEST_F(Emulator, AShuffleNotEveryLaneReachesFailsTheLaunch) {
                         "thread (7,0,0) of its warp does not reach (it ended)"),
             std::string::npos)
       << detail;
+  resetContext();
   EXPECT_NE(launch("shuffles", 1, 48, {address(std::vector<int64_t>(3 * 48).data())}), 0);
   detail = d.takeFailureDetail();
   EXPECT_NE(detail.find("gpu.shuffle in a warp of 16 threads"), std::string::npos) << detail;
@@ -219,6 +248,114 @@ TEST_F(Emulator, GlobalsAndImagesAreFoundByName) {
                        "ELF not an emulation image";
   kiln::CUmodule other = nullptr;
   EXPECT_NE(d.moduleLoadData(&other, cubin), 0);
+}
+
+TEST_F(Emulator, WorkIsQueuedUntilSomethingWaitsForIt) {
+  std::vector<int64_t> out(64, -1);
+  kiln::CUevent event = nullptr;
+  ASSERT_EQ(d.eventCreate(&event, kiln::kEventDisableTiming), 0);
+  ASSERT_EQ(enqueue("write_ids", 1, 64, {address(out.data())}), 0);
+  ASSERT_EQ(d.eventRecord(event, nullptr), 0);
+  EXPECT_EQ(out[5], -1) << "a launch ran before anything waited for it";
+  EXPECT_EQ(d.eventQuery(event), kiln::kErrorNotReady);
+  ASSERT_EQ(d.eventSynchronize(event), 0);
+  EXPECT_EQ(d.eventQuery(event), 0);
+  EXPECT_EQ(out[5], 5);
+  // A copy to host memory waits for the work queued before it; one to the device stages its
+  // source at the call.
+  kiln::CUdeviceptr buffer = 0;
+  ASSERT_EQ(d.memAlloc(&buffer, 64 * sizeof(int64_t)), 0);
+  std::vector<int64_t> source(64, 7), back(64, 0);
+  ASSERT_EQ(d.memcpyHtoDAsync(buffer, source.data(), 64 * sizeof(int64_t), nullptr), 0);
+  source.assign(64, 0);
+  ASSERT_EQ(enqueue("add_step", 1, 64, {int64_t(buffer), 3}), 0);
+  ASSERT_EQ(d.memcpyDtoHAsync(back.data(), buffer, 64 * sizeof(int64_t), nullptr), 0);
+  EXPECT_EQ(back[63], 10);
+  EXPECT_EQ(d.memFree(buffer), 0);
+  EXPECT_EQ(d.eventDestroy(event), 0);
+}
+
+TEST_F(Emulator, AFaultIsStickyUntilTheContextIsReset) {
+  EXPECT_EQ(enqueue("oob", 2, 8, {}), 0); // reported when waited for, as on a GPU
+  EXPECT_EQ(d.streamSynchronize(nullptr), kiln::kErrorIllegalAddress);
+  kiln::CUdeviceptr p = 0;
+  EXPECT_EQ(d.memAlloc(&p, 16), kiln::kErrorIllegalAddress);
+  EXPECT_NE(d.takeFailureDetail().find("out-of-bounds access"), std::string::npos);
+  resetContext();
+  ASSERT_EQ(d.memAlloc(&p, 16), 0);
+  EXPECT_EQ(d.memFree(p), 0);
+}
+
+TEST_F(Emulator, ACapturedGraphReplaysItsLaunchesWithTheirArguments) {
+  kiln::CUstream stream = nullptr;
+  ASSERT_EQ(d.streamCreate(&stream, kiln::kStreamNonBlocking), 0);
+  std::vector<int64_t> out(32, 0);
+  ASSERT_EQ(d.streamBeginCapture(stream, kiln::kStreamCaptureModeRelaxed), 0);
+  ASSERT_EQ(enqueue("add_step", 1, 32, {address(out.data()), 1}, stream), 0);
+  ASSERT_EQ(enqueue("add_step", 1, 32, {address(out.data()), 10}, stream), 0);
+  kiln::CUdeviceptr p = 0;
+  ASSERT_EQ(d.memAlloc(&p, 16), 0) << "a relaxed capture allows cuMemAlloc";
+  kiln::CUgraph graph = nullptr;
+  ASSERT_EQ(d.streamEndCapture(stream, &graph), 0);
+  ASSERT_EQ(d.streamSynchronize(stream), 0);
+  EXPECT_EQ(out[0], 0) << "a captured launch ran";
+  kiln::CUgraphExec exec = nullptr;
+  ASSERT_EQ(d.graphInstantiate(&exec, graph, 0), 0);
+  ASSERT_EQ(d.graphDestroy(graph), 0);
+  ASSERT_EQ(d.graphLaunch(exec, stream), 0);
+  ASSERT_EQ(d.graphLaunch(exec, stream), 0);
+  ASSERT_EQ(d.streamSynchronize(stream), 0);
+  EXPECT_EQ(out[31], 22);
+  EXPECT_EQ(d.graphExecDestroy(exec), 0);
+  EXPECT_EQ(d.memFree(p), 0);
+  EXPECT_EQ(d.streamDestroy(stream), 0);
+}
+
+TEST_F(Emulator, ACaptureRefusesWhatAGraphCannotHold) {
+  kiln::CUstream stream = nullptr;
+  ASSERT_EQ(d.streamCreate(&stream, kiln::kStreamNonBlocking), 0);
+  EXPECT_NE(d.streamBeginCapture(nullptr, kiln::kStreamCaptureModeRelaxed), 0)
+      << "the legacy stream cannot be captured";
+  // A copy from pageable host memory invalidates the capture.
+  ASSERT_EQ(d.streamBeginCapture(stream, kiln::kStreamCaptureModeRelaxed), 0);
+  int64_t value = 1;
+  kiln::CUdeviceptr p = 0;
+  ASSERT_EQ(d.memAlloc(&p, 16), 0);
+  EXPECT_EQ(d.memcpyHtoDAsync(p, &value, sizeof value, stream), 900);
+  kiln::CUgraph graph = nullptr;
+  EXPECT_EQ(d.streamEndCapture(stream, &graph), 901);
+  EXPECT_EQ(graph, nullptr);
+  // So does waiting for the stream; a global-mode capture forbids cuMemAlloc.
+  ASSERT_EQ(d.streamBeginCapture(stream, 0), 0);
+  kiln::CUdeviceptr q = 0;
+  EXPECT_EQ(d.memAlloc(&q, 16), 900);
+  EXPECT_EQ(d.streamSynchronize(stream), 900);
+  EXPECT_EQ(d.streamEndCapture(stream, &graph), 901);
+  EXPECT_EQ(d.memFree(p), 0);
+  EXPECT_EQ(d.streamDestroy(stream), 0);
+}
+
+TEST_F(Emulator, PointerAttributesDescribeDeviceAllocations) {
+  kiln::CUdeviceptr p = 0;
+  ASSERT_EQ(d.memAlloc(&p, 1000), 0);
+  unsigned type = 0;
+  int ordinal = -1;
+  kiln::CUdeviceptr start = 0;
+  size_t size = 0;
+  ASSERT_EQ(d.pointerGetAttribute(&type, kiln::kPointerAttributeMemoryType, p + 100), 0);
+  EXPECT_EQ(type, kiln::kMemoryTypeDevice);
+  ASSERT_EQ(d.pointerGetAttribute(&ordinal, kiln::kPointerAttributeOrdinal, p), 0);
+  EXPECT_EQ(ordinal, 0);
+  ASSERT_EQ(d.pointerGetAttribute(&start, kiln::kPointerAttributeRangeStart, p + 999), 0);
+  ASSERT_EQ(d.pointerGetAttribute(&size, kiln::kPointerAttributeRangeSize, p + 999), 0);
+  EXPECT_EQ(start, p);
+  EXPECT_EQ(size, 1000u);
+  std::vector<char> host(16);
+  EXPECT_NE(d.pointerGetAttribute(&type, kiln::kPointerAttributeMemoryType,
+                                  kiln::CUdeviceptr(reinterpret_cast<uintptr_t>(host.data()))),
+            0);
+  EXPECT_EQ(d.memFree(p), 0);
+  EXPECT_NE(d.pointerGetAttribute(&type, kiln::kPointerAttributeMemoryType, p), 0);
 }
 
 } // namespace

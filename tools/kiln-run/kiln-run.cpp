@@ -42,6 +42,11 @@ const char *usage =
     "                          the device to load onto (default: the artifact's target);\n"
     "                          without the NVIDIA driver or device, cuda is UNAVAILABLE;\n"
     "                          cuda-emulator runs a CUDA artifact's kernels on the CPU\n"
+    "  --io=host|device        where inputs and outputs live (default host): device binds\n"
+    "                          them in device memory (CUDA models), copied in once, so that\n"
+    "                          runs and --benchmark time the model alone\n"
+    "  --cuda-graphs=on|off    capture repeated runs at the same shapes into CUDA graphs\n"
+    "                          (default on)\n"
     "  --seed=N                seed of the random inputs (default 0)\n"
     "  --describe              print the model's inputs and outputs and exit\n"
     "  --no-verify-weights     skip the weights checksum at load (trusted storage)\n"
@@ -56,18 +61,28 @@ struct Options {
   int32_t ordinal = 0;
   unsigned seed = 0;
   bool describe = false, verifyWeights = true, quiet = false;
+  bool ioOnDevice = false, cudaGraphs = true;
 };
 
 // Released before exiting on an error, so that leak checkers see a clean exit.
 kiln_options *gOptions = nullptr;
 kiln_model *gModel = nullptr;
 kiln_session *gSession = nullptr;
+std::vector<void *> gDeviceMemory; // of gModel
 struct Buffer;
+
+void freeDeviceMemory() {
+  for (void *p : gDeviceMemory)
+    if (kiln_status *s = kiln_model_free_device_memory(gModel, p))
+      kiln_status_release(s);
+  gDeviceMemory.clear();
+}
 std::vector<std::unique_ptr<Buffer>> gBuffers;
 
 [[noreturn]] void die(const std::string &message, int code = 1) {
   fprintf(stderr, "kiln-run: %s\n", message.c_str());
   kiln_session_release(gSession);
+  freeDeviceMemory();
   kiln_model_release(gModel);
   kiln_options_release(gOptions);
   gBuffers.clear();
@@ -149,6 +164,16 @@ Options parseArgs(int argc, char **argv) {
       } else {
         die("unknown --device '" + d + "' (expected cpu, cuda, cuda:N or cuda-emulator)", 2);
       }
+    } else if (a == "--io" || startsWith(a, "--io=", v)) {
+      std::string where = value("--io");
+      if (where != "host" && where != "device")
+        die("unknown --io '" + where + "' (expected host or device)", 2);
+      o.ioOnDevice = where == "device";
+    } else if (a == "--cuda-graphs" || startsWith(a, "--cuda-graphs=", v)) {
+      std::string on = value("--cuda-graphs");
+      if (on != "on" && on != "off")
+        die("unknown --cuda-graphs '" + on + "' (expected on or off)", 2);
+      o.cudaGraphs = on == "on";
     } else if (a == "--seed" || startsWith(a, "--seed=", v)) {
       o.seed = unsigned(parseInt(value("--seed"), "--seed", 0, 0xffffffffll));
     } else if (a == "--describe") {
@@ -231,6 +256,28 @@ void narrowToBFloat16(NpyArray &array) {
   array.elementType = KILN_ELEMENT_TYPE_BFLOAT16;
 }
 
+/// Moves `tensors` into device memory of the model (copying their values in when `copyIn`);
+/// a shape-determining input stays on the host.
+void bindOnDevice(kiln_model *model, std::vector<kiln_tensor> &tensors, bool inputs,
+                  int32_t ordinal) {
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const kiln_tensor_info *info;
+    check(inputs ? kiln_model_input_info(model, i, &info)
+                 : kiln_model_output_info(model, i, &info));
+    if (info->flags & KILN_TENSOR_HOST_VALUE)
+      continue;
+    kiln_tensor &t = tensors[i];
+    void *memory = nullptr;
+    check(kiln_model_alloc_device_memory(model, std::max<uint64_t>(t.byte_size, 1), &memory));
+    gDeviceMemory.push_back(memory);
+    if (inputs)
+      check(kiln_model_copy_to_device(model, memory, t.data, t.byte_size));
+    t.device = kiln_model_device(model);
+    t.device_ordinal = ordinal;
+    t.data = memory;
+  }
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -239,6 +286,7 @@ int main(int argc, char **argv) {
   check(kiln_options_create(&options));
   check(kiln_options_set_threads(options, opts.threads));
   check(kiln_options_set_verify_weights(options, opts.verifyWeights));
+  check(kiln_options_set_cuda_graphs(options, opts.cudaGraphs));
   if (opts.device != KILN_DEVICE_INVALID)
     check(kiln_options_set_device(options, opts.device, opts.ordinal));
   auto loadStart = std::chrono::steady_clock::now();
@@ -351,13 +399,25 @@ int main(int argc, char **argv) {
     t.byte_size = outputData.back()->bytes;
   }
 
+  if (opts.ioOnDevice) {
+    if (kiln_model_device(model) == KILN_DEVICE_CPU)
+      die("--io=device needs a CUDA model on --device=cuda or cuda-emulator", 2);
+    int32_t ordinal = kiln_model_device(model) == KILN_DEVICE_CUDA ? opts.ordinal : 0;
+    bindOnDevice(model, inputs, true, ordinal);
+    bindOnDevice(model, outputs, false, ordinal);
+  }
   auto run = [&] {
     auto start = std::chrono::steady_clock::now();
     check(kiln_session_run(session, inputs.data(), numInputs, outputs.data(), numOutputs));
+    check(kiln_session_synchronize(session));
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
         .count();
   };
   double firstMs = run();
+  for (size_t i = 0; i < numOutputs; ++i)
+    if (outputs[i].device != KILN_DEVICE_CPU)
+      check(kiln_model_copy_from_device(model, outputData[i]->data, outputs[i].data,
+                                        outputData[i]->bytes));
   if (!opts.quiet) {
     printf("ran once in %.3f ms\n", firstMs);
     for (size_t i = 0; i < numOutputs; ++i) {
@@ -425,6 +485,8 @@ int main(int argc, char **argv) {
            double(opts.benchmark) / totalS);
   }
   kiln_session_release(session);
+  session = nullptr;
+  freeDeviceMemory();
   kiln_model_release(model);
   return 0;
 }

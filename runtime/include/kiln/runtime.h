@@ -232,7 +232,9 @@ typedef enum kiln_device {
   KILN_DEVICE_CUDA = 2,
   /* Runs a CUDA artifact on the CPU (the kernels' host twins, every thread of
    * a block in turn): a test instrument, for correctness, not speed. Tensors
-   * are bound in host memory (KILN_DEVICE_CPU) as for a CUDA model. */
+   * are bound in host memory (KILN_DEVICE_CPU) or in the emulated device's
+   * memory (KILN_DEVICE_CUDA_EMULATOR, from kiln_model_alloc_device_memory),
+   * as for a CUDA model. Work is asynchronous as on a GPU. */
   KILN_DEVICE_CUDA_EMULATOR = 3,
   KILN_DEVICE_FORCE_32BIT_ = 0x7fffffff
 } kiln_device;
@@ -292,6 +294,17 @@ kiln_options_set_max_scratch_bytes(kiln_options *options, uint64_t bytes);
  * creates and owns a non-blocking stream. Ignored for CPU models. */
 KILN_API KILN_MUST_CHECK kiln_status *
 kiln_options_set_cuda_stream(kiln_options *options, void *stream);
+
+/* Read by kiln_session_create for CUDA models: whether the session captures
+ * its runs into CUDA graphs (default: on). The second run at the same input
+ * shapes (and the same device buffers, for tensors bound in device memory) is
+ * captured, and later ones replay the graph, skipping the host code's shape
+ * arithmetic and launches; host inputs and outputs are copied to and from
+ * the buffers the graph was captured with. Runs that read device memory on
+ * the host (data-dependent shapes) and sessions on the legacy default stream
+ * are never captured. At most 8 graphs a session. Ignored for CPU models. */
+KILN_API KILN_MUST_CHECK kiln_status *
+kiln_options_set_cuda_graphs(kiln_options *options, int enable);
 
 /*===----------------------------------------------------------------------===*
  * Models
@@ -359,6 +372,36 @@ KILN_API void kiln_model_release(kiln_model *model);
 /* The device the model was loaded onto; KILN_DEVICE_INVALID for NULL. */
 KILN_API kiln_device kiln_model_device(const kiln_model *model);
 
+/*===----------------------------------------------------------------------===*
+ * Device memory
+ *
+ * For tensors bound in device memory without linking the CUDA runtime (any
+ * cudaMalloc'd or managed memory of the model's device binds as well). CPU
+ * models: KILN_FAILED_PRECONDITION. Thread-safe.
+ *===----------------------------------------------------------------------===*/
+
+/* Allocates `bytes` (at least 1) of the model's device memory, 256-byte
+ * aligned: cuMemAlloc in the model's context; on the emulated device, host
+ * memory the emulator tracks (so the caller may also read it directly). */
+KILN_API KILN_MUST_CHECK kiln_status *
+kiln_model_alloc_device_memory(const kiln_model *model, uint64_t bytes,
+                               void **out_memory);
+
+/* Frees memory from kiln_model_alloc_device_memory (NULL is a no-op), once
+ * the work queued before it has finished. */
+KILN_API KILN_MUST_CHECK kiln_status *
+kiln_model_free_device_memory(const kiln_model *model, void *memory);
+
+/* Copies `bytes` from host memory to device memory, or from device memory to
+ * host memory, and waits until the copy is complete (after the work queued
+ * before it on the legacy default stream). */
+KILN_API KILN_MUST_CHECK kiln_status *
+kiln_model_copy_to_device(const kiln_model *model, void *device_dst,
+                          const void *host_src, uint64_t bytes);
+KILN_API KILN_MUST_CHECK kiln_status *
+kiln_model_copy_from_device(const kiln_model *model, void *host_dst,
+                            const void *device_src, uint64_t bytes);
+
 /* The model's name (the ONNX graph name, else the artifact's file name).
  * Owned by the model; "" for NULL. */
 KILN_API const char *kiln_model_name(const kiln_model *model);
@@ -405,12 +448,14 @@ kiln_model_find_output(const kiln_model *model, const char *name,
  * naming the tensor): element_type and rank equal the declaration; static
  * dims equal it; dynamic dims lie within the artifact's bounds and agree with
  * every other dim of the same name; output dims equal the computed shape;
- * device and device_ordinal match the session (KILN_TENSOR_HOST_VALUE inputs:
- * CPU); byte_size >= element count * element size (overflow-checked); data
+ * device is KILN_DEVICE_CPU (ordinal 0), or the model's device and ordinal
+ * for a CUDA model (KILN_TENSOR_HOST_VALUE inputs: CPU only); byte_size >=
+ * element count * element size (overflow-checked); data
  * is non-NULL unless that product is 0; data is aligned to the element size
  * (64 bytes recommended); outputs overlap neither inputs nor each other. For
- * CUDA, the driver confirms data is device or managed memory on that device.
- * The one thing it cannot check is that byte_size bytes really exist at data.
+ * device memory, the driver confirms that data is device or managed memory of
+ * that device and that byte_size bytes of one allocation start there. The one
+ * thing it cannot check is that byte_size bytes of host memory exist at data.
  */
 typedef struct kiln_tensor {
   const char *name;               /* bind by name, or NULL to bind by index */
@@ -472,6 +517,11 @@ kiln_session_output_shape(const kiln_session *session, size_t index,
  * CUDA: returns when the work is enqueued on the session's stream; the
  * buffers must stay valid, and outputs are ready, when the stream reaches
  * this point (kiln_session_synchronize, or an event recorded on the stream).
+ * Host memory is copied through the session's device buffers: a host input
+ * may be reused when the call returns, and when any output is in host memory
+ * the call returns once the run is complete (its errors reported by it).
+ * When every output is in device memory the call does not wait: an index
+ * error a kernel reports is returned by the next kiln_session_synchronize.
  * Errors from the model's own checks (an index out of range in a Gather) name
  * the ONNX node. On failure the contents of the outputs are unspecified. */
 KILN_API KILN_MUST_CHECK kiln_status *
