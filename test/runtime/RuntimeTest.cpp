@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/runtime.h"
+#include "TestStatus.h"
 #include "artifact/ArtifactFormat.h"
 #include "artifact/CodeImports.h"
 #include "artifact/XXHash.h"
@@ -28,6 +29,9 @@
 #include <vector>
 
 namespace {
+
+using kiln_test::Result;
+using kiln_test::take;
 
 std::string artifactPath() {
   const char *p = std::getenv("KILN_TEST_ARTIFACT");
@@ -54,24 +58,6 @@ sectionTable(const std::vector<uint8_t> &file) {
   }
   return table;
 }
-
-/// The status's code and message; releases it.
-struct Result {
-  kiln_code code;
-  std::string message;
-};
-Result take(kiln_status *s) {
-  Result r{kiln_status_code(s), kiln_status_message(s)};
-  kiln_status_release(s);
-  return r;
-}
-
-#define EXPECT_STATUS(call, expectedCode, substring)                                          \
-  do {                                                                                        \
-    Result r_ = take(call);                                                                   \
-    EXPECT_EQ(r_.code, expectedCode) << r_.message;                                           \
-    EXPECT_NE(r_.message.find(substring), std::string::npos) << r_.message;                   \
-  } while (0)
 
 class Loaded : public ::testing::Test {
 protected:

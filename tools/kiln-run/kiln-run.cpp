@@ -225,10 +225,18 @@ void fillRandom(void *data, kiln_element_type type, uint64_t n, std::mt19937 &rn
   std::uniform_int_distribution<int> bit(0, 1);
   for (uint64_t i = 0; i < n; ++i) {
     switch (type) {
-    case KILN_ELEMENT_TYPE_FLOAT32: static_cast<float *>(data)[i] = real(rng); break;
-    case KILN_ELEMENT_TYPE_FLOAT64: static_cast<double *>(data)[i] = real(rng); break;
-    case KILN_ELEMENT_TYPE_INT64: static_cast<int64_t *>(data)[i] = bit(rng); break;
-    case KILN_ELEMENT_TYPE_INT32: static_cast<int32_t *>(data)[i] = bit(rng); break;
+    case KILN_ELEMENT_TYPE_FLOAT32:
+      static_cast<float *>(data)[i] = real(rng);
+      break;
+    case KILN_ELEMENT_TYPE_FLOAT64:
+      static_cast<double *>(data)[i] = real(rng);
+      break;
+    case KILN_ELEMENT_TYPE_INT64:
+      static_cast<int64_t *>(data)[i] = bit(rng);
+      break;
+    case KILN_ELEMENT_TYPE_INT32:
+      static_cast<int32_t *>(data)[i] = bit(rng);
+      break;
     default: {
       // Integer-like types of 1-2 bytes and the 16-bit floats: small non-negative values.
       size_t size = kiln_element_type_size(type);
@@ -468,8 +476,7 @@ int main(int argc, char **argv) {
     auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < opts.benchmark; ++i)
       times.push_back(run());
-    double totalS =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double totalS = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::sort(times.begin(), times.end());
     auto pct = [&](double p) {
       size_t idx = std::min(times.size() - 1, size_t(p / 100.0 * double(times.size())));
