@@ -92,8 +92,8 @@ llvm::Error assembleKernels(gpu::BinaryOp binary, const TargetOptions &options,
     if (llvm::Error e = writeFile(ptxPath, object.getObject().getValue()))
       return e;
     std::string log, archFlag = "-arch=" + arch;
-    llvm::SmallVector<llvm::StringRef> args = {ptxas, archFlag, "-O3", "-v", ptxPath, "-o",
-                                               cubinPath};
+    llvm::SmallVector<llvm::StringRef> args = {ptxas,   archFlag, "-O3",    "-v",
+                                               ptxPath, "-o",     cubinPath};
     if (llvm::Error e =
             runTool(args, dir.file(arch + ".log"), "assembling the " + arch + " kernels", log))
       return e;
@@ -171,10 +171,9 @@ __attribute__((visibility("hidden"))) int64_t kiln_emu_shuffle(int64_t thread, i
   c += "static const kiln_emu_kernel kiln_emu_kernels[] = {\n";
   for (auto [name, entry, count] : llvm::zip(description.kernels, entries, paramCounts)) {
     auto it = shadows.find(name);
-    std::string shadowTable = it == shadows.end()
-                                  ? "0, 0"
-                                  : std::to_string(it->second.size()) + ", kiln_emu_shadows_" +
-                                        name;
+    std::string shadowTable =
+        it == shadows.end() ? "0, 0"
+                            : std::to_string(it->second.size()) + ", kiln_emu_shadows_" + name;
     c += "    {\"" + name + "\", " +
          (llvm::is_contained(barriers, name) ? "KILN_EMU_KERNEL_BARRIERS" : "0") + ", " + entry +
          ", " + std::to_string(count) + ", " + shadowTable + "},\n";
@@ -184,8 +183,7 @@ __attribute__((visibility("hidden"))) int64_t kiln_emu_shuffle(int64_t thread, i
   if (auto array = module->getAttrOfType<ArrayAttr>("kiln.emulation_globals"))
     for (Attribute a : array) {
       auto pair = cast<ArrayAttr>(a);
-      globals.push_back({cast<StringAttr>(pair[0]).str(),
-                         cast<IntegerAttr>(pair[1]).getInt()});
+      globals.push_back({cast<StringAttr>(pair[0]).str(), cast<IntegerAttr>(pair[1]).getInt()});
     }
   module->removeAttr("kiln.emulation_globals");
   for (auto &[symbol, bytes] : globals)
@@ -202,14 +200,19 @@ __attribute__((visibility("hidden"))) int64_t kiln_emu_shuffle(int64_t thread, i
   return extras;
 }
 
-void printKernelReport(const ArtifactDescription &description,
-                       llvm::ArrayRef<std::string> origins, llvm::ArrayRef<std::string> launches,
-                       llvm::ArrayRef<llvm::StringMap<KernelResources>> resources) {
+void printKernelReport(const ArtifactDescription &description, llvm::ArrayRef<std::string> origins,
+                       llvm::ArrayRef<std::string> launches,
+                       llvm::ArrayRef<llvm::StringMap<KernelResources>> resources,
+                       llvm::StringRef memoryPlan) {
   llvm::raw_ostream &os = llvm::outs();
   os << "kernel report: " << description.kernels.size() << " kernels, "
      << description.cudaModules.size() << " architectures\n";
-  os << llvm::format("%-16s %-6s %5s %6s %6s %8s  %-18s %s\n", "kernel", "arch", "regs",
-                     "smem", "stack", "spills", "grid block", "origin");
+  llvm::SmallVector<llvm::StringRef> plans;
+  memoryPlan.trim().split(plans, '\n', -1, false);
+  for (llvm::StringRef plan : plans)
+    os << "device memory plan: " << plan << "\n";
+  os << llvm::format("%-16s %-6s %5s %6s %6s %8s  %-18s %s\n", "kernel", "arch", "regs", "smem",
+                     "stack", "spills", "grid block", "origin");
   for (auto [k, name] : llvm::enumerate(description.kernels))
     for (auto [m, module] : llvm::enumerate(description.cudaModules)) {
       KernelResources r = resources[m].lookup(name);
@@ -230,6 +233,10 @@ llvm::Error kiln::writeCUDAArtifact(ModuleOp module, const TargetOptions &option
   description.sites = stringsOf(module, "kiln.error_sites");
   std::vector<std::string> origins = stringsOf(module, "kiln.kernel_origins");
   std::vector<std::string> launches = stringsOf(module, "kiln.kernel_launches");
+  std::string memoryPlan;
+  if (auto plan = module->getAttrOfType<StringAttr>("kiln.memory_plan"))
+    memoryPlan = plan.str();
+  module->removeAttr("kiln.memory_plan");
   std::vector<llvm::StringMap<KernelResources>> resources;
   SmallVector<gpu::BinaryOp> binaries(module.getOps<gpu::BinaryOp>());
   if (binaries.size() > 1)
@@ -242,7 +249,7 @@ llvm::Error kiln::writeCUDAArtifact(ModuleOp module, const TargetOptions &option
   }
   module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
   if (options.kernelReport)
-    printKernelReport(description, origins, launches, resources);
+    printKernelReport(description, origins, launches, resources, memoryPlan);
   {
     TimingScope t = timing.nest("weights");
     externalizeConstants(module, 0, /*everyConstant=*/true, description);

@@ -200,6 +200,29 @@ def CUDAEmulationKernels : Pass<"kiln-cuda-emulation-kernels", "::mlir::ModuleOp
                            "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
 }
 
+def CUDAPlanDeviceMemory : Pass<"kiln-cuda-plan-device-memory", "::mlir::ModuleOp"> {
+  let summary = "the entry's intermediate buffers as views of one arena, planned by lifetime";
+  let description = [{
+    Runs on the host code after the kernels are outlined. In each function that launches
+    kernels, every `memref.alloc` of the entry block (identity layout, int or float elements,
+    no memory space) that is freed by one `memref.dealloc` in that block, does not escape,
+    and whose dynamic sizes are pure arithmetic on the function's arguments, becomes a
+    `memref.view` of one arena allocated where the function starts and freed where it ends.
+
+    A buffer lives from its allocation to the last op of the entry block that uses it or
+    anything derived from it (a view, a cast, a loop result). The launches of a run are
+    ordered on one stream, so a buffer can take a slot as soon as the last op using the
+    slot's previous buffer has been issued. Buffers are given slots in program order: a free
+    slot whose last buffer has the same type and sizes, else the free slot closest in static
+    size, else a new slot. The size computations move to the function's start; each slot is
+    as large as its largest buffer there (`arith.maxui`), rounded up to 256 bytes, and placed
+    after the slots before it, so the plan is one compile-time structure valid for every
+    value of the dims. The module's `kiln.memory_plan` says what was planned, for
+    `kiln-compile --kernel-report`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
+}
+
 def CUDAEmulationEntries : Pass<"kiln-cuda-emulation-entries", "::mlir::ModuleOp"> {
   let summary = "an entry per emulated kernel taking cuLaunchKernel's parameter array";
   let description = [{

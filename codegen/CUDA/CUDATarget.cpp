@@ -102,6 +102,7 @@ void kiln::buildCUDALoweringPipeline(OpPassManager &pm, const TargetOptions &opt
   pm.addPass(kiln::createCUDAMapKernels());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(kiln::createCUDAMergeKernelModules());
+  pm.addPass(kiln::createCUDAPlanDeviceMemory());
   pm.addPass(kiln::createCUDALowerRuntimeErrors());
   pm.addPass(kiln::createLowerHostRuntimeErrors());
   pm.addPass(kiln::createCUDAEmulationKernels());

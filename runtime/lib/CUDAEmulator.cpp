@@ -191,6 +191,7 @@ CUresult memAlloc(CUdeviceptr *out, size_t bytes) {
   if (!p)
     return kOutOfMemory;
   dev.allocations[reinterpret_cast<uintptr_t>(p)] = bytes;
+  dev.log("alloc " + std::to_string(bytes) + " bytes");
   *out = CUdeviceptr(reinterpret_cast<uintptr_t>(p));
   return kSuccess;
 }

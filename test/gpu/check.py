@@ -1,7 +1,9 @@
 """check.py BUNDLE [--device=cuda|cuda-emulator]: runs every model of a device-check bundle on
 CUDA device 0 (or, to check the bundle itself, the emulated device) with kiln-run,
 compares its outputs with the references (max |kiln - ref| / max |ref| within the model's
-tolerance) and times it (kiln-run --benchmark), then prints one table. Exit 1 on any mismatch
+tolerance), with inputs and outputs in host memory and in device memory (--io=device), and
+times it both ways (kiln-run --benchmark; CUDA graphs on, kiln-run's default), then prints
+one table. Exit 1 on any mismatch
 or failure. Needs Python with numpy and the NVIDIA driver."""
 import json
 import os
@@ -17,32 +19,53 @@ device = next((a.split("=", 1)[1] for a in sys.argv[2:] if a.startswith("--devic
 kiln_run = os.path.join(bundle, "bin", "kiln-run")
 models = json.load(open(os.path.join(bundle, "manifest.json")))["models"]
 rows, bad = [], 0
-for m in models:
-    artifact = os.path.join(bundle, "models", m["name"] + ".kiln")
-    args = [kiln_run, artifact, "--device=" + device, "--quiet"]
-    for name, path in m["inputs"].items():
-        args += ["--input", "%s=%s" % (name, os.path.join(bundle, path))]
+
+
+def worst_error(args, m):
+    """The run's worst relative error over the model's outputs, or the failure's last line."""
     with tempfile.TemporaryDirectory() as tmp:
         r = subprocess.run(args + ["--output-dir", tmp], capture_output=True, text=True)
         if r.returncode:
-            rows.append((m["name"], "FAIL", r.stderr.strip().splitlines()[-1][:90], "", ""))
-            bad += 1
-            continue
+            return None, r.stderr.strip().splitlines()[-1][:90]
         worst = 0.0
         for name, path in m["references"].items():
             want = np.load(os.path.join(bundle, path)).astype(np.float64)
             got = np.load(os.path.join(tmp, name.replace("/", "_") + ".npy")).astype(np.float64)
             scale = max(float(np.abs(want).max(initial=0.0)), 1e-30)
             worst = max(worst, float(np.abs(got - want).max(initial=0.0)) / scale)
-    ok = worst <= m["tolerance"]
-    bad += not ok
+        return worst, None
+
+
+def p50(args):
     b = subprocess.run(args + ["--benchmark=%d" % (50 if device == "cuda" else 2)],
                        capture_output=True, text=True)
-    p50 = re.search(r"p50 ([0-9.]+ ms)", b.stdout + b.stderr)
+    found = re.search(r"p50 ([0-9.]+ ms)", b.stdout + b.stderr)
+    return found.group(1) if found else "?"
+
+
+for m in models:
+    artifact = os.path.join(bundle, "models", m["name"] + ".kiln")
+    args = [kiln_run, artifact, "--device=" + device, "--quiet"]
+    for name, path in m["inputs"].items():
+        args += ["--input", "%s=%s" % (name, os.path.join(bundle, path))]
+    on_device = args + ["--io=device"]
+    worst, failure = 0.0, None
+    for variant in (args, on_device):
+        error, failure = worst_error(variant, m)
+        if failure:
+            break
+        worst = max(worst, error)
+    if failure:
+        rows.append((m["name"], "FAIL", failure, "", "", ""))
+        bad += 1
+        continue
+    ok = worst <= m["tolerance"]
+    bad += not ok
     rows.append((m["name"], "ok" if ok else "MISMATCH", "%.2g" % worst, "%g" % m["tolerance"],
-                 p50.group(1) if p50 else "?"))
-print("%-28s %-8s %-10s %-8s %s" % ("model", "result", "rel err", "tol", "p50"))
+                 p50(args), p50(on_device)))
+row_format = "%-28s %-8s %-10s %-8s %-14s %s"
+print(row_format % ("model", "result", "rel err", "tol", "p50 host io", "p50 device io"))
 for row in rows:
-    print("%-28s %-8s %-10s %-8s %s" % row)
+    print(row_format % row)
 print("%d models on %s, %d failed" % (len(rows), device, bad))
 sys.exit(1 if bad else 0)
