@@ -501,7 +501,13 @@ CUDADriver makeDriver() {
     *out = const_cast<kiln_emu_image *>(emu);
     return kSuccess;
   };
-  d.moduleUnload = [](CUmodule) { return kSuccess; };
+  d.moduleUnload = [](CUmodule) {
+    // The queued launches of the module's kernels run before its code goes.
+    Device &dev = device();
+    std::lock_guard<std::mutex> lock(dev.mutex);
+    dev.drainAll();
+    return kSuccess;
+  };
   d.moduleGetFunction = moduleGetFunction;
   d.moduleGetGlobal = moduleGetGlobal;
   d.memAlloc = memAlloc;

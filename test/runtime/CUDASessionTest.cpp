@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "TestStatus.h"
+#include "TestSupport.h"
 #include "kiln/runtime.h"
 
 #include <gtest/gtest.h>
@@ -23,6 +23,7 @@
 namespace {
 
 using kiln_test::take;
+using kiln_test::tensor;
 
 constexpr int64_t kBatch = 2, kSeq = 6, kHidden = 32;
 constexpr size_t kTokens = size_t(kBatch * kSeq), kOutputs = kTokens * kHidden;
@@ -30,19 +31,6 @@ constexpr size_t kTokens = size_t(kBatch * kSeq), kOutputs = kTokens * kHidden;
 std::string env(const char *name) {
   const char *p = std::getenv(name);
   return p ? p : "";
-}
-
-kiln_tensor tensor(const char *name, kiln_element_type type, const std::vector<int64_t> &dims,
-                   void *data, uint64_t bytes, kiln_device device = KILN_DEVICE_CPU) {
-  kiln_tensor t{};
-  t.name = name;
-  t.element_type = type;
-  t.device = device;
-  t.rank = int32_t(dims.size());
-  t.dims = dims.data();
-  t.data = data;
-  t.byte_size = bytes;
-  return t;
 }
 
 /// Token ids of run `k`: each run has other values, so a replay that kept stale inputs shows.
@@ -103,10 +91,13 @@ protected:
       ASSERT_NEAR(got[i], want[i], 1e-4 + 1e-4 * std::fabs(want[i])) << what << ", element " << i;
   }
 
-  kiln_session *session(bool graphs) {
+  /// A session with graphs on or off, on its own stream or on the legacy default stream.
+  kiln_session *session(bool graphs, bool legacyStream = false) {
     kiln_options *options = nullptr;
     EXPECT_EQ(take(kiln_options_create(&options)).code, KILN_OK);
     EXPECT_EQ(take(kiln_options_set_cuda_graphs(options, graphs)).code, KILN_OK);
+    if (legacyStream)
+      EXPECT_EQ(take(kiln_options_set_cuda_stream(options, nullptr)).code, KILN_OK);
     kiln_session *s = nullptr;
     EXPECT_EQ(take(kiln_session_create(model, options, &s)).code, KILN_OK);
     kiln_options_release(options);
@@ -208,12 +199,7 @@ TEST_F(CUDASession, DeviceTensorsMustBeDeviceMemoryLargeEnough) {
 // A session on the caller's stream (here the legacy default stream, which is never captured)
 // runs as one on its own.
 TEST_F(CUDASession, TheCallersStreamIsUsed) {
-  kiln_options *options = nullptr;
-  ASSERT_EQ(take(kiln_options_create(&options)).code, KILN_OK);
-  ASSERT_EQ(take(kiln_options_set_cuda_stream(options, nullptr)).code, KILN_OK);
-  kiln_session *s = nullptr;
-  ASSERT_EQ(take(kiln_session_create(model, options, &s)).code, KILN_OK);
-  kiln_options_release(options);
+  kiln_session *s = session(true, /*legacyStream=*/true);
   std::vector<int64_t> ids = idsOf(2), mask(kTokens, 1);
   std::vector<float> out(kOutputs);
   kiln_tensor in[2] = {

@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/runtime.h"
-#include "TestStatus.h"
+#include "TestSupport.h"
 #include "artifact/ArtifactFormat.h"
 #include "artifact/CodeImports.h"
 #include "artifact/XXHash.h"
@@ -32,6 +32,7 @@ namespace {
 
 using kiln_test::Result;
 using kiln_test::take;
+using kiln_test::tensor;
 
 std::string artifactPath() {
   const char *p = std::getenv("KILN_TEST_ARTIFACT");
@@ -82,19 +83,6 @@ protected:
     inputs[1] =
         tensor("attention_mask", KILN_ELEMENT_TYPE_INT64, inDims, mask.data(), mask.size() * 8);
     outputs[0] = tensor(nullptr, KILN_ELEMENT_TYPE_FLOAT32, outDims, out.data(), out.size() * 4);
-  }
-
-  static kiln_tensor tensor(const char *name, kiln_element_type type,
-                            const std::vector<int64_t> &dims, void *data, uint64_t bytes) {
-    kiln_tensor t{};
-    t.name = name;
-    t.element_type = type;
-    t.device = KILN_DEVICE_CPU;
-    t.rank = int32_t(dims.size());
-    t.dims = dims.data();
-    t.data = data;
-    t.byte_size = bytes;
-    return t;
   }
 
   kiln_status *run() { return kiln_session_run(session, inputs, 2, outputs, 1); }
@@ -386,7 +374,8 @@ TEST_F(Loaded, RejectsBadInputs) {
 TEST_F(Loaded, RejectsBadOutputs) {
   std::vector<int64_t> wrong = {2, 5, 31};
   outputs[0].dims = wrong.data();
-  EXPECT_STATUS(run(), KILN_INVALID_ARGUMENT, "output 'last_hidden_state': dim 2 is 31, expected 32");
+  EXPECT_STATUS(run(), KILN_INVALID_ARGUMENT,
+                "output 'last_hidden_state': dim 2 is 31, expected 32");
   setShape(2, 5);
   std::vector<int64_t> wrongBatch = {3, 5, 32};
   outputs[0].dims = wrongBatch.data();
