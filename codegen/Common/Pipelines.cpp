@@ -86,6 +86,7 @@ void kiln::buildBufferizeEntryPipeline(OpPassManager &pm) {
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addNestedPass<func::FuncOp>(kiln::createResultsInPlace());
   // A run must not leak: every intermediate buffer gets freed after its last use.
   bufferization::buildBufferDeallocationPipeline(pm);
 }
