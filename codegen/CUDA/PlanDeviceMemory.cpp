@@ -39,10 +39,8 @@ struct Buffer {
   unsigned slot = 0;
 };
 
-struct Slot {
-  SmallVector<Buffer *> buffers;
-  unsigned freeAfter = 0; // the end of its last buffer
-};
+/// The buffers of one slot, in program order: the slot is free after its last one's end.
+using Slot = SmallVector<Buffer *>;
 
 /// The bytes of one element of a buffer the plan can place, or 0.
 int64_t elementBytes(MemRefType type) {
@@ -115,9 +113,9 @@ unsigned chooseSlot(Buffer &b, std::vector<Slot> &slots) {
   int best = -1;
   int64_t bestWaste = std::numeric_limits<int64_t>::max();
   for (auto [i, slot] : llvm::enumerate(slots)) {
-    if (slot.freeAfter >= b.start)
+    Buffer &last = *slot.back();
+    if (last.end >= b.start)
       continue;
-    Buffer &last = *slot.buffers.back();
     if (last.alloc.getType() == b.alloc.getType() &&
         last.alloc.getDynamicSizes() == b.alloc.getDynamicSizes())
       return unsigned(i);
@@ -178,8 +176,7 @@ struct CUDAPlanDeviceMemoryPass : kiln::impl::CUDAPlanDeviceMemoryBase<CUDAPlanD
     std::vector<Slot> slots;
     for (Buffer &b : buffers) {
       b.slot = chooseSlot(b, slots);
-      slots[b.slot].buffers.push_back(&b);
-      slots[b.slot].freeAfter = b.end;
+      slots[b.slot].push_back(&b);
     }
     return build(func, entry, buffers, slots, sizeOps, allocs);
   }
@@ -207,7 +204,7 @@ struct CUDAPlanDeviceMemoryPass : kiln::impl::CUDAPlanDeviceMemoryBase<CUDAPlanD
     for (auto [i, slot] : llvm::enumerate(slots)) {
       Value size;
       int64_t staticSize = 0;
-      for (Buffer *buffer : slot.buffers) {
+      for (Buffer *buffer : slot) {
         MemRefType type = buffer->alloc.getType();
         Value bytes = constant(elementBytes(type));
         unsigned dynamic = 0;

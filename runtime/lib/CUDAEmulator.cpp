@@ -51,7 +51,6 @@ struct Graph {
 struct Stream {
   std::unique_ptr<Graph> capture; // while the stream is being captured
   bool invalidated = false;       // an operation the capture cannot hold was attempted
-  bool relaxed = false;           // captured in CU_STREAM_CAPTURE_MODE_RELAXED
 };
 
 struct Event {
@@ -131,9 +130,10 @@ struct Device {
                          strictCaptures.end());
   }
 
-  void log(const std::string &line) {
+  /// Prints the line `text()` makes when tracing (it is not built otherwise).
+  template <typename F> void log(F &&text) {
     if (trace)
-      fprintf(stderr, "kiln-emulator: %s\n", line.c_str());
+      fprintf(stderr, "kiln-emulator: %s\n", std::string(text()).c_str());
   }
 };
 
@@ -170,8 +170,10 @@ CUresult launchKernel(CUfunction function, unsigned gx, unsigned gy, unsigned gz
   for (uint32_t i = 0; i < kernel->num_params; ++i)
     std::memcpy(&values[i], params[i], sizeof(int64_t));
   std::array<unsigned, 3> grid = {gx, gy, gz}, block = {bx, by, bz};
-  dev.log("launch '" + std::string(kernel->name) + "'" +
-          (dev.stream(stream).capture ? " (captured)" : ""));
+  dev.log([&] {
+    return "launch '" + std::string(kernel->name) + "'" +
+           (dev.stream(stream).capture ? " (captured)" : "");
+  });
   Operation op = [kernel, values, grid, block](std::string &failure) mutable {
     std::vector<void *> slots(values.size());
     for (size_t i = 0; i < values.size(); ++i)
@@ -191,7 +193,7 @@ CUresult memAlloc(CUdeviceptr *out, size_t bytes) {
   if (!p)
     return kOutOfMemory;
   dev.allocations[reinterpret_cast<uintptr_t>(p)] = bytes;
-  dev.log("alloc " + std::to_string(bytes) + " bytes");
+  dev.log([&] { return "alloc " + std::to_string(bytes) + " bytes"; });
   *out = CUdeviceptr(reinterpret_cast<uintptr_t>(p));
   return kSuccess;
 }
@@ -313,10 +315,9 @@ CUresult streamBeginCapture(CUstream stream, int mode) {
     return kIllegalState;
   s.capture = std::make_unique<Graph>();
   s.invalidated = false;
-  s.relaxed = mode == kStreamCaptureModeRelaxed;
-  if (!s.relaxed)
+  if (mode != kStreamCaptureModeRelaxed)
     dev.strictCaptures.push_back(&s);
-  dev.log("capture begins");
+  dev.log([] { return "capture begins"; });
   return kSuccess;
 }
 
@@ -330,7 +331,7 @@ CUresult streamEndCapture(CUstream stream, CUgraph *out) {
   *out = nullptr;
   if (s.invalidated)
     return kCaptureInvalidated;
-  dev.log("capture ends: " + std::to_string(graph->kernels) + " kernels");
+  dev.log([&] { return "capture ends: " + std::to_string(graph->kernels) + " kernels"; });
   *out = graph.release();
   return kSuccess;
 }
@@ -351,7 +352,7 @@ CUresult graphLaunch(CUgraphExec exec, CUstream stream) {
   Stream &s = dev.stream(stream);
   if (s.capture)
     return dev.refuseInCapture(s);
-  dev.log("graph launch: " + std::to_string(g->kernels) + " kernels");
+  dev.log([&] { return "graph launch: " + std::to_string(g->kernels) + " kernels"; });
   for (const Operation &op : g->operations)
     dev.enqueue(s, op, true);
   return kSuccess;

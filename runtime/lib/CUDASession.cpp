@@ -126,6 +126,7 @@ public:
     // reuses or frees its blocks.
     if (!d.eventRecord(done, stream))
       recorded = true;
+    unchecked = recorded;
     if (failure.empty() && hostOutputs)
       finish();
     for (auto &[p, size] : liveBlocks)
@@ -138,7 +139,8 @@ public:
     if (kiln_status *s = model.checkUsable(fn))
       return s;
     model.driver->ctxSetCurrent(model.context);
-    finish();
+    if (unchecked) // a run that returned without waiting
+      finish();
     return takeFailure(fn);
   }
 
@@ -328,6 +330,7 @@ private:
 
   /// Waits for the session's work, then reports the first index error a kernel recorded.
   void finish() {
+    unchecked = false;
     if (recorded)
       check(model.driver->eventSynchronize(done), "the run on the device");
     if (failure.empty())
@@ -399,7 +402,8 @@ private:
   CUstream stream;
   bool ownsStream, graphsEnabled;
   CUevent done;
-  bool recorded = false; // `done` has been recorded
+  bool recorded = false;  // `done` has been recorded
+  bool unchecked = false; // work queued since the last wait and error-record read
   bool hostMode = false;
   uint64_t deviceReads = 0, clock = 0;
   ScratchAllocator hostScratch;
