@@ -243,6 +243,25 @@ def RaiseMatmulEpilogue : Pass<"kiln-raise-matmul-epilogue", "::mlir::func::Func
   let dependentDialects = ["::kiln::tfm::TFMDialect"];
 }
 
+def ReducePrecision : Pass<"kiln-reduce-precision", "::mlir::func::FuncOp"> {
+  let summary = "run f32 contractions on f16 or bf16 operands with f32 accumulation";
+  let description = [{
+    `kiln-compile --precision=fp16|bf16`. Every f32 contraction -- tfm.matmul, tfm.attention,
+    and an onnx.MatMul of rank >= 2 operands (restated as a tfm.matmul) -- takes its operands
+    in the low type and still accumulates and returns f32: its epilogue, every normalisation
+    and softmax statistic, residual adds and the model's outputs stay f32. Constant operands
+    (weights) are converted here, at compile time, rounding to nearest even (so the artifact
+    stores them at half the size); other operands get an onnx.Cast, one per value. Float
+    attention masks stay f32: a large finite negative mask value must not become -inf. Ops of
+    other element types (models already in f16/bf16) are left as they are. Contractions it
+    cannot restate (onnx.Gemm with alpha or beta, Conv, Einsum) stay f32; the fusion report
+    counts both.
+  }];
+  let options = [Option<"precision", "precision", "std::string", "\"fp16\"",
+                        "the operand type: fp16 or bf16">];
+  let dependentDialects = ["::kiln::tfm::TFMDialect", "::kiln::onnx::ONNXDialect"];
+}
+
 def PackProjections : Pass<"kiln-pack-projections", "::mlir::func::FuncOp"> {
   let summary = "pack matmuls of one input by constant weights into one wider matmul";
   let description = [{

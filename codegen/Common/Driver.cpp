@@ -29,8 +29,8 @@ llvm::Error describe(ModuleOp module, ArtifactDescription &description) {
 }
 
 /// runStages, also filling `description` when the stages pass the linalg stage.
-llvm::Error run(ModuleOp module, const Target &target, const CompileOptions &options,
-                Stage first, Stage last, TimingScope &timing, ArtifactDescription &description) {
+llvm::Error run(ModuleOp module, const Target &target, const CompileOptions &options, Stage first,
+                Stage last, TimingScope &timing, ArtifactDescription &description) {
   for (int s = (int)first; s <= (int)last; ++s) {
     Stage stage = (Stage)s;
     if (stage == Stage::LLVM) {
@@ -44,7 +44,7 @@ llvm::Error run(ModuleOp module, const Target &target, const CompileOptions &opt
       return makeError("invalid pass manager options");
     TimingScope t = timing.nest(stageName(stage));
     pm.enableTiming(t);
-    buildStage(pm, stage, target, options.fusion);
+    buildStage(pm, stage, target, options.fusion, options.precision);
     if (failed(pm.run(module)))
       return makeError("the " + stageName(stage) + " stage failed");
   }
@@ -69,12 +69,13 @@ llvm::StringRef kiln::stageName(Stage stage) { return kStageNames[(int)stage].na
 
 llvm::StringRef kiln::stagePipelineName(Stage stage) { return kStageNames[(int)stage].pipeline; }
 
-void kiln::buildStage(OpPassManager &pm, Stage stage, const Target &target, bool fusion) {
+void kiln::buildStage(OpPassManager &pm, Stage stage, const Target &target, bool fusion,
+                      llvm::StringRef precision) {
   switch (stage) {
   case Stage::ONNX:
     return buildONNXStage(pm);
   case Stage::TFM:
-    return buildTFMStage(pm, fusion);
+    return buildTFMStage(pm, fusion, precision);
   case Stage::Linalg:
     return buildLinalgStage(pm, target);
   case Stage::LLVM:
@@ -89,8 +90,8 @@ llvm::Error kiln::runStages(ModuleOp module, const Target &target, const Compile
 }
 
 llvm::Error kiln::compileArtifact(ModuleOp module, const Target &target,
-                                  const CompileOptions &options, Stage first,
-                                  llvm::StringRef path, TimingScope &timing) {
+                                  const CompileOptions &options, Stage first, llvm::StringRef path,
+                                  TimingScope &timing) {
   ArtifactDescription description;
   description.modelName = options.modelName;
   description.producer = "kiln 0.1.0 (LLVM " LLVM_VERSION_STRING ")";

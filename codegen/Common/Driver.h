@@ -28,6 +28,8 @@ llvm::StringRef stagePipelineName(Stage stage);
 struct CompileOptions {
   /// Raise subgraphs into tfm (false: --no-fusion).
   bool fusion = true;
+  /// Contraction operand precision, fp32, fp16 or bf16 (--precision; kiln-reduce-precision).
+  std::string precision = "fp32";
   /// The model's name recorded in the artifact.
   std::string modelName;
   /// Applied to every stage's pass manager (a tool's --mlir-print-ir-* options).
@@ -35,7 +37,8 @@ struct CompileOptions {
 };
 
 /// Adds the passes of `stage` for `target` to `pm`.
-void buildStage(mlir::OpPassManager &pm, Stage stage, const Target &target, bool fusion);
+void buildStage(mlir::OpPassManager &pm, Stage stage, const Target &target, bool fusion,
+                llvm::StringRef precision = "fp32");
 
 /// Runs stages `first` to `last` (inclusive) on `module`, which holds the IR of the stage
 /// before `first` (the imported model for Stage::ONNX). Diagnostics go to the context's

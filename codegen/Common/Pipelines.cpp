@@ -37,7 +37,7 @@ void kiln::buildONNXStage(OpPassManager &pm) {
   func.addPass(createCanonicalizerPass());
 }
 
-void kiln::buildTFMStage(OpPassManager &pm, bool fusion) {
+void kiln::buildTFMStage(OpPassManager &pm, bool fusion, llvm::StringRef precision) {
   OpPassManager &func = pm.nest<func::FuncOp>();
   if (fusion) {
     func.addPass(kiln::createRaiseRotaryEmbedding());
@@ -53,6 +53,8 @@ void kiln::buildTFMStage(OpPassManager &pm, bool fusion) {
     func.addPass(
         kiln::createRaiseRotaryEmbedding(kiln::RaiseRotaryEmbeddingOptions{/*opsOnly=*/true}));
   }
+  if (precision != "fp32")
+    func.addPass(kiln::createReducePrecision(ReducePrecisionOptions{precision.str()}));
   func.addPass(createCanonicalizerPass());
 }
 

@@ -26,7 +26,7 @@ void buildONNXStage(mlir::OpPassManager &pm);
 /// forms every target lowers: onnx.Attention raised where it is exactly tfm.attention (fusion
 /// only) and expanded into its definition otherwise, the RotaryEmbedding ops as
 /// tfm.rotary_embedding.
-void buildTFMStage(mlir::OpPassManager &pm, bool fusion);
+void buildTFMStage(mlir::OpPassManager &pm, bool fusion, llvm::StringRef precision = "fp32");
 
 /// Stage `linalg`: the target claims the tfm ops it implements itself, then onnx and the rest
 /// of tfm become linalg/tensor/arith/math on tensors, and @main_shapes is built.

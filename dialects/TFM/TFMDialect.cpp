@@ -92,17 +92,28 @@ LogicalResult verifyNorm(Operation *op, Value input, int64_t axis, float epsilon
 
 } // namespace
 
+/// Whether a contraction of `operand` elements may return `result` elements: the same type,
+/// or f32 (the accumulation type) for f16/bf16 operands (kiln-reduce-precision).
+static bool isResultElementType(Type operand, Type result) {
+  return result == operand || (isa<Float16Type, BFloat16Type>(operand) && result.isF32());
+}
+
 LogicalResult AttentionOp::verify() {
   auto q = getQuery().getType(), k = getKey().getType(), v = getValue().getType();
   auto out = getOutput().getType();
-  for (auto [name, t] : {std::pair<StringRef, RankedTensorType>{"query", q}, {"key", k},
-                         {"value", v}, {"output", out}}) {
+  for (auto [name, t] : {std::pair<StringRef, RankedTensorType>{"query", q},
+                         {"key", k},
+                         {"value", v},
+                         {"output", out}}) {
     if (t.getRank() != 4)
       return emitOpError() << name << " must be 4-D, got " << formatShape(t.getShape());
-    if (t.getElementType() != q.getElementType())
+    if (name != "output" && t.getElementType() != q.getElementType())
       return emitOpError() << name << " element type " << t.getElementType()
                            << " differs from the query's " << q.getElementType();
   }
+  if (!isResultElementType(q.getElementType(), out.getElementType()))
+    return emitOpError() << "output element type " << out.getElementType()
+                         << " must be the query's or, for f16/bf16 operands, f32";
   if (getMaskedValueAttr() && !getMask())
     return emitOpError() << "masked_value needs a mask";
   auto [b, hq, sq, dq] = toBHSD(q, getQueryLayout());
@@ -116,15 +127,16 @@ LogicalResult AttentionOp::verify() {
   if (!dimsCompatible(hk, hv) || !dimsCompatible(sk, sv))
     return emitOpError("key and value must have the same heads and sequence length");
   if (hq != kDynamic && hk != kDynamic && (hk == 0 || hq % hk != 0))
-    return emitOpError("query heads (") << hq << ") must be a multiple of key/value heads ("
-                                        << hk << ")";
+    return emitOpError("query heads (")
+           << hq << ") must be a multiple of key/value heads (" << hk << ")";
   if (!dimsCompatible(ho, hq) || !dimsCompatible(so, sq) || !dimsCompatible(dout, dv))
     return emitOpError("output must be [batch, query heads, query length, value head dim] in "
                        "its layout");
   if (getMask()) {
     auto m = cast<RankedTensorType>(getMask().getType());
-    if (!m.getElementType().isInteger(1) && m.getElementType() != q.getElementType())
-      return emitOpError("mask must be i1 or have the query's element type, got ")
+    if (!m.getElementType().isInteger(1) && m.getElementType() != q.getElementType() &&
+        m.getElementType() != out.getElementType())
+      return emitOpError("mask must be i1 or have the query's or the output's element type, got ")
              << m.getElementType();
     if (failed(checkBroadcastsTo(*this, "mask", m, {b, hq, sq, sk})))
       return failure();
@@ -164,26 +176,27 @@ LogicalResult RotaryEmbeddingOp::verify() {
   if (table.getElementType() != type.getElementType())
     return emitOpError("cos/sin element type differs from the input's");
   if (table.getRank() < 1 || table.getRank() > type.getRank())
-    return emitOpError("cos/sin rank ") << table.getRank() << " does not fit the input's "
-                                        << type.getRank();
+    return emitOpError("cos/sin rank ")
+           << table.getRank() << " does not fit the input's " << type.getRank();
   int64_t angles = table.getShape().back();
   if (rotary != kDynamic && angles != kDynamic && angles != rotary && angles != rotary / 2)
-    return emitOpError("cos/sin have ") << angles << " angles, expected " << rotary
-                                        << " (one per feature) or " << rotary / 2
-                                        << " (one per pair)";
+    return emitOpError("cos/sin have ")
+           << angles << " angles, expected " << rotary << " (one per feature) or " << rotary / 2
+           << " (one per pair)";
   SmallVector<int64_t> target(type.getShape().drop_back());
-  return checkBroadcastsTo(*this, "cos/sin",
-                           RankedTensorType::get(table.getShape().drop_back(),
-                                                 table.getElementType()),
-                           target);
+  return checkBroadcastsTo(
+      *this, "cos/sin", RankedTensorType::get(table.getShape().drop_back(), table.getElementType()),
+      target);
 }
 
 LogicalResult MatmulOp::verify() {
   auto lhs = getLhs().getType(), rhs = getRhs().getType(), out = getOutput().getType();
   if (lhs.getRank() < 2 || rhs.getRank() < 2)
     return emitOpError("operands must have rank >= 2");
-  if (lhs.getElementType() != rhs.getElementType() || lhs.getElementType() != out.getElementType())
-    return emitOpError("operands and result must have the same element type");
+  if (lhs.getElementType() != rhs.getElementType() ||
+      !isResultElementType(lhs.getElementType(), out.getElementType()))
+    return emitOpError("operands must have one element type and the result the same or, for "
+                       "f16/bf16 operands, f32");
   int64_t k1 = lhs.getShape().back();
   int64_t k2 = getTransposeRhs() ? rhs.getShape().back() : rhs.getShape()[rhs.getRank() - 2];
   int64_t n = getTransposeRhs() ? rhs.getShape()[rhs.getRank() - 2] : rhs.getShape().back();
@@ -211,9 +224,8 @@ LogicalResult MatmulOp::verify() {
   if (getBias()) {
     auto bias = cast<RankedTensorType>(getBias().getType());
     if (bias.getElementType() != out.getElementType())
-      return emitOpError("bias element type ") << bias.getElementType()
-                                               << " differs from the result's "
-                                               << out.getElementType();
+      return emitOpError("bias element type ")
+             << bias.getElementType() << " differs from the result's " << out.getElementType();
     return checkBroadcastsTo(*this, "bias", bias, out.getShape());
   }
   return success();

@@ -35,7 +35,8 @@ def TFM_AttentionOp : TFM_Op<"attention", [Pure]> {
       value computes it; a row the mask hides entirely then averages V. Causal and window
       masking still hide keys with -inf.
     - Precision: scores, softmax max/sum and the P·V accumulation are f32 for f16/bf16
-      operands.
+      operands. The output has the operands' type or, for f16/bf16 operands, f32 (then the
+      mask may be f32 too: `kiln-reduce-precision`).
 
     Example:
     ```mlir
@@ -165,7 +166,8 @@ def TFM_MatmulOp : TFM_Op<"matmul", [Pure]> {
     `output = activation(lhs · op(rhs) + bias)` where `op` transposes the last two dims of
     `rhs` when `transpose_rhs` is set. Batch dims broadcast as in numpy's matmul; `lhs` and
     `rhs` have rank >= 2. `bias` (optional) broadcasts to the result, typically `[N]`.
-    Accumulation is f32 for f16/bf16 operands.
+    Accumulation is f32 for f16/bf16 operands; the result (and bias) has the operands' type
+    or, for f16/bf16 operands, f32 (`kiln-reduce-precision`).
 
     Example:
     ```mlir

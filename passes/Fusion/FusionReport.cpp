@@ -10,6 +10,8 @@
 
 #include "llvm/ADT/MapVector.h"
 
+#include <map>
+
 using namespace mlir;
 
 namespace {
@@ -28,19 +30,26 @@ unsigned kiln::printFusionReport(ModuleOp module, llvm::raw_ostream &os) {
   SmallVector<Operation *> missed;
   // tfm.matmul's epilogues: how many carry a bias, and each activation.
   llvm::MapVector<StringRef, unsigned> epilogues;
+  // Contractions by operand element type (kiln-reduce-precision changes f32 ones).
+  std::map<std::string, unsigned> operandTypes;
   module.walk([&](Operation *op) {
     if (isa<tfm::TFMDialect>(op->getDialect()))
       ++formed[op->getName().getStringRef()];
+    if (isa<tfm::MatmulOp, tfm::AttentionOp, onnx::MatMulOp, onnx::GemmOp>(op)) {
+      std::string name;
+      llvm::raw_string_ostream(name)
+          << cast<ShapedType>(op->getOperand(0).getType()).getElementType();
+      ++operandTypes[name];
+    }
     if (auto mm = dyn_cast<tfm::MatmulOp>(op)) {
       if (mm.getBias())
         ++epilogues["bias"];
       if (mm.getActivation() != tfm::Activation::none)
         ++epilogues[tfm::stringifyActivation(mm.getActivation())];
     }
-    if (isa<onnx::SoftmaxOp, onnx::ErfOp, onnx::TanhOp, onnx::ReduceMeanOp,
-            onnx::RotaryEmbeddingOp, onnx::MSRotaryEmbeddingOp, onnx::AttentionOp,
-            onnx::MSAttentionOp, onnx::MSMultiHeadAttentionOp,
-            onnx::MSGroupQueryAttentionOp>(op) &&
+    if (isa<onnx::SoftmaxOp, onnx::ErfOp, onnx::TanhOp, onnx::ReduceMeanOp, onnx::RotaryEmbeddingOp,
+            onnx::MSRotaryEmbeddingOp, onnx::AttentionOp, onnx::MSAttentionOp,
+            onnx::MSMultiHeadAttentionOp, onnx::MSGroupQueryAttentionOp>(op) &&
         !fusion::isSoftCap(op))
       missed.push_back(op);
   });
@@ -54,6 +63,12 @@ unsigned kiln::printFusionReport(ModuleOp module, llvm::raw_ostream &os) {
     }
     os << "\n";
   }
+  os << "  contraction operands:";
+  if (operandTypes.empty())
+    os << " none";
+  for (auto [type, count] : operandTypes)
+    os << " " << type << " " << count;
+  os << "\n";
   os << "  unfused anchors: " << missed.size() << "\n";
   for (Operation *op : missed) {
     auto reason = op->getAttrOfType<StringAttr>(fusion::kFusionMissAttr);

@@ -5,6 +5,7 @@
 #include "dialects/ONNX/ONNXDialect.h"
 
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/DenseMap.h"
@@ -78,8 +79,8 @@ bool kiln::fusion::isSoftCap(Operation *tanh) {
   auto mul = dyn_cast<onnx::MulOp>(*tanh->getUsers().begin());
   if (!mul)
     return false;
-  std::optional<double> c = scalarConstant(mul.getA() == tanh->getResult(0) ? mul.getB()
-                                                                            : mul.getA());
+  std::optional<double> c =
+      scalarConstant(mul.getA() == tanh->getResult(0) ? mul.getB() : mul.getA());
   outer = c.value_or(0.0);
   return outer > 0 && approxEqual(inner * outer, 1.0);
 }
@@ -107,10 +108,9 @@ Value kiln::fusion::createPositions(OpBuilder &b, Location loc, Value n) {
 
 Value kiln::fusion::createLastAxisSlice(OpBuilder &b, Location loc, Value x, int64_t begin,
                                         int64_t end) {
-  return createInferred<onnx::SliceOp>(b, loc, cast<ShapedType>(x.getType()).getElementType(), x,
-                                       createI64Vector(b, loc, {begin}),
-                                       createI64Vector(b, loc, {end}),
-                                       createI64Vector(b, loc, {-1}), Value());
+  return createInferred<onnx::SliceOp>(
+      b, loc, cast<ShapedType>(x.getType()).getElementType(), x, createI64Vector(b, loc, {begin}),
+      createI64Vector(b, loc, {end}), createI64Vector(b, loc, {-1}), Value());
 }
 
 namespace {
@@ -118,8 +118,7 @@ namespace {
 /// Collects match-failure reasons by the location they were reported at.
 struct MissListener : RewriterBase::Listener {
   llvm::DenseMap<Attribute, std::string> reasons;
-  void notifyMatchFailure(Location loc,
-                          function_ref<void(Diagnostic &)> reasonCallback) override {
+  void notifyMatchFailure(Location loc, function_ref<void(Diagnostic &)> reasonCallback) override {
     Diagnostic diag(loc, DiagnosticSeverity::Remark);
     reasonCallback(diag);
     std::string &text = reasons[LocationAttr(loc)];
@@ -131,9 +130,9 @@ struct MissListener : RewriterBase::Listener {
 
 } // namespace
 
-LogicalResult
-kiln::fusion::applyAndRecordMisses(Operation *root, const FrozenRewritePatternSet &patterns,
-                                   function_ref<bool(Operation *)> isAnchor) {
+LogicalResult kiln::fusion::applyAndRecordMisses(Operation *root,
+                                                 const FrozenRewritePatternSet &patterns,
+                                                 function_ref<bool(Operation *)> isAnchor) {
   MissListener listener;
   GreedyRewriteConfig config;
   config.setListener(&listener);
@@ -147,4 +146,33 @@ kiln::fusion::applyAndRecordMisses(Operation *root, const FrozenRewritePatternSe
       op->setAttr(kFusionMissAttr, StringAttr::get(op->getContext(), it->second));
   });
   return success();
+}
+
+std::optional<std::vector<char>> kiln::fusion::constantBytes(Value v) {
+  ElementsAttr attr;
+  if (!v || !matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  auto type = cast<ShapedType>(attr.getType());
+  unsigned width = type.getElementTypeBitWidth();
+  if (width % 8 != 0)
+    return std::nullopt;
+  size_t bytes = (size_t)type.getNumElements() * (width / 8);
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    ArrayRef<char> raw = dense.getRawData();
+    if (!dense.isSplat())
+      return std::vector<char>(raw.begin(), raw.end());
+    std::vector<char> out;
+    out.reserve(bytes);
+    while (out.size() < bytes)
+      out.insert(out.end(), raw.begin(), raw.begin() + width / 8);
+    return out;
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != bytes)
+      return std::nullopt;
+    ArrayRef<char> data = blob->getData();
+    return std::vector<char>(data.begin(), data.end());
+  }
+  return std::nullopt;
 }

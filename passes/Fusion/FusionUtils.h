@@ -20,6 +20,7 @@
 #include "mlir/Rewrite/FrozenRewritePatternSet.h"
 
 #include <optional>
+#include <vector>
 
 namespace kiln::fusion {
 
@@ -60,6 +61,10 @@ mlir::Value createInferred(mlir::OpBuilder &b, mlir::Location loc, mlir::Type el
 /// Whether `tanh` is a soft-cap `c · tanh(x / c)` (Gemma 2's final logits): a plain
 /// elementwise op, not part of a GELU the fusion missed.
 bool isSoftCap(mlir::Operation *tanh);
+
+/// The bytes of a constant (dense or dense_resource), row-major with splats expanded, or
+/// nullopt when `v` is not a constant of byte-sized elements.
+std::optional<std::vector<char>> constantBytes(mlir::Value v);
 
 /// A 1-D i64 onnx.Constant holding `values`.
 mlir::Value createI64Vector(mlir::OpBuilder &b, mlir::Location loc,

@@ -29,36 +29,6 @@ using namespace kiln;
 
 namespace {
 
-/// The bytes of a constant, row-major (splats expanded), or nullopt.
-std::optional<std::vector<char>> constantBytes(Value v) {
-  ElementsAttr attr;
-  if (!v || !matchPattern(v, m_Constant(&attr)))
-    return std::nullopt;
-  auto type = cast<ShapedType>(attr.getType());
-  unsigned width = type.getElementTypeBitWidth();
-  if (width % 8 != 0)
-    return std::nullopt;
-  size_t bytes = (size_t)type.getNumElements() * (width / 8);
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    ArrayRef<char> raw = dense.getRawData();
-    if (!dense.isSplat())
-      return std::vector<char>(raw.begin(), raw.end());
-    std::vector<char> out;
-    out.reserve(bytes);
-    while (out.size() < bytes)
-      out.insert(out.end(), raw.begin(), raw.begin() + width / 8);
-    return out;
-  }
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob || blob->getData().size() != bytes)
-      return std::nullopt;
-    ArrayRef<char> data = blob->getData();
-    return std::vector<char>(data.begin(), data.end());
-  }
-  return std::nullopt;
-}
-
 /// One projection: a 2-D constant `weights` [K, N] applied to the shared input.
 struct Member {
   Operation *op;
@@ -103,7 +73,7 @@ FailureOr<Value> concatConstants(OpBuilder &b, Location loc, ArrayRef<Value> par
   int64_t rows = first.getRank() == 2 ? first.getShape()[0] : 1;
   size_t elementBytes = first.getElementTypeBitWidth() / 8;
   for (Value p : parts) {
-    std::optional<std::vector<char>> data = constantBytes(p);
+    std::optional<std::vector<char>> data = fusion::constantBytes(p);
     if (!data)
       return failure();
     bytes.push_back(std::move(*data));

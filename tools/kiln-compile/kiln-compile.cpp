@@ -49,14 +49,13 @@ cl::opt<bool> kernelReport("kernel-report",
                            cl::desc("CUDA target: print each kernel's origin and its ptxas "
                                     "resource use (registers, shared memory, spills)"),
                            cl::init(false));
-cl::opt<Emit> emit("emit", cl::desc("Write the IR after this stage instead of an artifact"),
-                   cl::init(Emit::Artifact),
-                   cl::values(clEnumValN(Emit::ONNX, "onnx",
-                                         "onnx dialect after shape inference and folding"),
-                              clEnumValN(Emit::TFM, "tfm", "after fusion into the tfm dialect"),
-                              clEnumValN(Emit::Linalg, "linalg", "after lowering to linalg"),
-                              clEnumValN(Emit::LLVM, "llvm",
-                                         "after the target's lowering to the LLVM dialect")));
+cl::opt<Emit> emit(
+    "emit", cl::desc("Write the IR after this stage instead of an artifact"),
+    cl::init(Emit::Artifact),
+    cl::values(clEnumValN(Emit::ONNX, "onnx", "onnx dialect after shape inference and folding"),
+               clEnumValN(Emit::TFM, "tfm", "after fusion into the tfm dialect"),
+               clEnumValN(Emit::Linalg, "linalg", "after lowering to linalg"),
+               clEnumValN(Emit::LLVM, "llvm", "after the target's lowering to the LLVM dialect")));
 cl::opt<std::string> cpu("cpu",
                          cl::desc("CPU to generate code for (LLVM name, e.g. x86-64-v3); 'host' "
                                   "uses this machine's CPU and features"),
@@ -68,6 +67,12 @@ cl::opt<bool> fusionReport("fusion-report",
                            cl::desc("Print how many tfm ops fusion formed and, for every "
                                     "Softmax, Erf, Tanh and ReduceMean left unfused, the node "
                                     "and the reason"));
+cl::opt<std::string> precision(
+    "precision",
+    cl::desc("Contraction precision: fp32 (default); fp16 or bf16 (matmul and attention "
+             "operands, weights converted at compile time, f32 accumulation; norms, softmax "
+             "statistics and outputs stay f32); tf32 needs tensor-core kernels (not yet)"),
+    cl::init("fp32"));
 cl::opt<bool> timingSummary("timing", cl::desc("Print the time spent in each stage"));
 cl::opt<bool> summary("summary", cl::desc("With --emit=onnx: print the model's inputs, "
                                           "outputs, weights and op counts"));
@@ -139,8 +144,8 @@ int main(int argc, char **argv) {
   targetOptions.kernelReport = kernelReport;
   std::unique_ptr<kiln::Target> codegenTarget = kiln::createTarget(target, targetOptions);
   if (!codegenTarget) {
-    errs() << "kiln-compile: unknown --target '" << target << "' (expected "
-           << kiln::targetNames() << ")\n";
+    errs() << "kiln-compile: unknown --target '" << target << "' (expected " << kiln::targetNames()
+           << ")\n";
     return 2;
   }
   if (emit >= Emit::LLVM)
@@ -148,6 +153,16 @@ int main(int argc, char **argv) {
       errs() << "kiln-compile: " << *missing << "\n";
       return 2;
     }
+  if (precision == "tf32") {
+    errs() << "kiln-compile: --precision=tf32 needs the tensor-core GEMM kernels, which Kiln "
+              "does not emit yet; use fp32, fp16 or bf16\n";
+    return 2;
+  }
+  if (precision != "fp32" && precision != "fp16" && precision != "bf16") {
+    errs() << "kiln-compile: unknown --precision '" << precision
+           << "' (expected fp32, tf32, fp16 or bf16)\n";
+    return 2;
+  }
   if (outputFile.empty() && !fusionReport) {
     errs() << "kiln-compile: no output file: give -o FILE (or -o - for stdout)\n";
     return 2;
@@ -181,6 +196,7 @@ int main(int argc, char **argv) {
   // The stages up to the fusion report (or the one asked for), then the rest.
   kiln::CompileOptions options;
   options.fusion = !noFusion;
+  options.precision = precision;
   options.modelName = sys::path::stem(inputFile).str();
   options.configure = [](PassManager &pm) { return applyPassManagerCLOptions(pm); };
   auto fail = [&](Error e) {

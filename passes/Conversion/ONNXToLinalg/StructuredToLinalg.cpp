@@ -59,7 +59,7 @@ struct IdentityToNothing : OpConversionPattern<IdentityOp> {
 
 /// MatMul with numpy semantics as one linalg.generic: iteration space (batch..., m, n, k),
 /// batch dims broadcast like elementwise operands, rank-1 operands without their m or n.
-/// Accumulates in f32 for f16/bf16. Named ops and tiling come from later specialisation.
+/// Accumulates in f32 for f16/bf16 (operands or result). Named ops and tiling come from later specialisation.
 /// `transposeRhs` reads rhs as its last two dims swapped, through the operand's map.
 FailureOr<Value> kiln::buildMatMul(OpBuilder &rewriter, Location loc, Value lhs, Value rhs,
                                    RankedTensorType result, bool transposeRhs) {
@@ -143,10 +143,10 @@ FailureOr<Value> kiln::buildMatMul(OpBuilder &rewriter, Location loc, Value lhs,
       rewriter, loc, TypeRange{accType}, ValueRange{lhs, rhs}, ValueRange{init}, maps,
       iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
         Value x = args[0], y = args[1];
-        if (acc != element) {
+        if (x.getType() != acc)
           x = arith::ExtFOp::create(nb, nloc, acc, x);
+        if (y.getType() != acc)
           y = arith::ExtFOp::create(nb, nloc, acc, y);
-        }
         Value prod = arith::MulFOp::create(nb, nloc, x, y);
         linalg::YieldOp::create(nb, nloc, ValueRange{arith::AddFOp::create(nb, nloc, args[2], prod)});
       });

@@ -34,7 +34,7 @@ func.func @attention_element_type_mismatch(%q: tensor<2x4x8x16xf32>, %k: tensor<
 // -----
 
 func.func @attention_output_element_type_mismatch(%q: tensor<2x4x8x16xf32>) {
-  // expected-error @+1 {{output element type 'bf16' differs from the query's 'f32'}}
+  // expected-error @+1 {{output element type 'bf16' must be the query's or, for f16/bf16 operands, f32}}
   %0 = tfm.attention %q, %q, %q : tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xbf16>
   return
 }
@@ -106,7 +106,7 @@ func.func @attention_output_wrong_head_dim(%q: tensor<2x4x8x16xf32>, %v: tensor<
 // -----
 
 func.func @attention_mask_element_type(%q: tensor<2x4x8x16xf32>, %m: tensor<2x1x1x8xf16>) {
-  // expected-error @+1 {{mask must be i1 or have the query's element type, got 'f16'}}
+  // expected-error @+1 {{mask must be i1 or have the query's or the output's element type, got 'f16'}}
   %0 = tfm.attention %q, %q, %q mask(%m : tensor<2x1x1x8xf16>) : tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
   return
 }
@@ -373,7 +373,7 @@ func.func @matmul_rank_1(%x: tensor<768xf32>, %w: tensor<768x64xf32>) {
 // -----
 
 func.func @matmul_element_type_mismatch(%x: tensor<4x768xf32>, %w: tensor<768x64xf16>) {
-  // expected-error @+1 {{operands and result must have the same element type}}
+  // expected-error @+1 {{operands must have one element type and the result the same or, for f16/bf16 operands, f32}}
   %0 = tfm.matmul %x, %w : tensor<4x768xf32>, tensor<768x64xf16> -> tensor<4x64xf32>
   return
 }
@@ -381,8 +381,8 @@ func.func @matmul_element_type_mismatch(%x: tensor<4x768xf32>, %w: tensor<768x64
 // -----
 
 func.func @matmul_result_element_type_mismatch(%x: tensor<4x768xbf16>, %w: tensor<768x64xbf16>) {
-  // expected-error @+1 {{operands and result must have the same element type}}
-  %0 = tfm.matmul %x, %w : tensor<4x768xbf16>, tensor<768x64xbf16> -> tensor<4x64xf32>
+  // expected-error @+1 {{operands must have one element type and the result the same or, for f16/bf16 operands, f32}}
+  %0 = tfm.matmul %x, %w : tensor<4x768xbf16>, tensor<768x64xbf16> -> tensor<4x64xf16>
   return
 }
 
