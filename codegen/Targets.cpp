@@ -18,10 +18,12 @@ namespace {
 struct StageOptions : PassPipelineOptions<StageOptions> {
   Option<bool> fusion{*this, "fusion", llvm::cl::desc("raise subgraphs into tfm"),
                       llvm::cl::init(true)};
-  Option<std::string> precision{*this, "precision",
-                                llvm::cl::desc("contraction operands: fp32, fp16 or bf16"),
-                                llvm::cl::init("fp32")};
-  Option<std::string> target{*this, "target", llvm::cl::desc("cpu or cuda"), llvm::cl::init("cpu")};
+  Option<std::string> precision{
+      *this, "precision",
+      llvm::cl::desc("contraction operands: fp32, fp16 or bf16 (kiln-reduce-precision)"),
+      llvm::cl::init("fp32")};
+  Option<std::string> target{*this, "target", llvm::cl::desc("cpu or cuda"),
+                             llvm::cl::init("cpu")};
   Option<std::string> cpu{*this, "cpu", llvm::cl::desc("LLVM CPU name (CPU target)"),
                           llvm::cl::init("host")};
 };
@@ -38,15 +40,11 @@ void registerStage(Stage stage, llvm::StringRef description) {
         targetOptions.cpu = options.cpu;
         std::unique_ptr<Target> target = createTarget(options.target, targetOptions);
         if (!target)
-          return errorHandler("unknown target '" + options.target + "' (expected " + targetNames() +
-                              ")");
+          return errorHandler("unknown target '" + options.target + "' (expected " +
+                              targetNames() + ")");
         if (stage == Stage::LLVM)
           if (std::optional<std::string> missing = target->missingLowering())
             return errorHandler(*missing);
-        if (options.precision != "fp32" && options.precision != "fp16" &&
-            options.precision != "bf16")
-          return errorHandler("unknown precision '" + options.precision +
-                              "' (expected fp32, fp16 or bf16)");
         buildStage(pm, stage, *target, options.fusion, options.precision);
         return success();
       },

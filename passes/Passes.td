@@ -253,9 +253,9 @@ def ReducePrecision : Pass<"kiln-reduce-precision", "::mlir::func::FuncOp"> {
     (weights) are converted here, at compile time, rounding to nearest even (so the artifact
     stores them at half the size); other operands get an onnx.Cast, one per value. Float
     attention masks stay f32: a large finite negative mask value must not become -inf. Ops of
-    other element types (models already in f16/bf16) are left as they are. Contractions it
-    cannot restate (onnx.Gemm with alpha or beta, Conv, Einsum) stay f32; the fusion report
-    counts both.
+    other element types (models already in f16/bf16) are left as they are. onnx.Gemm, Conv
+    and Einsum stay f32; the fusion report counts the operand types of tfm.matmul,
+    tfm.attention, MatMul and Gemm.
   }];
   let options = [Option<"precision", "precision", "std::string", "\"fp16\"",
                         "the operand type: fp16 or bf16">];

@@ -29,8 +29,8 @@ llvm::Error describe(ModuleOp module, ArtifactDescription &description) {
 }
 
 /// runStages, also filling `description` when the stages pass the linalg stage.
-llvm::Error run(ModuleOp module, const Target &target, const CompileOptions &options, Stage first,
-                Stage last, TimingScope &timing, ArtifactDescription &description) {
+llvm::Error run(ModuleOp module, const Target &target, const CompileOptions &options,
+                Stage first, Stage last, TimingScope &timing, ArtifactDescription &description) {
   for (int s = (int)first; s <= (int)last; ++s) {
     Stage stage = (Stage)s;
     if (stage == Stage::LLVM) {
@@ -90,8 +90,8 @@ llvm::Error kiln::runStages(ModuleOp module, const Target &target, const Compile
 }
 
 llvm::Error kiln::compileArtifact(ModuleOp module, const Target &target,
-                                  const CompileOptions &options, Stage first, llvm::StringRef path,
-                                  TimingScope &timing) {
+                                  const CompileOptions &options, Stage first,
+                                  llvm::StringRef path, TimingScope &timing) {
   ArtifactDescription description;
   description.modelName = options.modelName;
   description.producer = "kiln 0.1.0 (LLVM " LLVM_VERSION_STRING ")";

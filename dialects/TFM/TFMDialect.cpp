@@ -101,10 +101,8 @@ static bool isResultElementType(Type operand, Type result) {
 LogicalResult AttentionOp::verify() {
   auto q = getQuery().getType(), k = getKey().getType(), v = getValue().getType();
   auto out = getOutput().getType();
-  for (auto [name, t] : {std::pair<StringRef, RankedTensorType>{"query", q},
-                         {"key", k},
-                         {"value", v},
-                         {"output", out}}) {
+  for (auto [name, t] : {std::pair<StringRef, RankedTensorType>{"query", q}, {"key", k},
+                         {"value", v}, {"output", out}}) {
     if (t.getRank() != 4)
       return emitOpError() << name << " must be 4-D, got " << formatShape(t.getShape());
     if (name != "output" && t.getElementType() != q.getElementType())
@@ -127,8 +125,8 @@ LogicalResult AttentionOp::verify() {
   if (!dimsCompatible(hk, hv) || !dimsCompatible(sk, sv))
     return emitOpError("key and value must have the same heads and sequence length");
   if (hq != kDynamic && hk != kDynamic && (hk == 0 || hq % hk != 0))
-    return emitOpError("query heads (")
-           << hq << ") must be a multiple of key/value heads (" << hk << ")";
+    return emitOpError("query heads (") << hq << ") must be a multiple of key/value heads ("
+                                        << hk << ")";
   if (!dimsCompatible(ho, hq) || !dimsCompatible(so, sq) || !dimsCompatible(dout, dv))
     return emitOpError("output must be [batch, query heads, query length, value head dim] in "
                        "its layout");
@@ -176,17 +174,18 @@ LogicalResult RotaryEmbeddingOp::verify() {
   if (table.getElementType() != type.getElementType())
     return emitOpError("cos/sin element type differs from the input's");
   if (table.getRank() < 1 || table.getRank() > type.getRank())
-    return emitOpError("cos/sin rank ")
-           << table.getRank() << " does not fit the input's " << type.getRank();
+    return emitOpError("cos/sin rank ") << table.getRank() << " does not fit the input's "
+                                        << type.getRank();
   int64_t angles = table.getShape().back();
   if (rotary != kDynamic && angles != kDynamic && angles != rotary && angles != rotary / 2)
-    return emitOpError("cos/sin have ")
-           << angles << " angles, expected " << rotary << " (one per feature) or " << rotary / 2
-           << " (one per pair)";
+    return emitOpError("cos/sin have ") << angles << " angles, expected " << rotary
+                                        << " (one per feature) or " << rotary / 2
+                                        << " (one per pair)";
   SmallVector<int64_t> target(type.getShape().drop_back());
-  return checkBroadcastsTo(
-      *this, "cos/sin", RankedTensorType::get(table.getShape().drop_back(), table.getElementType()),
-      target);
+  return checkBroadcastsTo(*this, "cos/sin",
+                           RankedTensorType::get(table.getShape().drop_back(),
+                                                 table.getElementType()),
+                           target);
 }
 
 LogicalResult MatmulOp::verify() {
@@ -224,8 +223,9 @@ LogicalResult MatmulOp::verify() {
   if (getBias()) {
     auto bias = cast<RankedTensorType>(getBias().getType());
     if (bias.getElementType() != out.getElementType())
-      return emitOpError("bias element type ")
-             << bias.getElementType() << " differs from the result's " << out.getElementType();
+      return emitOpError("bias element type ") << bias.getElementType()
+                                               << " differs from the result's "
+                                               << out.getElementType();
     return checkBroadcastsTo(*this, "bias", bias, out.getShape());
   }
   return success();

@@ -47,9 +47,10 @@ unsigned kiln::printFusionReport(ModuleOp module, llvm::raw_ostream &os) {
       if (mm.getActivation() != tfm::Activation::none)
         ++epilogues[tfm::stringifyActivation(mm.getActivation())];
     }
-    if (isa<onnx::SoftmaxOp, onnx::ErfOp, onnx::TanhOp, onnx::ReduceMeanOp, onnx::RotaryEmbeddingOp,
-            onnx::MSRotaryEmbeddingOp, onnx::AttentionOp, onnx::MSAttentionOp,
-            onnx::MSMultiHeadAttentionOp, onnx::MSGroupQueryAttentionOp>(op) &&
+    if (isa<onnx::SoftmaxOp, onnx::ErfOp, onnx::TanhOp, onnx::ReduceMeanOp,
+            onnx::RotaryEmbeddingOp, onnx::MSRotaryEmbeddingOp, onnx::AttentionOp,
+            onnx::MSAttentionOp, onnx::MSMultiHeadAttentionOp,
+            onnx::MSGroupQueryAttentionOp>(op) &&
         !fusion::isSoftCap(op))
       missed.push_back(op);
   });

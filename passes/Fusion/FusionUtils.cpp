@@ -79,8 +79,8 @@ bool kiln::fusion::isSoftCap(Operation *tanh) {
   auto mul = dyn_cast<onnx::MulOp>(*tanh->getUsers().begin());
   if (!mul)
     return false;
-  std::optional<double> c =
-      scalarConstant(mul.getA() == tanh->getResult(0) ? mul.getB() : mul.getA());
+  std::optional<double> c = scalarConstant(mul.getA() == tanh->getResult(0) ? mul.getB()
+                                                                            : mul.getA());
   outer = c.value_or(0.0);
   return outer > 0 && approxEqual(inner * outer, 1.0);
 }
@@ -108,9 +108,10 @@ Value kiln::fusion::createPositions(OpBuilder &b, Location loc, Value n) {
 
 Value kiln::fusion::createLastAxisSlice(OpBuilder &b, Location loc, Value x, int64_t begin,
                                         int64_t end) {
-  return createInferred<onnx::SliceOp>(
-      b, loc, cast<ShapedType>(x.getType()).getElementType(), x, createI64Vector(b, loc, {begin}),
-      createI64Vector(b, loc, {end}), createI64Vector(b, loc, {-1}), Value());
+  return createInferred<onnx::SliceOp>(b, loc, cast<ShapedType>(x.getType()).getElementType(), x,
+                                       createI64Vector(b, loc, {begin}),
+                                       createI64Vector(b, loc, {end}),
+                                       createI64Vector(b, loc, {-1}), Value());
 }
 
 namespace {
@@ -118,7 +119,8 @@ namespace {
 /// Collects match-failure reasons by the location they were reported at.
 struct MissListener : RewriterBase::Listener {
   llvm::DenseMap<Attribute, std::string> reasons;
-  void notifyMatchFailure(Location loc, function_ref<void(Diagnostic &)> reasonCallback) override {
+  void notifyMatchFailure(Location loc,
+                          function_ref<void(Diagnostic &)> reasonCallback) override {
     Diagnostic diag(loc, DiagnosticSeverity::Remark);
     reasonCallback(diag);
     std::string &text = reasons[LocationAttr(loc)];
@@ -130,9 +132,9 @@ struct MissListener : RewriterBase::Listener {
 
 } // namespace
 
-LogicalResult kiln::fusion::applyAndRecordMisses(Operation *root,
-                                                 const FrozenRewritePatternSet &patterns,
-                                                 function_ref<bool(Operation *)> isAnchor) {
+LogicalResult
+kiln::fusion::applyAndRecordMisses(Operation *root, const FrozenRewritePatternSet &patterns,
+                                   function_ref<bool(Operation *)> isAnchor) {
   MissListener listener;
   GreedyRewriteConfig config;
   config.setListener(&listener);

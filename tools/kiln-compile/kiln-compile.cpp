@@ -49,13 +49,14 @@ cl::opt<bool> kernelReport("kernel-report",
                            cl::desc("CUDA target: print each kernel's origin and its ptxas "
                                     "resource use (registers, shared memory, spills)"),
                            cl::init(false));
-cl::opt<Emit> emit(
-    "emit", cl::desc("Write the IR after this stage instead of an artifact"),
-    cl::init(Emit::Artifact),
-    cl::values(clEnumValN(Emit::ONNX, "onnx", "onnx dialect after shape inference and folding"),
-               clEnumValN(Emit::TFM, "tfm", "after fusion into the tfm dialect"),
-               clEnumValN(Emit::Linalg, "linalg", "after lowering to linalg"),
-               clEnumValN(Emit::LLVM, "llvm", "after the target's lowering to the LLVM dialect")));
+cl::opt<Emit> emit("emit", cl::desc("Write the IR after this stage instead of an artifact"),
+                   cl::init(Emit::Artifact),
+                   cl::values(clEnumValN(Emit::ONNX, "onnx",
+                                         "onnx dialect after shape inference and folding"),
+                              clEnumValN(Emit::TFM, "tfm", "after fusion into the tfm dialect"),
+                              clEnumValN(Emit::Linalg, "linalg", "after lowering to linalg"),
+                              clEnumValN(Emit::LLVM, "llvm",
+                                         "after the target's lowering to the LLVM dialect")));
 cl::opt<std::string> cpu("cpu",
                          cl::desc("CPU to generate code for (LLVM name, e.g. x86-64-v3); 'host' "
                                   "uses this machine's CPU and features"),
@@ -144,8 +145,8 @@ int main(int argc, char **argv) {
   targetOptions.kernelReport = kernelReport;
   std::unique_ptr<kiln::Target> codegenTarget = kiln::createTarget(target, targetOptions);
   if (!codegenTarget) {
-    errs() << "kiln-compile: unknown --target '" << target << "' (expected " << kiln::targetNames()
-           << ")\n";
+    errs() << "kiln-compile: unknown --target '" << target << "' (expected "
+           << kiln::targetNames() << ")\n";
     return 2;
   }
   if (emit >= Emit::LLVM)

@@ -59,7 +59,8 @@ struct IdentityToNothing : OpConversionPattern<IdentityOp> {
 
 /// MatMul with numpy semantics as one linalg.generic: iteration space (batch..., m, n, k),
 /// batch dims broadcast like elementwise operands, rank-1 operands without their m or n.
-/// Accumulates in f32 for f16/bf16 (operands or result). Named ops and tiling come from later specialisation.
+/// Accumulates in f32 for f16/bf16 operands or results. Named ops and tiling come from later
+/// specialisation.
 /// `transposeRhs` reads rhs as its last two dims swapped, through the operand's map.
 FailureOr<Value> kiln::buildMatMul(OpBuilder &rewriter, Location loc, Value lhs, Value rhs,
                                    RankedTensorType result, bool transposeRhs) {
