@@ -135,6 +135,13 @@ __attribute__((visibility("hidden"))) int64_t kiln_emu_shuffle(int64_t thread, i
   kiln_emu_thread *self = (kiln_emu_thread *)(intptr_t)thread;
   return self->shuffle(self, value, offset, width, mode);
 }
+__attribute__((visibility("hidden"))) void kiln_emu_matrix(int64_t thread, int64_t op,
+                                                           int64_t *allocated, int64_t *aligned,
+                                                           int64_t offset, int64_t size,
+                                                           int64_t stride) {
+  kiln_emu_thread *self = (kiln_emu_thread *)(intptr_t)thread;
+  self->matrix(self, op, aligned + offset);
+}
 )";
   std::vector<std::string> entries = stringsOf(module, "kiln.emulation_kernels");
   if (entries.size() != description.kernels.size())

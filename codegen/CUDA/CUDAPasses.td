@@ -78,6 +78,33 @@ def CUDACopiesToLinalg : Pass<"kiln-cuda-copies-to-linalg", "::mlir::func::FuncO
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def CUDAMmaContractions : Pass<"kiln-cuda-mma-contractions", "::mlir::ModuleOp"> {
+  let summary = "contractions of @main with f16 or bf16 operands as mma.sync tensor-core kernels";
+  let description = [{
+    Runs on @main's linalg ops on buffers, before `kiln-cuda-tile-contractions`, when every
+    target architecture has `mma.sync` m16n8k16 for 16-bit floats (`min-sm` >= 80). A
+    contraction (as `kiln-cuda-tile-contractions` defines it) whose operands are both f16 or
+    both bf16, whose output is f32 and whose body is `out + ext(a) * ext(b)` becomes a
+    `gpu.launch` of 128-thread blocks (4 warps, 2x2) over 64x64 output tiles (grid x over n,
+    y over m, z over the other parallel dims); each warp keeps its 32x32 outputs in registers
+    as 2x4 m16n8 accumulator fragments (`vector<2x2xf32>`) across the whole k loop. For each
+    32-wide step of k the block stages both operands' slices in workgroup memory (zero
+    outside the operands; rows padded by 16 bytes, so the 8 rows an `ldmatrix` reads fall in
+    different banks and stay 16-byte aligned), waits at a barrier, and each warp loads its
+    fragments with `nvgpu.ldmatrix` (the rhs transposed) and issues 16 `nvgpu.mma.sync`.
+    Products are exact and the sums are f32, in the tensor cores' order (not the op's). The
+    fill and epilogue fuse as in `kiln-cuda-tile-contractions`; the launch's location records
+    "mma.sync m16n8k16 <type>" for the kernel report.
+  }];
+  let options = [
+    Option<"minSM", "min-sm", "unsigned", "80",
+           "the lowest SM version among the target architectures (below 80: no tensor-core kernels)">
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::nvgpu::NVGPUDialect", "::mlir::vector::VectorDialect"];
+}
+
 def CUDATileContractions : Pass<"kiln-cuda-tile-contractions", "::mlir::ModuleOp"> {
   let summary = "contractions of @main as register-blocked kernels with their fill and epilogue";
   let description = [{
@@ -193,11 +220,16 @@ def CUDAEmulationKernels : Pass<"kiln-cuda-emulation-kernels", "::mlir::ModuleOp
     (`kiln_emu_barrier(%thread)`), device globals become host globals `@kiln_emu_<name>`,
     and every load and store of a buffer checks its indices against the buffer's sizes: an
     access out of bounds is reported (`kiln_emu_fault(%thread, index, size)`) and not made.
+    The warp collectives wait for the warp in the emulator: `gpu.shuffle`
+    (`kiln_emu_shuffle`), and `nvgpu.ldmatrix` (the thread's row read with checked loads) and
+    `nvgpu.mma.sync` m16n8k16 with 16-bit operands (`kiln_emu_matrix`, the fragments packed
+    into i64 words), computed with the PTX ISA's lane layouts.
     The twins are host code like any other; `kiln-cuda-emulation-entries` gives each an entry
     that takes `cuLaunchKernel`'s parameter array.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::scf::SCFDialect",
-                           "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
+                           "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def CUDAPlanDeviceMemory : Pass<"kiln-cuda-plan-device-memory", "::mlir::ModuleOp"> {
@@ -246,6 +278,19 @@ def CUDALegalizeKernelMath : Pass<"kiln-cuda-legalize-kernel-math",
     the most negative value, as two's complement gives).
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def CUDALowerBF16Mma : Pass<"kiln-cuda-lower-bf16-mma", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "nvgpu.mma.sync with bf16 operands as nvvm.mma.sync";
+  let description = [{
+    `convert-nvgpu-to-nvvm` deduces the PTX types of `nvgpu.mma.sync` from its element types
+    and has none for bf16, which PTX has (`mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32`,
+    sm_80+). This pass lowers those ops itself, before it: each `vector<2xbf16>` row of the A
+    and B fragments becomes the i32 register it is (bitcast), the four f32 accumulators are
+    passed as scalars, and the result struct becomes the `vector<2x2xf32>` fragment again.
+  }];
+  let dependentDialects = ["::mlir::NVVM::NVVMDialect", "::mlir::LLVM::LLVMDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def GPULaunchToRuntime : Pass<"kiln-gpu-launch-to-runtime", "::mlir::ModuleOp"> {

@@ -17,6 +17,7 @@
 #include "codegen/Common/Pipelines.h"
 
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/NVGPUToNVVM/NVGPUToNVVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -95,11 +96,22 @@ void kiln::buildCUDALoweringPipeline(OpPassManager &pm, const TargetOptions &opt
   pm.addNestedPass<func::FuncOp>(kiln::createCUDACopiesToLinalg());
   pm.addPass(kiln::createCUDAAttentionKernels());
   pm.addPass(kiln::createCUDANormKernels());
+  // Tensor-core kernels only where every target architecture has them.
+  kiln::CUDAMmaContractionsOptions mma;
+  mma.minSM = ~0u;
+  for (const std::string &arch : options.gpuArchs)
+    mma.minSM = std::min(mma.minSM, parseGPUArch(arch).value_or(0));
+  if (options.gpuArchs.empty())
+    mma.minSM = 0;
+  pm.addPass(kiln::createCUDAMmaContractions(mma));
   pm.addPass(kiln::createCUDATileContractions());
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(kiln::createCUDAMapRowReductions());
   pm.addPass(kiln::createCUDAMapKernels());
+  // Constants (and index arithmetic on them) into the kernels instead of kernel parameters:
+  // fewer parameters, and vector constants (mma accumulators) cannot be parameters.
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(kiln::createCUDAMergeKernelModules());
   pm.addPass(kiln::createCUDAPlanDeviceMemory());
@@ -113,6 +125,8 @@ void kiln::buildCUDALoweringPipeline(OpPassManager &pm, const TargetOptions &opt
   ConvertGpuOpsToNVVMOpsOptions nvvm;
   nvvm.indexBitwidth = 64;
   kernels.addPass(kiln::createCUDALegalizeKernelMath());
+  kernels.addPass(kiln::createCUDALowerBF16Mma());
+  kernels.addPass(createConvertNVGPUToNVVMPass());
   kernels.addPass(createConvertGpuOpsToNVVMOps(nvvm));
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createCSEPass());

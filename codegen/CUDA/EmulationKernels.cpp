@@ -2,13 +2,17 @@
 //
 // The emulated CUDA device (docs/design/cuda-emulator.md) runs host twins of the kernels:
 // the same IR, forked after the last Kiln transformation of the kernels, with the few ops
-// that only a GPU has (thread ids, barriers, shuffles) turned into calls to the emulator and every
-// buffer access bounds-checked.
+// that only a GPU has (thread ids, barriers, shuffles, warp matrix ops) turned into calls to the
+// emulator and every buffer access bounds-checked.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/CUDA/CUDAPasses.h"
 
+#include "runtime/lib/abi.h"
+
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 
 namespace kiln {
@@ -23,6 +27,7 @@ namespace {
 constexpr llvm::StringLiteral kIdFunction = "kiln_emu_id";
 constexpr llvm::StringLiteral kBarrierFunction = "kiln_emu_barrier";
 constexpr llvm::StringLiteral kShuffleFunction = "kiln_emu_shuffle";
+constexpr llvm::StringLiteral kMatrixFunction = "kiln_emu_matrix";
 constexpr llvm::StringLiteral kFaultFunction = "kiln_emu_fault";
 constexpr llvm::StringLiteral kUnwrittenFunction = "kiln_emu_unwritten";
 constexpr llvm::StringLiteral kPrefix = "kiln_emu_";
@@ -160,6 +165,143 @@ LogicalResult emulateShuffle(OpBuilder &b, gpu::ShuffleOp shuffle, Value thread)
   return success();
 }
 
+/// The elements of `vector`, in row-major order.
+SmallVector<Value> elementsOf(OpBuilder &b, Location loc, Value vector) {
+  auto type = cast<VectorType>(vector.getType());
+  Value flat = vector::ShapeCastOp::create(
+      b, loc, VectorType::get({type.getNumElements()}, type.getElementType()), vector);
+  SmallVector<Value> elements;
+  for (int64_t i = 0; i < type.getNumElements(); ++i)
+    elements.push_back(vector::ExtractOp::create(b, loc, flat, i));
+  return elements;
+}
+
+/// `elements` (all of one 16- or 32-bit type) packed into i64 words, element i at bit
+/// (i * bits) % 64 of word (i * bits) / 64, as runtime/lib/abi.h packs fragments.
+SmallVector<Value> packWords(OpBuilder &b, Location loc, ArrayRef<Value> elements) {
+  unsigned bits = elements.front().getType().getIntOrFloatBitWidth(), perWord = 64 / bits;
+  Type i64 = b.getI64Type();
+  SmallVector<Value> words;
+  for (auto [i, element] : llvm::enumerate(elements)) {
+    Value v = arith::BitcastOp::create(b, loc, b.getIntegerType(bits), element);
+    v = arith::ExtUIOp::create(b, loc, i64, v);
+    if (i % perWord)
+      v = arith::ShLIOp::create(b, loc, v,
+                                arith::ConstantIntOp::create(b, loc, i64, i % perWord * bits));
+    if (i % perWord == 0)
+      words.push_back(v);
+    else
+      words.back() = arith::OrIOp::create(b, loc, words.back(), v);
+  }
+  return words;
+}
+
+/// The fragment of type `type` packed in `words` (packWords' layout).
+Value unpackWords(OpBuilder &b, Location loc, ArrayRef<Value> words, VectorType type) {
+  Type elementType = type.getElementType(), i64 = b.getI64Type();
+  unsigned bits = elementType.getIntOrFloatBitWidth(), perWord = 64 / bits;
+  SmallVector<Value> elements;
+  for (int64_t i = 0; i < type.getNumElements(); ++i) {
+    Value v = words[i / perWord];
+    if (i % perWord)
+      v = arith::ShRUIOp::create(b, loc, v,
+                                 arith::ConstantIntOp::create(b, loc, i64, i % perWord * bits));
+    v = arith::TruncIOp::create(b, loc, b.getIntegerType(bits), v);
+    elements.push_back(arith::BitcastOp::create(b, loc, elementType, v));
+  }
+  return vector::FromElementsOp::create(b, loc, type, elements);
+}
+
+/// A warp matrix op as a call to the emulator (runtime/lib/abi.h, kiln_emu_thread::matrix):
+/// the operands' words through `scratch`, the twin's one buffer for them, then `results`
+/// words of the result fragment.
+SmallVector<Value> callMatrix(OpBuilder &b, Location loc, Value thread, Value scratch, int64_t op,
+                              ArrayRef<Value> words, int64_t results) {
+  for (auto [i, word] : llvm::enumerate(words))
+    memref::StoreOp::create(b, loc, word, scratch,
+                            ValueRange{arith::ConstantIndexOp::create(b, loc, i)});
+  func::CallOp::create(b, loc, kMatrixFunction, TypeRange{},
+                       ValueRange{thread, arith::ConstantIntOp::create(b, loc, b.getI64Type(), op),
+                                  scratch});
+  SmallVector<Value> out;
+  for (int64_t i = 0; i < results; ++i)
+    out.push_back(memref::LoadOp::create(b, loc, scratch,
+                                         ValueRange{arith::ConstantIndexOp::create(b, loc, i)}));
+  return out;
+}
+
+/// nvgpu.ldmatrix: the thread reads the 8 elements of the row it addresses with plain loads
+/// (bounds-checked, and tracked in workgroup memory, like any other), and the emulator deals
+/// the warp's rows out as the PTX ISA's ldmatrix does.
+LogicalResult emulateLdMatrix(OpBuilder &b, nvgpu::LdMatrixOp ld, Value thread, Value scratch) {
+  Location loc = ld.getLoc();
+  auto type = cast<VectorType>(ld.getResult().getType());
+  int64_t tiles = ld.getNumTiles();
+  if (type.getElementType().getIntOrFloatBitWidth() != 16 || type.getNumElements() != 2 * tiles)
+    return ld.emitError("the emulated device runs nvgpu.ldmatrix of 16-bit elements, 2 per "
+                        "matrix, only");
+  SmallVector<Value> indices(ld.getIndices());
+  Value last = indices.back();
+  SmallVector<Value> row;
+  for (int64_t e = 0; e < 8; ++e) {
+    indices.back() =
+        e ? arith::AddIOp::create(b, loc, last, arith::ConstantIndexOp::create(b, loc, e)) : last;
+    row.push_back(memref::LoadOp::create(b, loc, ld.getSrcMemref(), indices));
+  }
+  int64_t op = KILN_EMU_MATRIX_LDMATRIX | tiles << 8 | int64_t(ld.getTranspose()) << 16;
+  SmallVector<Value> words = callMatrix(b, loc, thread, scratch, op, packWords(b, loc, row),
+                                        llvm::divideCeil(tiles, 2));
+  ld.replaceAllUsesWith(unpackWords(b, loc, words, type));
+  ld.erase();
+  return success();
+}
+
+/// nvgpu.mma.sync m16n8k16 with f16 or bf16 operands and f32 accumulators: the thread's
+/// fragments to the emulator, which computes the warp's product.
+LogicalResult emulateMma(OpBuilder &b, nvgpu::MmaSyncOp mma, Value thread, Value scratch) {
+  Location loc = mma.getLoc();
+  Type operand = mma.getMatrixA().getType().getElementType();
+  auto acc = cast<VectorType>(mma.getRes().getType());
+  if (mma.getMmaShapeAsArray() != std::array<int64_t, 3>{16, 8, 16} || !acc.getElementType().isF32() ||
+      !(operand.isF16() || operand.isBF16()) ||
+      mma.getMatrixB().getType().getElementType() != operand)
+    return mma.emitError("the emulated device runs nvgpu.mma.sync m16n8k16 with f16 or bf16 "
+                         "operands and f32 accumulators only");
+  SmallVector<Value> words = packWords(b, loc, elementsOf(b, loc, mma.getMatrixA()));
+  llvm::append_range(words, packWords(b, loc, elementsOf(b, loc, mma.getMatrixB())));
+  llvm::append_range(words, packWords(b, loc, elementsOf(b, loc, mma.getMatrixC())));
+  int64_t op = operand.isF16() ? KILN_EMU_MATRIX_MMA_F16 : KILN_EMU_MATRIX_MMA_BF16;
+  mma.replaceAllUsesWith(
+      unpackWords(b, loc, callMatrix(b, loc, thread, scratch, op, words, 2), acc));
+  mma.erase();
+  return success();
+}
+
+/// Expands the warp matrix ops of `twin` (before its workgroup memory is placed, so that the
+/// loads ldmatrix becomes are checked like any other).
+LogicalResult emulateMatrixOps(OpBuilder &b, func::FuncOp twin, Value thread) {
+  SmallVector<Operation *> ops;
+  twin.walk([&](Operation *op) {
+    if (isa<nvgpu::LdMatrixOp, nvgpu::MmaSyncOp>(op))
+      ops.push_back(op);
+  });
+  if (ops.empty())
+    return success();
+  // One buffer for the words a thread exchanges, at the entry (an alloca in a loop would grow
+  // the fiber's stack each iteration).
+  b.setInsertionPointToStart(&twin.getBody().front());
+  Value scratch =
+      memref::AllocaOp::create(b, twin.getLoc(), MemRefType::get({5}, b.getI64Type()));
+  for (Operation *op : ops) {
+    b.setInsertionPoint(op);
+    if (failed(isa<nvgpu::LdMatrixOp>(op)
+                   ? emulateLdMatrix(b, cast<nvgpu::LdMatrixOp>(op), thread, scratch)
+                   : emulateMma(b, cast<nvgpu::MmaSyncOp>(op), thread, scratch)))
+      return failure();
+  }
+  return success();
+}
+
 /// An atomic read-modify-write as a plain one: the emulated threads of a launch take turns
 /// on one host thread, so nothing runs between the read and the write.
 void serializeAtomic(OpBuilder &b, memref::GenericAtomicRMWOp rmw) {
@@ -262,6 +404,8 @@ struct CUDAEmulationKernelsPass : kiln::impl::CUDAEmulationKernelsBase<CUDAEmula
     declare(b, module, kFaultFunction, b.getFunctionType({i64, i64, i64, i64}, {}));
     declare(b, module, kUnwrittenFunction, b.getFunctionType({i64, i64}, {}));
     declare(b, module, kShuffleFunction, b.getFunctionType({i64, i64, i64, i64, i64}, {i64}));
+    declare(b, module, kMatrixFunction,
+            b.getFunctionType({i64, i64, MemRefType::get({5}, i64)}, {}));
     b.setInsertionPointToEnd(module.getBody());
     for (auto global : kernels.getOps<memref::GlobalOp>()) {
       auto twin = cast<memref::GlobalOp>(b.clone(*global));
@@ -271,11 +415,13 @@ struct CUDAEmulationKernelsPass : kiln::impl::CUDAEmulationKernelsBase<CUDAEmula
     for (auto kernel : kernels.getOps<gpu::GPUFuncOp>()) {
       if (!kernel.isKernel() || failed(emulate(b, module, kernel, shadows)))
         return signalPassFailure();
-      // Threads that wait for each other (at a barrier or a shuffle) run as fibers.
+      // Threads that wait for each other (at a barrier, a shuffle or a matrix op) run as
+      // fibers.
       if (kernel
               .walk([](Operation *op) {
-                return isa<gpu::BarrierOp, gpu::ShuffleOp>(op) ? WalkResult::interrupt()
-                                                               : WalkResult::advance();
+                return isa<gpu::BarrierOp, gpu::ShuffleOp, nvgpu::LdMatrixOp, nvgpu::MmaSyncOp>(op)
+                           ? WalkResult::interrupt()
+                           : WalkResult::advance();
               })
               .wasInterrupted())
         barriers.push_back(kernel.getNameAttr());
@@ -299,7 +445,8 @@ struct CUDAEmulationKernelsPass : kiln::impl::CUDAEmulationKernelsBase<CUDAEmula
     kernel.getBody().cloneInto(&twin.getBody(), mapping);
     Block &entry = twin.getBody().front();
     Value thread = entry.insertArgument(0u, b.getI64Type(), loc);
-    if (failed(placeWorkgroupMemory(b, module, kernel, entry, thread, shadows)))
+    if (failed(emulateMatrixOps(b, twin, thread)) ||
+        failed(placeWorkgroupMemory(b, module, kernel, entry, thread, shadows)))
       return failure();
 
     SmallVector<Operation *> ops;

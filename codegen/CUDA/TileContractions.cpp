@@ -11,9 +11,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/CUDA/CUDAPasses.h"
-#include "codegen/CUDA/ContractionFusion.h"
+#include "codegen/CUDA/ContractionKernels.h"
 
-#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/Support/MathExtras.h"
@@ -24,39 +23,13 @@ namespace kiln {
 } // namespace kiln
 
 using namespace mlir;
+using namespace kiln;
 
 namespace {
 
 constexpr int64_t kThreads = 16;    // a block is kThreads x kThreads threads
 constexpr int64_t kStep = 16;       // the k extent staged per step: one column per thread x
 constexpr int64_t kMinBlocks = 128; // about one block per SM of an A100, H100 or H200
-
-struct Contraction {
-  linalg::LinalgOp op;
-  unsigned m, n, k;
-  SmallVector<unsigned> outer; // every other loop dim (all parallel)
-};
-
-std::optional<Contraction> matchContraction(linalg::LinalgOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      !linalg::isaContractionOpInterface(op))
-    return std::nullopt;
-  for (OpOperand &operand : op->getOpOperands()) {
-    auto type = dyn_cast<MemRefType>(operand.get().getType());
-    if (!type || !type.getElementType().isIntOrFloat())
-      return std::nullopt;
-  }
-  FailureOr<linalg::ContractionDimensions> dims = linalg::inferContractionDims(op);
-  if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.size() != 1 ||
-      !llvm::all_of(op.getIndexingMapsArray(),
-                    [](AffineMap m) { return m.isProjectedPermutation(); }))
-    return std::nullopt;
-  Contraction c{op, dims->m.back(), dims->n.back(), dims->k.front(), {}};
-  for (unsigned d = 0; d < op.getNumLoops(); ++d)
-    if (d != c.m && d != c.n && d != c.k)
-      c.outer.push_back(d);
-  return c;
-}
 
 /// Outputs per thread along m and along n (the block tile is kThreads times that): 4, unless
 /// static sizes say a smaller tile wastes fewer threads or gives the GPU enough blocks.
@@ -83,70 +56,6 @@ int64_t outputsPerThread(const Contraction &c) {
   while (r > 1 && blocks(r) < kMinBlocks)
     r /= 2;
   return r;
-}
-
-/// The indices of `operand` for the loop dims' values `loops`.
-SmallVector<Value> indicesOf(linalg::LinalgOp op, OpOperand &operand, ArrayRef<Value> loops) {
-  SmallVector<Value> indices;
-  for (AffineExpr e : op.getMatchingIndexingMap(&operand).getResults())
-    indices.push_back(loops[cast<AffineDimExpr>(e).getPosition()]);
-  return indices;
-}
-
-Value inBounds(OpBuilder &b, Location loc, ArrayRef<std::pair<Value, Value>> checks) {
-  Value ok = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
-  for (auto [index, size] : checks)
-    ok = arith::AndIOp::create(
-        b, loc, ok, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index, size));
-  return ok;
-}
-
-/// `memref[indices]` where `ok`, else `fallback`.
-Value guardedLoad(OpBuilder &b, Location loc, Value ok, Value memref, ValueRange indices,
-                  Value fallback) {
-  auto load = scf::IfOp::create(b, loc, TypeRange{fallback.getType()}, ok, true);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(load.thenBlock());
-  scf::YieldOp::create(b, loc, ValueRange{memref::LoadOp::create(b, loc, memref, indices)});
-  b.setInsertionPointToStart(load.elseBlock());
-  scf::YieldOp::create(b, loc, fallback);
-  return load.getResult(0);
-}
-
-Value zeroOf(OpBuilder &b, Location loc, Type type) {
-  return arith::ConstantOp::create(b, loc, type, b.getZeroAttr(type));
-}
-
-Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
-  return arith::ConstantIndexOp::create(b, loc, value);
-}
-
-/// Stores `result`, the contraction's value at the output indices `outIndices`, through the
-/// epilogue: its body applied to `result` and its other inputs at the same element.
-void storeThroughEpilogue(OpBuilder &b, Location loc, linalg::LinalgOp epilogue, OpOperand *read,
-                          Value result, ArrayRef<Value> outIndices) {
-  SmallVector<Value> loops(epilogue.getNumLoops());
-  for (auto [j, e] : llvm::enumerate(epilogue.getMatchingIndexingMap(read).getResults()))
-    loops[cast<AffineDimExpr>(e).getPosition()] = outIndices[j];
-  Block &body = epilogue->getRegion(0).front();
-  IRMapping mapping;
-  for (OpOperand &operand : epilogue->getOpOperands()) {
-    BlockArgument arg = epilogue.getMatchingBlockArgument(&operand);
-    if (&operand == read)
-      mapping.map(arg, result);
-    else if (!arg.use_empty())
-      mapping.map(
-          arg, memref::LoadOp::create(b, loc, operand.get(), indicesOf(epilogue, operand, loops)));
-  }
-  for (Operation &op : body.without_terminator()) {
-    if (auto index = dyn_cast<linalg::IndexOp>(op))
-      mapping.map(index.getResult(), loops[index.getDim()]);
-    else
-      b.clone(op, mapping);
-  }
-  OpOperand *out = epilogue.getDpsInitOperand(0);
-  memref::StoreOp::create(b, loc, mapping.lookup(body.getTerminator()->getOperand(0)), out->get(),
-                          indicesOf(epilogue, *out, loops));
 }
 
 /// The kernel of one contraction: blocks of kThreads x kThreads threads over tiles of
@@ -185,17 +94,11 @@ void tileContraction(const Contraction &c, kiln::ContractionFusion fusion) {
       b, loc, tiles(sizes[c.n]), tiles(sizes[c.m]), arith::MaxSIOp::create(b, loc, batches, one),
       threads, threads, one, /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
       ValueRange{}, TypeRange{lhsStage, rhsStage});
-  std::string tiling = std::to_string(tileSize) + "x" + std::to_string(tileSize) + "x" +
-                       std::to_string(kStep) + " tile, " + std::to_string(r) + "x" +
-                       std::to_string(r) + " per thread";
-  if (fusion.seed)
-    tiling += ", fill";
-  if (fusion.epilogue)
-    tiling += ", epilogue";
-  // Outlining keeps the location, not attributes: the kernel report reads the tiling from it.
-  launch->setLoc(
-      FusedLoc::get(b.getContext(), {loc},
-                    b.getDictionaryAttr(b.getNamedAttr("kernel", b.getStringAttr(tiling)))));
+  describeKernel(launch, loc,
+                 std::to_string(tileSize) + "x" + std::to_string(tileSize) + "x" +
+                     std::to_string(kStep) + " tile, " + std::to_string(r) + "x" +
+                     std::to_string(r) + " per thread",
+                 fusion);
   Value lhsTile = launch.getWorkgroupAttributions()[0];
   Value rhsTile = launch.getWorkgroupAttributions()[1];
   b.setInsertionPointToEnd(&launch.getBody().front());
@@ -217,17 +120,9 @@ void tileContraction(const Contraction &c, kiln::ContractionFusion fusion) {
   }
 
   // Loop dim values; the outer dims from blockIdx.z.
-  SmallVector<Value> loops(op.getNumLoops(), zero);
-  Value rest = launch.getBlockIds().z;
-  for (int64_t i = int64_t(c.outer.size()) - 1; i >= 0; --i) {
-    unsigned d = c.outer[i];
-    loops[d] = i ? arith::RemSIOp::create(b, loc, rest, sizes[d]).getResult() : rest;
-    if (i)
-      rest = arith::DivSIOp::create(b, loc, rest, sizes[d]);
-  }
   SmallVector<std::pair<Value, Value>> outerChecks;
-  for (unsigned d : c.outer)
-    outerChecks.push_back({loops[d], sizes[d]});
+  SmallVector<Value> loops =
+      outerLoopValues(b, loc, c, sizes, launch.getBlockIds().z, outerChecks);
   auto at = [&](Value row, Value col, Value kIndex) {
     SmallVector<Value> values = loops;
     values[c.m] = row, values[c.n] = col, values[c.k] = kIndex;
@@ -303,18 +198,10 @@ void tileContraction(const Contraction &c, kiln::ContractionFusion fusion) {
       auto write = scf::IfOp::create(b, loc, owns[i * r + j], /*withElseRegion=*/false);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPoint(write.thenBlock()->getTerminator());
-      Value result = steps.getResult(i * r + j);
-      SmallVector<Value> outIndices = indicesOf(op, *out, at(rows[i], cols[j], zero));
-      if (fusion.epilogue)
-        storeThroughEpilogue(b, loc, fusion.epilogue, fusion.epilogueRead, result, outIndices);
-      else
-        memref::StoreOp::create(b, loc, result, out->get(), outIndices);
+      storeResult(b, loc, c, fusion, steps.getResult(i * r + j),
+                  indicesOf(op, *out, at(rows[i], cols[j], zero)));
     }
-  if (fusion.epilogue)
-    fusion.epilogue->erase();
-  if (fusion.fill)
-    fusion.fill->erase();
-  op->erase();
+  eraseContraction(c, fusion);
 }
 
 struct CUDATileContractionsPass : kiln::impl::CUDATileContractionsBase<CUDATileContractionsPass> {
@@ -328,7 +215,7 @@ struct CUDATileContractionsPass : kiln::impl::CUDATileContractionsBase<CUDATileC
         found.push_back(*c);
     });
     for (const Contraction &c : found)
-      tileContraction(c, kiln::findContractionFusion(c.op));
+      tileContraction(c, findContractionFusion(c.op));
   }
 };
 

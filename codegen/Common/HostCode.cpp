@@ -196,6 +196,18 @@ __attribute__((visibility("hidden"))) void kiln_rt_device_read(int64_t dst, int6
   kiln_api->device_read((void *)(intptr_t)dst, (const void *)(intptr_t)src, bytes);
 }
 
+/* LLVM keeps bf16 values the host has no instructions for (block arguments, selects) as
+ * float and narrows them with this libgcc routine, which older toolchains (GCC 12) lack:
+ * round to nearest even, NaNs quiet. The bf16 result is returned in the low 16 bits of the
+ * float register, as LLVM's x86-64 calling convention passes bf16. */
+__attribute__((visibility("hidden"))) float __truncsfbf2(float f) {
+  union { float f; uint32_t u; } in = {f}, out;
+  uint32_t u = in.u;
+  out.u = (u & 0x7fffffffu) > 0x7f800000u ? (u >> 16) | 0x40u
+                                           : (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+  return out.f;
+}
+
 /* Intermediate buffers: memref.alloc/dealloc lower to these (use-generic-functions). */
 __attribute__((visibility("hidden"))) void *_mlir_memref_to_llvm_alloc(uint64_t bytes) {
   return kiln_api->alloc(bytes);

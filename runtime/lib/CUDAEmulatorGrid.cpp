@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/lib/CUDAEmulatorGrid.h"
+#include "runtime/lib/CUDAEmulatorMatrix.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -35,12 +36,18 @@ unsigned seed() {
 /// One emulated thread: the ids the kernel reads, and the emulator's bookkeeping.
 struct Thread {
   kiln_emu_thread self{};
-  enum State { Ready, AtBarrier, AtShuffle, Done } state = Ready;
+  // AtShuffle and AtMatrix: waiting for the rest of its warp.
+  enum State { Ready, AtBarrier, AtShuffle, AtMatrix, Done } state = Ready;
   // At a shuffle: what the thread offers and asks for, then what it gets.
   struct {
     uint32_t value;
     int64_t offset, width, mode, result;
   } shuffle{};
+  // At a matrix op: which, and the thread's operands, replaced by its fragment of the result.
+  struct {
+    int64_t op;
+    int64_t *words;
+  } matrix{};
   ucontext_t context{};
   std::unique_ptr<char[]> stack;
   struct Block *block = nullptr;
@@ -93,6 +100,18 @@ int64_t shuffle(kiln_emu_thread *self, int64_t value, int64_t offset, int64_t wi
   t.state = Thread::AtShuffle;
   swapcontext(&t.context, &t.block->scheduler);
   return t.shuffle.result;
+}
+
+void matrix(kiln_emu_thread *self, int64_t op, int64_t *words) {
+  Thread &t = threadOf(self);
+  if (!t.block->fibers) {
+    t.block->fail(t.block->where(t) + ": " + matrixOpName(op) +
+                  " in a kernel recorded without barriers");
+    return;
+  }
+  t.matrix = {op, words};
+  t.state = Thread::AtMatrix;
+  swapcontext(&t.context, &t.block->scheduler);
 }
 
 void fault(kiln_emu_thread *self, int64_t dim, int64_t index, int64_t size) {
@@ -157,54 +176,101 @@ int64_t sourceLane(int64_t lane, const Thread &t) {
   return source >= base && source < base + width ? source : -1;
 }
 
-/// Completes the shuffle of every warp whose threads all wait at one; a warp of which only
-/// some do (the others wait at a barrier or ended) has diverged. Returns whether any warp
-/// moved on.
+/// What a thread waiting for its warp waits at.
+std::string collectiveName(const Thread &t) {
+  return t.state == Thread::AtShuffle ? "gpu.shuffle" : matrixOpName(t.matrix.op);
+}
+
+/// Gives every thread of a warp at a shuffle its lane's value; false, with the block failed,
+/// when they disagree on the shuffle.
+bool completeShuffle(Block &block, size_t first, size_t end) {
+  const Thread &lead = block.threads[first];
+  for (size_t i = first; i < end; ++i) {
+    const Thread &t = block.threads[i];
+    if (t.shuffle.width != lead.shuffle.width || t.shuffle.mode != lead.shuffle.mode) {
+      block.fail(block.where(t) + ": gpu.shuffle with another mode or width than " +
+                 block.where(lead) + " of its warp");
+      return false;
+    }
+    if (t.shuffle.width < 1 || t.shuffle.width > int64_t(kWarpSize) ||
+        (t.shuffle.width & (t.shuffle.width - 1))) {
+      block.fail(block.where(t) + ": gpu.shuffle width " + std::to_string(t.shuffle.width) +
+                 " is not a power of two up to 32");
+      return false;
+    }
+  }
+  for (size_t i = first; i < end; ++i) {
+    Thread &t = block.threads[i];
+    int64_t source = sourceLane(int64_t(i - first), t);
+    t.shuffle.result =
+        source < 0 ? int64_t(t.shuffle.value)
+                   : int64_t(block.threads[first + source].shuffle.value) | (int64_t(1) << 32);
+  }
+  return true;
+}
+
+/// Computes the matrix op every thread of a warp waits at; false, with the block failed, when
+/// they wait at different ones or the op cannot run.
+bool completeMatrix(Block &block, size_t first) {
+  const Thread &lead = block.threads[first];
+  int64_t *words[kWarpSize];
+  for (size_t lane = 0; lane < kWarpSize; ++lane) {
+    const Thread &t = block.threads[first + lane];
+    if (t.matrix.op != lead.matrix.op) {
+      block.fail(block.where(t) + ": " + matrixOpName(t.matrix.op) + " (op " +
+                 std::to_string(t.matrix.op) + ") while " + block.where(lead) +
+                 " of its warp waits at another (op " + std::to_string(lead.matrix.op) + ")");
+      return false;
+    }
+    words[lane] = t.matrix.words;
+  }
+  std::string error = completeMatrixOp(lead.matrix.op, words);
+  if (!error.empty())
+    block.fail(block.where(lead) + ": " + error);
+  return error.empty();
+}
+
+/// Completes the collective (shuffle or matrix op) of every warp whose threads all wait at
+/// one; a warp of which only some do (the others wait at a barrier or ended) has diverged.
+/// Returns whether any warp moved on.
 bool exchange(Block &block) {
   bool moved = false;
   for (size_t first = 0; first < block.threads.size() && !block.failed; first += kWarpSize) {
     size_t end = std::min(first + kWarpSize, block.threads.size());
     const Thread *waiting = nullptr, *elsewhere = nullptr;
-    for (size_t i = first; i < end; ++i)
-      (block.threads[i].state == Thread::AtShuffle ? waiting : elsewhere) = &block.threads[i];
+    for (size_t i = first; i < end; ++i) {
+      Thread::State state = block.threads[i].state;
+      (state == Thread::AtShuffle || state == Thread::AtMatrix ? waiting : elsewhere) =
+          &block.threads[i];
+    }
     if (!waiting)
       continue;
+    std::string what = collectiveName(*waiting);
     if (elsewhere) {
-      block.fail(block.where(*waiting) + " waits at a gpu.shuffle that " + block.where(*elsewhere) +
-                 " of its warp does not reach (" +
-                 (elsewhere->state == Thread::Done ? "it ended" : "it waits at a gpu.barrier") +
-                 ")");
+      std::string instead = elsewhere->state == Thread::Done        ? "it ended"
+                            : elsewhere->state == Thread::AtBarrier ? "it waits at a gpu.barrier"
+                                                                    : "it waits at another";
+      block.fail(block.where(*waiting) + " waits at a " + what + " that " +
+                 block.where(*elsewhere) + " of its warp does not reach (" + instead + ")");
       return false;
     }
     if (end - first != kWarpSize) {
-      block.fail(block.where(*waiting) + ": gpu.shuffle in a warp of " +
+      block.fail(block.where(*waiting) + ": " + what + " in a warp of " +
                  std::to_string(end - first) +
-                 " threads (the block's size is not a "
-                 "multiple of 32, so the shuffle's full lane mask names missing lanes)");
+                 " threads (the block's size is not a multiple of 32, so the op's full lane "
+                 "mask names missing lanes)");
       return false;
     }
-    const Thread &lead = block.threads[first];
-    for (size_t i = first; i < end; ++i) {
-      const Thread &t = block.threads[i];
-      if (t.shuffle.width != lead.shuffle.width || t.shuffle.mode != lead.shuffle.mode) {
-        block.fail(block.where(t) + ": gpu.shuffle with another mode or width than " +
-                   block.where(lead) + " of its warp");
+    for (size_t i = first; i < end; ++i)
+      if (block.threads[i].state != waiting->state) {
+        block.fail(block.where(block.threads[i]) + " waits at a " +
+                   collectiveName(block.threads[i]) + " while " + block.where(*waiting) +
+                   " of its warp waits at a " + what);
         return false;
       }
-      if (t.shuffle.width < 1 || t.shuffle.width > int64_t(kWarpSize) ||
-          (t.shuffle.width & (t.shuffle.width - 1))) {
-        block.fail(block.where(t) + ": gpu.shuffle width " + std::to_string(t.shuffle.width) +
-                   " is not a power of two up to 32");
-        return false;
-      }
-    }
-    for (size_t i = first; i < end; ++i) {
-      Thread &t = block.threads[i];
-      int64_t source = sourceLane(int64_t(i - first), t);
-      t.shuffle.result =
-          source < 0 ? int64_t(t.shuffle.value)
-                     : int64_t(block.threads[first + source].shuffle.value) | (int64_t(1) << 32);
-    }
+    if (waiting->state == Thread::AtShuffle ? !completeShuffle(block, first, end)
+                                            : !completeMatrix(block, first))
+      return false;
     for (size_t i = first; i < end; ++i)
       block.threads[i].state = Thread::Ready;
     moved = true;
@@ -287,6 +353,7 @@ bool kiln::runGrid(const kiln_emu_kernel &kernel, const unsigned grid[3], const 
           t.self.fault = fault;
           t.self.unwritten = unwritten;
           t.self.shuffle = shuffle;
+          t.self.matrix = matrix;
           t.state = Thread::Ready;
           t.block = &block;
         }

@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#define KILN_GEN_ABI_VERSION 5
+#define KILN_GEN_ABI_VERSION 6
 
 /* Services the runtime provides to generated code, bound once per loaded
  * model before any other call. Append-only; `size` is sizeof at the
@@ -90,15 +90,34 @@ typedef struct kiln_emu_thread {
    * thread's own value with bit 32 clear, as PTX's shfl.sync defines it. */
   int64_t (*shuffle)(struct kiln_emu_thread *self, int64_t value, int64_t offset,
                      int64_t width, int64_t mode);
+  /* A warp-collective matrix op (nvgpu.ldmatrix, nvgpu.mma.sync), `op` one of
+   * KILN_EMU_MATRIX_*: waits until every thread of the warp has arrived at the
+   * same op, then replaces each thread's `words` (its operands on entry) with
+   * its result fragment, in the lane layouts of the PTX ISA. 16-bit elements
+   * are packed four to a word, f32 two, element 0 in the low bits. */
+  void (*matrix)(struct kiln_emu_thread *self, int64_t op, int64_t *words);
 } kiln_emu_thread;
+
+/* ldmatrix.sync.aligned.m8n8.x<tiles>[.trans].b16, tiles 1, 2 or 4:
+ * KILN_EMU_MATRIX_LDMATRIX | tiles << 8 | trans << 16. words[0..1] in: the 8
+ * elements of the row the thread addresses (lanes 8i..8i+7 give the rows of
+ * matrix i). Out: 2 elements of each matrix, words[0] matrices 0 and 1,
+ * words[1] 2 and 3: row lane/4, columns 2 (lane%4) + {0,1}; transposed, rows
+ * 2 (lane%4) + {0,1} of column lane/4. */
+#define KILN_EMU_MATRIX_LDMATRIX 1
+/* mma.sync.aligned.m16n8k16.row.col.f32.{f16,bf16}.{f16,bf16}.f32. In:
+ * words[0..1] A (a0..a7), words[2] B (b0..b3), words[3..4] C (c0..c3). Out:
+ * words[0..1] D (d0..d3). */
+#define KILN_EMU_MATRIX_MMA_F16 2
+#define KILN_EMU_MATRIX_MMA_BF16 3
 
 #define KILN_EMU_SHUFFLE_XOR 0
 #define KILN_EMU_SHUFFLE_UP 1
 #define KILN_EMU_SHUFFLE_DOWN 2
 #define KILN_EMU_SHUFFLE_IDX 3
 
-/* The kernel synchronises its threads (gpu.barrier, gpu.shuffle): each runs
- * as a fiber. */
+/* The kernel synchronises its threads (gpu.barrier, gpu.shuffle, the matrix
+ * ops): each runs as a fiber. */
 #define KILN_EMU_KERNEL_BARRIERS 1u
 
 typedef struct kiln_emu_global {

@@ -11,7 +11,10 @@ the last two, rows longer than a block's threads, f16, RMS norm as LLaMA spells 
 contraction kernel (kiln-cuda-tile-contractions): each tile size it picks (4x4, 2x2 and 1x1
 outputs per thread), partial edge tiles, batched and broadcast operands, a transposed operand,
 Gemm's transposed operand, the fill and the epilogue (bias, GELU, residual add, the copy into
-the output) fused or, with two readers, not, f16; the kernel report must name the tiling. The zoo's
+the output) fused or, with two readers, not; the kernel report must name the tiling. The
+tensor-core kernel (kiln-cuda-mma-contractions): f16 models, and fp32 models compiled with
+--precision=fp16|bf16, against ONNX's reference (fp16 <= 5e-3, bf16 <= 1e-2): partial tiles,
+a k tail, batches, broadcast operands, the fill and epilogue fused or not. The zoo's
 models (test_cuda_emulator.py) cover the rest: sliding windows, ALiBi, masked_fill, softcap,
 the layouts exporters produce, every norm they contain.
 """
@@ -193,8 +196,10 @@ CONTRACTIONS = {
                           "[64x64x16 tile, 4x4 per thread, fill, epilogue]"),
     "two-readers": ((2, "s", 33), (33, 70), False, False, "two readers", F,
                     "[64x64x16 tile, 4x4 per thread, fill]"),
+    # f16 models accumulate MatMuls in f32: the tensor-core kernel.
     "f16-bias": ((3, "s", 64), (64, 72), False, True, None, H,
-                 "[64x64x16 tile, 4x4 per thread, fill, epilogue]"),
+                 "[64x64x32 tile, mma.sync m16n8k16 f16 (f32 accumulate), 2x2 warps, fill, "
+                 "epilogue]"),
 }
 NUMPY_TYPES = {F: np.float32, H: np.float16}
 
@@ -256,3 +261,47 @@ def test_contraction_kernel_matches_cpu(name, tmp_path):
     expected = ReferenceEvaluator(path).run(None, feeds)[0].astype(np.float64)
     error = float(np.abs(cpu - expected).max() / np.abs(expected).max())
     assert error <= max(tolerance, 1e-5), "CPU vs onnx.reference: max relative error %g" % error
+
+
+# The tensor-core contraction kernel (kiln-cuda-mma-contractions, docs/design/tensor-cores.md):
+# fp32 models compiled with --precision=fp16|bf16 give MatMuls f16/bf16 operands and f32
+# accumulation, which the kernel runs on mma.sync. name: (a shape, b shape, bias, then (GELU,
+# a residual addend, or a second reader), precision).
+MMA_CONTRACTIONS = {
+    "fp16-dynamic-bias-gelu": ((2, "s", 96), (96, 200), True, "gelu", "fp16"),
+    "bf16-static-partial-tiles": ((130, 40), (40, 70), True, None, "bf16"),
+    "fp16-batched-broadcast-residual": ((2, 3, "s", 40), (3, 40, 50), False, "residual", "fp16"),
+    "bf16-two-readers": ((2, "s", 33), (33, 70), False, "two readers", "bf16"),
+    "fp16-k-tail": ((19, 300), (300, 24), False, None, "fp16"),
+}
+# Relative to the largest output, against ONNX's reference implementation in fp32 (issue #13).
+MMA_BOUNDS = {"fp16": 5e-3, "bf16": 1e-2}
+
+
+@pytest.mark.parametrize("name", sorted(MMA_CONTRACTIONS))
+def test_mma_contraction_matches_reference(name, tmp_path):
+    a_shape, b_shape, bias, after, precision = MMA_CONTRACTIONS[name]
+    rng = np.random.default_rng(len(name))
+    path = str(tmp_path / "contraction.onnx")
+    n = build_contraction(path, (a_shape, b_shape, False, bias, after, F, None), rng)
+    dims = tuple(37 if d == "s" else d for d in a_shape)
+    feeds = {"x": rng.standard_normal(dims).astype(np.float32)}
+    if after == "residual":
+        feeds["r"] = rng.standard_normal(dims[:-1] + (n,)).astype(np.float32)
+    artifact = str(tmp_path / "mma.kiln")
+    report = subprocess.run([tool("kiln-compile"), path, "--target=cuda",
+                             "--gpu-arch=sm_80,sm_90", "--precision=" + precision,
+                             "--kernel-report", "-o", artifact],
+                            capture_output=True, text=True, check=True).stdout
+    matmuls = [line for line in report.splitlines() if "(MatMul)" in line]
+    operand = "f16" if precision == "fp16" else "bf16"
+    assert matmuls and all("mma.sync m16n8k16 %s (f32 accumulate)" % operand in line
+                           for line in matmuls), report
+    assert all(line.split()[5] == "0" for line in matmuls), "spills: " + report
+    emulated, _ = run_artifact(artifact, feeds, ["y"], extra=["--device=cuda-emulator"])
+    expected = ReferenceEvaluator(path).run(None, feeds)[0].astype(np.float64)
+    got = emulated[0].astype(np.float64)
+    assert got.shape == expected.shape and np.isfinite(got).all()
+    error = float(np.abs(got - expected).max() / np.abs(expected).max())
+    print("%s: %s mma.sync vs reference: %.3g" % (name, precision, error))
+    assert error <= MMA_BOUNDS[precision], "%s mma.sync vs reference: %g" % (precision, error)

@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace {
@@ -93,6 +94,52 @@ void divergentShuffle(int64_t thread, void **) {
     t->shuffle(t, 1, 1, 32, KILN_EMU_SHUFFLE_XOR);
 }
 
+/// The 8 16-bit elements at `p` as the two words a twin packs for ldmatrix.
+void packRow(const uint16_t *p, int64_t *words) {
+  words[0] = words[1] = 0;
+  for (int e = 0; e < 8; ++e)
+    words[e / 4] |= int64_t(p[e]) << (16 * (e % 4));
+}
+
+/// One warp's 16x8 product through the tensor-core ops, the way the mma.sync kernels use
+/// them: A (16x16, row-major f16) by ldmatrix x4, B (16x8, k-major) by ldmatrix x2
+/// transposed, C = 1, D stored by the accumulator layout (params: A, B, D f32, ldmatrix
+/// results of lane l at out[2 l], out[2 l + 1]).
+void mmaTile(int64_t thread, void **params) {
+  kiln_emu_thread *t = self(thread);
+  auto *a = reinterpret_cast<const uint16_t *>(param(params, 0));
+  auto *b = reinterpret_cast<const uint16_t *>(param(params, 1));
+  auto *d = reinterpret_cast<float *>(param(params, 2));
+  auto *loaded = reinterpret_cast<int64_t *>(param(params, 3));
+  int64_t lane = t->id[0], g = lane / 4, tig = lane % 4;
+  int64_t words[5];
+  packRow(a + (lane % 16) * 16 + lane / 16 * 8, words);
+  t->matrix(t, KILN_EMU_MATRIX_LDMATRIX | 4 << 8, words);
+  int64_t aWords[2] = {words[0], words[1]};
+  loaded[2 * lane] = words[0], loaded[2 * lane + 1] = words[1];
+  packRow(b + (lane % 16) * 8, words);
+  t->matrix(t, KILN_EMU_MATRIX_LDMATRIX | 2 << 8 | 1 << 16, words);
+  int64_t bWord = words[0];
+  float one = 1.0f;
+  uint32_t oneBits;
+  std::memcpy(&oneBits, &one, sizeof one);
+  int64_t c = int64_t(oneBits) | int64_t(uint64_t(oneBits) << 32);
+  int64_t in[5] = {aWords[0], aWords[1], bWord, c, c};
+  t->matrix(t, KILN_EMU_MATRIX_MMA_F16, in);
+  for (int i = 0; i < 4; ++i) {
+    uint32_t bits = uint32_t(uint64_t(in[i / 2]) >> (32 * (i % 2)));
+    std::memcpy(&d[(g + 8 * (i / 2)) * 8 + 2 * tig + i % 2], &bits, sizeof bits);
+  }
+}
+
+/// Even lanes at an mma.sync, odd ones at an ldmatrix.
+void mixedMatrixOps(int64_t thread, void **) {
+  kiln_emu_thread *t = self(thread);
+  int64_t words[5] = {};
+  t->matrix(t, t->id[0] % 2 ? KILN_EMU_MATRIX_LDMATRIX | 1 << 8 : KILN_EMU_MATRIX_MMA_BF16,
+            words);
+}
+
 /// out[global id] += step (params: out, step).
 void addStep(int64_t thread, void **params) {
   kiln_emu_thread *t = self(thread);
@@ -110,10 +157,13 @@ const kiln_emu_kernel kernels[] = {
     {"shuffles", KILN_EMU_KERNEL_BARRIERS, shuffles, 1},
     {"divergent_shuffle", KILN_EMU_KERNEL_BARRIERS, divergentShuffle, 0},
     {"add_step", 0, addStep, 2},
+    {"mma_tile", KILN_EMU_KERNEL_BARRIERS, mmaTile, 4},
+    {"mixed_matrix_ops", KILN_EMU_KERNEL_BARRIERS, mixedMatrixOps, 0},
 };
 int64_t record[4];
 const kiln_emu_global globals[] = {{"kiln_error", record, sizeof record}};
-const kiln_emu_image image = {KILN_EMU_MAGIC, 9, 1, kernels, globals};
+const kiln_emu_image image = {KILN_EMU_MAGIC, sizeof kernels / sizeof kernels[0], 1, kernels,
+                               globals};
 
 struct Emulator : testing::Test {
   void SetUp() override {
@@ -222,6 +272,63 @@ TEST_F(Emulator, AShuffleNotEveryLaneReachesFailsTheLaunch) {
   EXPECT_NE(launch("shuffles", 1, 48, {address(std::vector<int64_t>(3 * 48).data())}), 0);
   detail = d.takeFailureDetail();
   EXPECT_NE(detail.find("gpu.shuffle in a warp of 16 threads"), std::string::npos) << detail;
+}
+
+/// Small integers as IEEE binary16 (exact below 2048).
+uint16_t halfOf(int v) {
+  if (v == 0)
+    return 0;
+  uint16_t sign = v < 0 ? 0x8000 : 0;
+  unsigned m = unsigned(v < 0 ? -v : v);
+  int e = 0;
+  while ((m >> e) > 1)
+    ++e;
+  return uint16_t(sign | (e + 15) << 10 | ((m << (10 - e)) & 0x3ff));
+}
+
+TEST_F(Emulator, LdmatrixAndMmaSyncComputeAWarpsProductInThePTXLayouts) {
+  std::vector<uint16_t> a(16 * 16), b(16 * 8);
+  auto av = [](int i, int k) { return (3 * i + k) % 7 - 3; };
+  auto bv = [](int k, int j) { return (k + 5 * j) % 5 - 2; };
+  for (int i = 0; i < 16; ++i)
+    for (int k = 0; k < 16; ++k)
+      a[size_t(i * 16 + k)] = halfOf(av(i, k));
+  for (int k = 0; k < 16; ++k)
+    for (int j = 0; j < 8; ++j)
+      b[size_t(k * 8 + j)] = halfOf(bv(k, j));
+  std::vector<float> product(16 * 8, -100.0f);
+  std::vector<int64_t> loaded(64);
+  ASSERT_EQ(launch("mma_tile", 1, 32,
+                   {address(a.data()), address(b.data()), address(product.data()),
+                    address(loaded.data())}),
+            0)
+      << d.takeFailureDetail();
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < 8; ++j) {
+      int sum = 1;
+      for (int k = 0; k < 16; ++k)
+        sum += av(i, k) * bv(k, j);
+      EXPECT_EQ(product[size_t(i * 8 + j)], float(sum)) << "D[" << i << "][" << j << "]";
+    }
+  // The PTX ISA's ldmatrix layout itself: lane 13 (group 3, position 1) holds elements
+  // (3, 2) and (3, 3) of each 8x8 matrix; matrix 1 is rows 8-15, matrix 2 columns 8-15.
+  auto element = [&](int lane, int i) {
+    return uint16_t(uint64_t(loaded[size_t(2 * lane + i / 4)]) >> (16 * (i % 4)));
+  };
+  EXPECT_EQ(element(13, 0), a[3 * 16 + 2]);
+  EXPECT_EQ(element(13, 1), a[3 * 16 + 3]);
+  EXPECT_EQ(element(13, 2), a[11 * 16 + 2]);
+  EXPECT_EQ(element(13, 5), a[3 * 16 + 11]);
+  EXPECT_EQ(element(13, 7), a[11 * 16 + 11]);
+}
+
+TEST_F(Emulator, AWarpAtDifferentMatrixOpsFailsTheLaunch) {
+  EXPECT_NE(launch("mixed_matrix_ops", 1, 32, {}), 0);
+  std::string detail = d.takeFailureDetail();
+  EXPECT_NE(detail.find("nvgpu.ldmatrix (op 257) while kernel 'mixed_matrix_ops' block (0,0,0) "
+                        "thread (0,0,0) of its warp waits at another (op 3)"),
+            std::string::npos)
+      << detail;
 }
 
 TEST_F(Emulator, ThreadsRunInAShuffledOrder) {

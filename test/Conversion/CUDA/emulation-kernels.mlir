@@ -110,3 +110,41 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// The warp matrix ops go through the emulator too (kiln_emu_matrix, the words of a fragment
+// through one buffer at the twin's entry): ldmatrix reads the 8 elements of the row its lane
+// addresses with checked, tracked loads of the block's shared memory (op 1 | tiles << 8 |
+// transpose << 16), mma.sync passes A, B and C (op 3: bf16 operands, f32 accumulators); both
+// wait for the warp, so the kernel runs its threads as fibers.
+// CHECK: module attributes {gpu.container_module, kiln.emulation_barriers = ["kiln_kernel_0"]
+// CHECK-DAG: func.func private @kiln_emu_matrix(i64, i64, memref<5xi64>)
+// CHECK: func.func @kiln_emu_kiln_kernel_0(%[[T:.*]]: i64, %[[C:.*]]: vector<2x2xf32>, %{{.*}}: memref<2x2xf32>)
+// CHECK: %[[SHARED:.*]] = memref.get_global @kiln_emu_shared_kiln_kernel_0_0 : memref<16x24xbf16>
+// CHECK: %[[WORDS:.*]] = memref.alloca() : memref<5xi64>
+// CHECK-COUNT-8: memref.load %[[SHARED]]
+// CHECK: call @kiln_emu_matrix(%[[T]], %c1025_i64, %[[WORDS]])
+// CHECK: vector.from_elements {{.*}} : vector<4x2xbf16>
+// CHECK-COUNT-8: memref.load %[[SHARED]]
+// CHECK: call @kiln_emu_matrix(%[[T]], %c66049_i64, %[[WORDS]])
+// CHECK: vector.from_elements {{.*}} : vector<2x2xbf16>
+// CHECK: vector.shape_cast %[[C]] : vector<2x2xf32> to vector<4xf32>
+// CHECK: call @kiln_emu_matrix(%[[T]], %c3_i64, %[[WORDS]])
+// CHECK: vector.from_elements {{.*}} : vector<2x2xf32>
+// CHECK-NOT: nvgpu.
+// CHECK: return
+module attributes {gpu.container_module} {
+  gpu.module @kiln_kernels {
+    gpu.func @kiln_kernel_0(%c: vector<2x2xf32>, %out: memref<2x2xf32>) workgroup(%a: memref<16x24xbf16, #gpu.address_space<workgroup>>) kernel {
+      %i = gpu.thread_id x
+      %c0 = arith.constant 0 : index
+      %fa = nvgpu.ldmatrix %a[%i, %c0] {numTiles = 4 : i32, transpose = false} : memref<16x24xbf16, #gpu.address_space<workgroup>> -> vector<4x2xbf16>
+      %fb = nvgpu.ldmatrix %a[%i, %c0] {numTiles = 2 : i32, transpose = true} : memref<16x24xbf16, #gpu.address_space<workgroup>> -> vector<2x2xbf16>
+      %d = nvgpu.mma.sync(%fa, %fb, %c) {mmaShape = [16, 8, 16]} : (vector<4x2xbf16>, vector<2x2xbf16>, vector<2x2xf32>) -> vector<2x2xf32>
+      %e = vector.extract %d[0, 1] : f32 from vector<2x2xf32>
+      memref.store %e, %out[%c0, %c0] : memref<2x2xf32>
+      gpu.return
+    }
+  }
+}

@@ -1,0 +1,325 @@
+//===- MmaContractions.cpp - kiln-cuda-mma-contractions -------------------===//
+//
+// Contractions with f16 or bf16 operands and f32 accumulation on the tensor cores
+// (docs/design/tensor-cores.md): 128-thread blocks, 4 warps in 2x2 over a 64x64 output tile,
+// each warp's 32x32 outputs as 2x4 mma.sync m16n8k16 accumulator fragments kept in registers
+// for the whole k loop; operands staged in workgroup memory per 32-wide step of k and read as
+// fragments with ldmatrix. The fragment layouts are the PTX ISA's, by construction:
+//   lane l, g = l / 4, t = l % 4; accumulator element (h, e) of fragment (mi, nj) is output
+//   (warp row + 16 mi + g + 8 h, warp col + 8 nj + 2 t + e).
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/CUDA/CUDAPasses.h"
+#include "codegen/CUDA/ContractionKernels.h"
+
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_CUDAMMACONTRACTIONS
+#include "codegen/CUDA/CUDAPasses.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+constexpr int64_t kWarpSize = 32;
+constexpr int64_t kWarpsM = 2, kWarpsN = 2, kThreads = kWarpsM * kWarpsN * kWarpSize;
+constexpr int64_t kWarpTile = 32;                 // each warp's outputs: kWarpTile square
+constexpr int64_t kTileM = kWarpsM * kWarpTile;   // the block's outputs along m
+constexpr int64_t kTileN = kWarpsN * kWarpTile;   // and along n
+constexpr int64_t kStepK = 32;                    // k staged per step: two mma k16 steps
+constexpr int64_t kFragmentsM = kWarpTile / 16;   // m16 fragments per warp
+constexpr int64_t kFragmentsN = kWarpTile / 8;    // n8 fragments per warp
+constexpr int64_t kPad = 8;                       // 16 bytes of 16-bit elements per staged row
+
+/// Whether the body of `op` is `acc + ext(a) * ext(b)` (in either order, each extension
+/// optional when the operand already has the accumulator's type).
+bool isMultiplyAdd(linalg::LinalgOp op) {
+  Block &body = op->getRegion(0).front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getValues().front().getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value acc = body.getArgument(2);
+  Value product = add.getLhs() == acc ? add.getRhs() : add.getRhs() == acc ? add.getLhs() : nullptr;
+  auto mul = product ? product.getDefiningOp<arith::MulFOp>() : nullptr;
+  if (!mul)
+    return false;
+  auto source = [](Value v) {
+    if (auto ext = v.getDefiningOp<arith::ExtFOp>())
+      return ext.getIn();
+    return v;
+  };
+  Value x = source(mul.getLhs()), y = source(mul.getRhs());
+  Value a = body.getArgument(0), b = body.getArgument(1);
+  return ((x == a && y == b) || (x == b && y == a)) &&
+         llvm::range_size(body.without_terminator()) <= 4;
+}
+
+/// The 16-bit float type both operands of `c` have when it can run on the tensor cores.
+Type mmaOperandType(const Contraction &c) {
+  auto elementOf = [](Value v) { return cast<MemRefType>(v.getType()).getElementType(); };
+  linalg::LinalgOp op = c.op;
+  Type lhs = elementOf(op.getDpsInputOperand(0)->get());
+  Type rhs = elementOf(op.getDpsInputOperand(1)->get());
+  Type out = elementOf(op.getDpsInitOperand(0)->get());
+  if (lhs != rhs || !(lhs.isF16() || lhs.isBF16()) || !out.isF32() || !isMultiplyAdd(op))
+    return nullptr;
+  return lhs;
+}
+
+std::string typeName(Type type) { return type.isF16() ? "f16" : "bf16"; }
+
+/// The values of a kernel under construction that every part of it uses.
+struct MmaKernel {
+  const Contraction &c;
+  const ContractionFusion &fusion;
+  Type operand;
+  SmallVector<Value> sizes;                          // the loop dims' sizes
+  SmallVector<Value> loops;                          // the outer dims' values, others 0
+  SmallVector<std::pair<Value, Value>> outerChecks;  // the outer dims in range
+  Value tid, lane;
+  Value rowBase, colBase; // the block's first output row and column
+  Value warpM, warpN;     // the warp's first row and column within the block's tile
+  Value lhsStage, rhsStage;
+
+  /// The loop values with m, n and k set.
+  SmallVector<Value> at(Value row, Value col, Value kIndex) const {
+    SmallVector<Value> values = loops;
+    values[c.m] = row, values[c.n] = col, values[c.k] = kIndex;
+    return values;
+  }
+};
+
+Value add(OpBuilder &b, Location loc, Value x, int64_t y) {
+  return y ? arith::AddIOp::create(b, loc, x, indexConstant(b, loc, y)).getResult() : x;
+}
+Value add(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::AddIOp::create(b, loc, x, y);
+}
+Value mul(OpBuilder &b, Location loc, Value x, int64_t y) {
+  return arith::MulIOp::create(b, loc, x, indexConstant(b, loc, y));
+}
+Value div(OpBuilder &b, Location loc, Value x, int64_t y) {
+  return arith::DivUIOp::create(b, loc, x, indexConstant(b, loc, y));
+}
+Value rem(OpBuilder &b, Location loc, Value x, int64_t y) {
+  return arith::RemUIOp::create(b, loc, x, indexConstant(b, loc, y));
+}
+
+/// The output element of accumulator element (h, e) of fragment (mi, nj) of this thread.
+std::pair<Value, Value> outputOf(OpBuilder &b, Location loc, const MmaKernel &k, int64_t mi,
+                                 int64_t nj, int64_t h, int64_t e) {
+  Value row = add(b, loc, add(b, loc, k.rowBase, k.warpM), div(b, loc, k.lane, 4));
+  Value col = add(b, loc, add(b, loc, k.colBase, k.warpN), mul(b, loc, rem(b, loc, k.lane, 4), 2));
+  return {add(b, loc, row, 16 * mi + 8 * h), add(b, loc, col, 8 * nj + e)};
+}
+
+/// Whether output (row, col) of the thread's batch exists.
+Value ownsOutput(OpBuilder &b, Location loc, const MmaKernel &k, Value row, Value col) {
+  SmallVector<std::pair<Value, Value>> checks = k.outerChecks;
+  checks.append({{row, k.sizes[k.c.m]}, {col, k.sizes[k.c.n]}});
+  return inBounds(b, loc, checks);
+}
+
+/// The accumulators' start: the fill's value, or the output's contents at each fragment
+/// element (0 outside the output).
+SmallVector<Value> initialAccumulators(OpBuilder &b, Location loc, const MmaKernel &k) {
+  auto type = VectorType::get({2, 2}, b.getF32Type());
+  SmallVector<Value> accs;
+  linalg::LinalgOp op = k.c.op;
+  OpOperand *out = op.getDpsInitOperand(0);
+  for (int64_t mi = 0; mi < kFragmentsM; ++mi)
+    for (int64_t nj = 0; nj < kFragmentsN; ++nj) {
+      if (k.fusion.seed) {
+        accs.push_back(vector::BroadcastOp::create(b, loc, type, k.fusion.seed));
+        continue;
+      }
+      Value acc = zeroOf(b, loc, type);
+      for (int64_t h = 0; h < 2; ++h)
+        for (int64_t e = 0; e < 2; ++e) {
+          auto [row, col] = outputOf(b, loc, k, mi, nj, h, e);
+          Value v = guardedLoad(b, loc, ownsOutput(b, loc, k, row, col), out->get(),
+                                indicesOf(op, *out, k.at(row, col, k.loops[k.c.k])),
+                                zeroOf(b, loc, b.getF32Type()));
+          acc = vector::InsertOp::create(b, loc, v, acc, ArrayRef<int64_t>{h, e});
+        }
+      accs.push_back(acc);
+    }
+  return accs;
+}
+
+/// Stages the k-slice [k0, k0 + kStepK) of both operands in workgroup memory, 0 outside
+/// them: consecutive threads read consecutive k of the lhs and n of the rhs.
+void stageOperands(OpBuilder &b, Location loc, const MmaKernel &k, Value k0) {
+  linalg::LinalgOp op = k.c.op;
+  OpOperand *lhs = op.getDpsInputOperand(0), *rhs = op.getDpsInputOperand(1);
+  Value zero = zeroOf(b, loc, k.operand);
+  // lhs: row tid / kStepK + (kThreads / kStepK) s, column tid % kStepK.
+  Value lhsRow = div(b, loc, k.tid, kStepK), lhsCol = rem(b, loc, k.tid, kStepK);
+  Value lhsK = add(b, loc, k0, lhsCol);
+  for (int64_t s = 0; s < kTileM * kStepK / kThreads; ++s) {
+    Value row = add(b, loc, lhsRow, kThreads / kStepK * s);
+    Value global = add(b, loc, k.rowBase, row);
+    SmallVector<std::pair<Value, Value>> checks = k.outerChecks;
+    checks.append({{global, k.sizes[k.c.m]}, {lhsK, k.sizes[k.c.k]}});
+    Value v = guardedLoad(b, loc, inBounds(b, loc, checks), lhs->get(),
+                          indicesOf(op, *lhs, k.at(global, k.loops[k.c.n], lhsK)), zero);
+    memref::StoreOp::create(b, loc, v, k.lhsStage, ValueRange{row, lhsCol});
+  }
+  // rhs: row (k) tid / kTileN + (kThreads / kTileN) s, column (n) tid % kTileN.
+  Value rhsRow = div(b, loc, k.tid, kTileN), rhsCol = rem(b, loc, k.tid, kTileN);
+  Value rhsN = add(b, loc, k.colBase, rhsCol);
+  for (int64_t s = 0; s < kStepK * kTileN / kThreads; ++s) {
+    Value row = add(b, loc, rhsRow, kThreads / kTileN * s);
+    Value kIndex = add(b, loc, k0, row);
+    SmallVector<std::pair<Value, Value>> checks = k.outerChecks;
+    checks.append({{kIndex, k.sizes[k.c.k]}, {rhsN, k.sizes[k.c.n]}});
+    Value v = guardedLoad(b, loc, inBounds(b, loc, checks), rhs->get(),
+                          indicesOf(op, *rhs, k.at(k.loops[k.c.m], rhsN, kIndex)), zero);
+    memref::StoreOp::create(b, loc, v, k.rhsStage, ValueRange{row, rhsCol});
+  }
+}
+
+/// One k16 step of the warp: its A fragments (ldmatrix x4 of 16x16), its B fragments
+/// (ldmatrix x4 transposed: two n8 fragments of 16x8 each) and the 2x4 products.
+SmallVector<Value> multiplyStep(OpBuilder &b, Location loc, const MmaKernel &k, int64_t kk,
+                                ValueRange accs) {
+  auto pair = VectorType::get({4, 2}, k.operand);
+  auto bType = VectorType::get({2, 2}, k.operand);
+  Value laneRow = rem(b, loc, k.lane, 16), laneHalf = mul(b, loc, div(b, loc, k.lane, 16), 8);
+  SmallVector<Value> as, bs;
+  // Lanes 0-15 address rows 0-15 at column kk, lanes 16-31 the same rows at kk + 8: the four
+  // 8x8 matrices are a0a1, a2a3, a4a5, a6a7.
+  for (int64_t mi = 0; mi < kFragmentsM; ++mi) {
+    Value row = add(b, loc, add(b, loc, k.warpM, laneRow), 16 * mi);
+    as.push_back(nvgpu::LdMatrixOp::create(b, loc, pair, k.lhsStage,
+                                           ValueRange{row, add(b, loc, laneHalf, kk)},
+                                           /*transpose=*/false, /*numTiles=*/4));
+  }
+  // Lanes 0-15 address k rows kk..kk+15 at column n, lanes 16-31 at n + 8; transposed, the
+  // matrices are b0b1 and b2b3 of fragment n, then of fragment n + 8.
+  for (int64_t p = 0; p < kFragmentsN / 2; ++p) {
+    Value col = add(b, loc, add(b, loc, k.warpN, laneHalf), 16 * p);
+    Value both = nvgpu::LdMatrixOp::create(b, loc, pair, k.rhsStage,
+                                           ValueRange{add(b, loc, laneRow, kk), col},
+                                           /*transpose=*/true, /*numTiles=*/4);
+    for (int64_t half = 0; half < 2; ++half) {
+      Value fragment = zeroOf(b, loc, bType);
+      for (int64_t r = 0; r < 2; ++r)
+        fragment = vector::InsertOp::create(
+            b, loc, vector::ExtractOp::create(b, loc, both, ArrayRef<int64_t>{2 * half + r}),
+            fragment, ArrayRef<int64_t>{r});
+      bs.push_back(fragment);
+    }
+  }
+  SmallVector<Value> next;
+  for (int64_t mi = 0; mi < kFragmentsM; ++mi)
+    for (int64_t nj = 0; nj < kFragmentsN; ++nj)
+      next.push_back(nvgpu::MmaSyncOp::create(b, loc, as[mi], bs[nj], accs[mi * kFragmentsN + nj],
+                                              ArrayRef<int64_t>{16, 8, 16}));
+  return next;
+}
+
+void buildMmaKernel(const Contraction &c, const ContractionFusion &fusion, Type operand) {
+  linalg::LinalgOp op = c.op;
+  linalg::LinalgOp epilogue = fusion.epilogue;
+  Operation *position = epilogue ? epilogue.getOperation() : op.getOperation();
+  OpBuilder b(position);
+  Location loc = op.getLoc();
+  MmaKernel k{c, fusion, operand, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}};
+  for (Range range : op.createLoopRanges(b, loc))
+    k.sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, range.size));
+  Value one = indexConstant(b, loc, 1);
+  Value batches = one;
+  for (unsigned d : c.outer)
+    batches = arith::MulIOp::create(b, loc, batches, k.sizes[d]);
+  auto tiles = [&](Value size, int64_t tile) {
+    return arith::MaxSIOp::create(
+        b, loc, arith::CeilDivSIOp::create(b, loc, size, indexConstant(b, loc, tile)), one);
+  };
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  auto lhsType = MemRefType::get({kTileM, kStepK + kPad}, operand, MemRefLayoutAttrInterface(),
+                                 workgroup);
+  auto rhsType = MemRefType::get({kStepK, kTileN + kPad}, operand, MemRefLayoutAttrInterface(),
+                                 workgroup);
+  auto launch = gpu::LaunchOp::create(
+      b, loc, tiles(k.sizes[c.n], kTileN), tiles(k.sizes[c.m], kTileM),
+      arith::MaxSIOp::create(b, loc, batches, one), indexConstant(b, loc, kThreads), one, one,
+      /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr, ValueRange{},
+      TypeRange{lhsType, rhsType});
+  describeKernel(launch, loc,
+                 std::to_string(kTileM) + "x" + std::to_string(kTileN) + "x" +
+                     std::to_string(kStepK) + " tile, mma.sync m16n8k16 " + typeName(operand) +
+                     " (f32 accumulate), " + std::to_string(kWarpsM) + "x" +
+                     std::to_string(kWarpsN) + " warps",
+                 fusion);
+  k.lhsStage = launch.getWorkgroupAttributions()[0];
+  k.rhsStage = launch.getWorkgroupAttributions()[1];
+  b.setInsertionPointToEnd(&launch.getBody().front());
+  gpu::TerminatorOp::create(b, loc);
+  b.setInsertionPointToStart(&launch.getBody().front());
+
+  k.tid = launch.getThreadIds().x;
+  Value warp = div(b, loc, k.tid, kWarpSize);
+  k.lane = rem(b, loc, k.tid, kWarpSize);
+  k.rowBase = mul(b, loc, launch.getBlockIds().y, kTileM);
+  k.colBase = mul(b, loc, launch.getBlockIds().x, kTileN);
+  k.warpM = mul(b, loc, div(b, loc, warp, kWarpsN), kWarpTile);
+  k.warpN = mul(b, loc, rem(b, loc, warp, kWarpsN), kWarpTile);
+  k.loops = outerLoopValues(b, loc, c, k.sizes, launch.getBlockIds().z, k.outerChecks);
+
+  SmallVector<Value> initial = initialAccumulators(b, loc, k);
+  auto steps = scf::ForOp::create(b, loc, indexConstant(b, loc, 0), k.sizes[c.k],
+                                  indexConstant(b, loc, kStepK), initial);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(steps.getBody());
+    stageOperands(b, loc, k, steps.getInductionVar());
+    gpu::BarrierOp::create(b, loc);
+    SmallVector<Value> accs(steps.getRegionIterArgs());
+    for (int64_t kk = 0; kk < kStepK; kk += 16)
+      accs = multiplyStep(b, loc, k, kk, accs);
+    gpu::BarrierOp::create(b, loc);
+    scf::YieldOp::create(b, loc, accs);
+  }
+  OpOperand *out = op.getDpsInitOperand(0);
+  for (int64_t mi = 0; mi < kFragmentsM; ++mi)
+    for (int64_t nj = 0; nj < kFragmentsN; ++nj)
+      for (int64_t h = 0; h < 2; ++h)
+        for (int64_t e = 0; e < 2; ++e) {
+          auto [row, col] = outputOf(b, loc, k, mi, nj, h, e);
+          auto write = scf::IfOp::create(b, loc, ownsOutput(b, loc, k, row, col),
+                                         /*withElseRegion=*/false);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(write.thenBlock()->getTerminator());
+          Value result = vector::ExtractOp::create(b, loc, steps.getResult(mi * kFragmentsN + nj),
+                                                   ArrayRef<int64_t>{h, e});
+          storeResult(b, loc, c, fusion, result,
+                      indicesOf(op, *out, k.at(row, col, k.loops[c.k])));
+        }
+  eraseContraction(c, fusion);
+}
+
+struct CUDAMmaContractionsPass : kiln::impl::CUDAMmaContractionsBase<CUDAMmaContractionsPass> {
+  using CUDAMmaContractionsBase::CUDAMmaContractionsBase;
+
+  void runOnOperation() override {
+    auto main = getOperation().lookupSymbol<func::FuncOp>("main");
+    if (!main || main.isExternal() || minSM < 80)
+      return;
+    SmallVector<std::pair<Contraction, Type>> found;
+    main.walk([&](linalg::LinalgOp op) {
+      if (std::optional<Contraction> c = matchContraction(op))
+        if (Type operand = mmaOperandType(*c))
+          found.push_back({*c, operand});
+    });
+    for (auto &[c, operand] : found)
+      buildMmaKernel(c, findContractionFusion(c.op), operand);
+  }
+};
+
+} // namespace
