@@ -179,6 +179,18 @@ def CUDAMapKernels : Pass<"kiln-cuda-map-kernels", "::mlir::ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def CUDASinkVectorConstants : Pass<"kiln-cuda-sink-vector-constants", "::mlir::ModuleOp"> {
+  let summary = "vector constants used in a gpu.launch into it, before outlining";
+  let description = [{
+    Canonicalisation hoists constants out of `gpu.launch` bodies (which are not isolated from
+    above), and outlining turns every value a kernel uses from outside into a kernel
+    parameter; a vector (an mma accumulator's zero start) cannot be one. Each
+    `arith.constant` of vector type used inside a launch is cloned into it. Scalar constants
+    stay parameters.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 def CUDAMergeKernelModules : Pass<"kiln-cuda-merge-kernel-modules", "::mlir::ModuleOp"> {
   let summary = "move every outlined kernel into one gpu.module @kiln_kernels";
   let description = [{

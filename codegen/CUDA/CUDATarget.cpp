@@ -109,9 +109,7 @@ void kiln::buildCUDALoweringPipeline(OpPassManager &pm, const TargetOptions &opt
   pm.addPass(createCanonicalizerPass());
   pm.addPass(kiln::createCUDAMapRowReductions());
   pm.addPass(kiln::createCUDAMapKernels());
-  // Constants (and index arithmetic on them) into the kernels instead of kernel parameters:
-  // fewer parameters, and vector constants (mma accumulators) cannot be parameters.
-  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
+  pm.addPass(kiln::createCUDASinkVectorConstants());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(kiln::createCUDAMergeKernelModules());
   pm.addPass(kiln::createCUDAPlanDeviceMemory());

@@ -240,16 +240,40 @@ LogicalResult emulateLdMatrix(OpBuilder &b, nvgpu::LdMatrixOp ld, Value thread, 
   if (type.getElementType().getIntOrFloatBitWidth() != 16 || type.getNumElements() != 2 * tiles)
     return ld.emitError("the emulated device runs nvgpu.ldmatrix of 16-bit elements, 2 per "
                         "matrix, only");
-  SmallVector<Value> indices(ld.getIndices());
-  Value last = indices.back();
-  SmallVector<Value> row;
-  for (int64_t e = 0; e < 8; ++e) {
-    indices.back() =
-        e ? arith::AddIOp::create(b, loc, last, arith::ConstantIndexOp::create(b, loc, e)) : last;
-    row.push_back(memref::LoadOp::create(b, loc, ld.getSrcMemref(), indices));
+  // The row's 8 elements in a loop (one checked load in the twin, not eight), packed into
+  // two words as packWords packs them.
+  Type i64 = b.getI64Type();
+  Value zero = arith::ConstantIntOp::create(b, loc, i64, 0);
+  auto row = scf::ForOp::create(b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+                                arith::ConstantIndexOp::create(b, loc, 8),
+                                arith::ConstantIndexOp::create(b, loc, 1), ValueRange{zero, zero});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(row.getBody());
+    Value e = row.getInductionVar();
+    SmallVector<Value> indices(ld.getIndices());
+    indices.back() = arith::AddIOp::create(b, loc, indices.back(), e);
+    Value element = memref::LoadOp::create(b, loc, ld.getSrcMemref(), indices);
+    Value bits = arith::ExtUIOp::create(
+        b, loc, i64, arith::BitcastOp::create(b, loc, b.getIntegerType(16), element));
+    Value e64 = arith::IndexCastOp::create(b, loc, i64, e);
+    Value shift = arith::MulIOp::create(
+        b, loc, arith::RemUIOp::create(b, loc, e64, arith::ConstantIntOp::create(b, loc, i64, 4)),
+        arith::ConstantIntOp::create(b, loc, i64, 16));
+    Value placed = arith::ShLIOp::create(b, loc, bits, shift);
+    Value low = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, e64,
+                                      arith::ConstantIntOp::create(b, loc, i64, 4));
+    Value w0 = row.getRegionIterArgs()[0], w1 = row.getRegionIterArgs()[1];
+    scf::YieldOp::create(
+        b, loc,
+        ValueRange{arith::SelectOp::create(b, loc, low, arith::OrIOp::create(b, loc, w0, placed),
+                                           w0),
+                   arith::SelectOp::create(b, loc, low, w1,
+                                           arith::OrIOp::create(b, loc, w1, placed))});
   }
   int64_t op = KILN_EMU_MATRIX_LDMATRIX | tiles << 8 | int64_t(ld.getTranspose()) << 16;
-  SmallVector<Value> words = callMatrix(b, loc, thread, scratch, op, packWords(b, loc, row),
+  SmallVector<Value> words = callMatrix(b, loc, thread, scratch, op,
+                                        SmallVector<Value>(row.getResults()),
                                         llvm::divideCeil(tiles, 2));
   ld.replaceAllUsesWith(unpackWords(b, loc, words, type));
   ld.erase();

@@ -112,10 +112,11 @@ Value rem(OpBuilder &b, Location loc, Value x, int64_t y) {
 
 /// The output element of accumulator element (h, e) of fragment (mi, nj) of this thread.
 std::pair<Value, Value> outputOf(OpBuilder &b, Location loc, const MmaKernel &k, int64_t mi,
-                                 int64_t nj, int64_t h, int64_t e) {
+                                 int64_t nj, Value h, Value e) {
   Value row = add(b, loc, add(b, loc, k.rowBase, k.warpM), div(b, loc, k.lane, 4));
   Value col = add(b, loc, add(b, loc, k.colBase, k.warpN), mul(b, loc, rem(b, loc, k.lane, 4), 2));
-  return {add(b, loc, row, 16 * mi + 8 * h), add(b, loc, col, 8 * nj + e)};
+  return {add(b, loc, add(b, loc, row, 16 * mi), mul(b, loc, h, 8)),
+          add(b, loc, add(b, loc, col, 8 * nj), e)};
 }
 
 /// Whether output (row, col) of the thread's batch exists.
@@ -141,7 +142,8 @@ SmallVector<Value> initialAccumulators(OpBuilder &b, Location loc, const MmaKern
       Value acc = zeroOf(b, loc, type);
       for (int64_t h = 0; h < 2; ++h)
         for (int64_t e = 0; e < 2; ++e) {
-          auto [row, col] = outputOf(b, loc, k, mi, nj, h, e);
+          auto [row, col] =
+              outputOf(b, loc, k, mi, nj, indexConstant(b, loc, h), indexConstant(b, loc, e));
           Value v = guardedLoad(b, loc, ownsOutput(b, loc, k, row, col), out->get(),
                                 indicesOf(op, *out, k.at(row, col, k.loops[k.c.k])),
                                 zeroOf(b, loc, b.getF32Type()));
@@ -153,40 +155,49 @@ SmallVector<Value> initialAccumulators(OpBuilder &b, Location loc, const MmaKern
 }
 
 /// Stages the k-slice [k0, k0 + kStepK) of both operands in workgroup memory, 0 outside
-/// them: consecutive threads read consecutive k of the lhs and n of the rhs.
+/// them: consecutive threads read consecutive k of the lhs and n of the rhs. Each thread
+/// copies `copies` elements of each in a loop (which the GPU backend unrolls; the emulator's
+/// twin stays small).
 void stageOperands(OpBuilder &b, Location loc, const MmaKernel &k, Value k0) {
   linalg::LinalgOp op = k.c.op;
   OpOperand *lhs = op.getDpsInputOperand(0), *rhs = op.getDpsInputOperand(1);
   Value zero = zeroOf(b, loc, k.operand);
+  auto copy = [&](int64_t copies, llvm::function_ref<void(Value)> body) {
+    auto loop = scf::ForOp::create(b, loc, indexConstant(b, loc, 0),
+                                   indexConstant(b, loc, copies), indexConstant(b, loc, 1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    body(loop.getInductionVar());
+  };
   // lhs: row tid / kStepK + (kThreads / kStepK) s, column tid % kStepK.
   Value lhsRow = div(b, loc, k.tid, kStepK), lhsCol = rem(b, loc, k.tid, kStepK);
   Value lhsK = add(b, loc, k0, lhsCol);
-  for (int64_t s = 0; s < kTileM * kStepK / kThreads; ++s) {
-    Value row = add(b, loc, lhsRow, kThreads / kStepK * s);
+  copy(kTileM * kStepK / kThreads, [&](Value s) {
+    Value row = add(b, loc, lhsRow, mul(b, loc, s, kThreads / kStepK));
     Value global = add(b, loc, k.rowBase, row);
     SmallVector<std::pair<Value, Value>> checks = k.outerChecks;
     checks.append({{global, k.sizes[k.c.m]}, {lhsK, k.sizes[k.c.k]}});
     Value v = guardedLoad(b, loc, inBounds(b, loc, checks), lhs->get(),
                           indicesOf(op, *lhs, k.at(global, k.loops[k.c.n], lhsK)), zero);
     memref::StoreOp::create(b, loc, v, k.lhsStage, ValueRange{row, lhsCol});
-  }
+  });
   // rhs: row (k) tid / kTileN + (kThreads / kTileN) s, column (n) tid % kTileN.
   Value rhsRow = div(b, loc, k.tid, kTileN), rhsCol = rem(b, loc, k.tid, kTileN);
   Value rhsN = add(b, loc, k.colBase, rhsCol);
-  for (int64_t s = 0; s < kStepK * kTileN / kThreads; ++s) {
-    Value row = add(b, loc, rhsRow, kThreads / kTileN * s);
+  copy(kStepK * kTileN / kThreads, [&](Value s) {
+    Value row = add(b, loc, rhsRow, mul(b, loc, s, kThreads / kTileN));
     Value kIndex = add(b, loc, k0, row);
     SmallVector<std::pair<Value, Value>> checks = k.outerChecks;
     checks.append({{kIndex, k.sizes[k.c.k]}, {rhsN, k.sizes[k.c.n]}});
     Value v = guardedLoad(b, loc, inBounds(b, loc, checks), rhs->get(),
                           indicesOf(op, *rhs, k.at(k.loops[k.c.m], rhsN, kIndex)), zero);
     memref::StoreOp::create(b, loc, v, k.rhsStage, ValueRange{row, rhsCol});
-  }
+  });
 }
 
 /// One k16 step of the warp: its A fragments (ldmatrix x4 of 16x16), its B fragments
 /// (ldmatrix x4 transposed: two n8 fragments of 16x8 each) and the 2x4 products.
-SmallVector<Value> multiplyStep(OpBuilder &b, Location loc, const MmaKernel &k, int64_t kk,
+SmallVector<Value> multiplyStep(OpBuilder &b, Location loc, const MmaKernel &k, Value kk,
                                 ValueRange accs) {
   auto pair = VectorType::get({4, 2}, k.operand);
   auto bType = VectorType::get({2, 2}, k.operand);
@@ -280,27 +291,46 @@ void buildMmaKernel(const Contraction &c, const ContractionFusion &fusion, Type 
     b.setInsertionPointToStart(steps.getBody());
     stageOperands(b, loc, k, steps.getInductionVar());
     gpu::BarrierOp::create(b, loc);
-    SmallVector<Value> accs(steps.getRegionIterArgs());
-    for (int64_t kk = 0; kk < kStepK; kk += 16)
-      accs = multiplyStep(b, loc, k, kk, accs);
+    // The k16 halves of the step as a loop (unrolled by the GPU backend).
+    auto halves = scf::ForOp::create(b, loc, indexConstant(b, loc, 0),
+                                     indexConstant(b, loc, kStepK), indexConstant(b, loc, 16),
+                                     steps.getRegionIterArgs());
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(halves.getBody());
+      scf::YieldOp::create(
+          b, loc,
+          multiplyStep(b, loc, k, halves.getInductionVar(), halves.getRegionIterArgs()));
+    }
     gpu::BarrierOp::create(b, loc);
-    scf::YieldOp::create(b, loc, accs);
+    scf::YieldOp::create(b, loc, halves.getResults());
   }
+  // Each fragment's 4 elements in a loop (unrolled by the GPU backend, so the accumulators
+  // stay in registers; the emulator's twin stays small).
   OpOperand *out = op.getDpsInitOperand(0);
   for (int64_t mi = 0; mi < kFragmentsM; ++mi)
-    for (int64_t nj = 0; nj < kFragmentsN; ++nj)
-      for (int64_t h = 0; h < 2; ++h)
-        for (int64_t e = 0; e < 2; ++e) {
-          auto [row, col] = outputOf(b, loc, k, mi, nj, h, e);
-          auto write = scf::IfOp::create(b, loc, ownsOutput(b, loc, k, row, col),
-                                         /*withElseRegion=*/false);
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(write.thenBlock()->getTerminator());
-          Value result = vector::ExtractOp::create(b, loc, steps.getResult(mi * kFragmentsN + nj),
-                                                   ArrayRef<int64_t>{h, e});
-          storeResult(b, loc, c, fusion, result,
-                      indicesOf(op, *out, k.at(row, col, k.loops[c.k])));
-        }
+    for (int64_t nj = 0; nj < kFragmentsN; ++nj) {
+      auto elements = scf::ForOp::create(b, loc, indexConstant(b, loc, 0), indexConstant(b, loc, 4),
+                                         indexConstant(b, loc, 1));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(elements.getBody());
+      Value i = elements.getInductionVar();
+      Value h = div(b, loc, i, 2), e = rem(b, loc, i, 2);
+      auto [row, col] = outputOf(b, loc, k, mi, nj, h, e);
+      auto write = scf::IfOp::create(b, loc, ownsOutput(b, loc, k, row, col),
+                                     /*withElseRegion=*/false);
+      b.setInsertionPoint(write.thenBlock()->getTerminator());
+      // Element i of the fragment by selects over static extracts (a dynamic extract from a
+      // 2-D vector has no NVVM lowering); they fold once the loop is unrolled.
+      Value fragment = steps.getResult(mi * kFragmentsN + nj);
+      Value result = vector::ExtractOp::create(b, loc, fragment, ArrayRef<int64_t>{0, 0});
+      for (int64_t j = 1; j < 4; ++j)
+        result = arith::SelectOp::create(
+            b, loc,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, i, indexConstant(b, loc, j)),
+            vector::ExtractOp::create(b, loc, fragment, ArrayRef<int64_t>{j / 2, j % 2}), result);
+      storeResult(b, loc, c, fusion, result, indicesOf(op, *out, k.at(row, col, k.loops[c.k])));
+    }
   eraseContraction(c, fusion);
 }
 

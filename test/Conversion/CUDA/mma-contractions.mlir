@@ -7,10 +7,10 @@
 // the output's contents: 128 threads (4 warps) over 64x64 tiles (n in grid x, m in y, the
 // batch in z); each thread starts its 8 accumulator fragments (2 m16 x 4 n8 of its warp's
 // 32x32 outputs) from the output, 4 elements each; per 32-wide step of k the block stages
-// both operands (16 elements per thread each, zero outside) into rows padded to 40 and 72
-// elements, waits, and per k16 half each warp loads 2 A fragments (ldmatrix x4) and 2 pairs
-// of B fragments (ldmatrix x4, transposed) and issues 8 mma.sync; after the loop every
-// accumulator element is stored where it is in bounds.
+// both operands (a loop of 16 elements per thread each, zero outside) into rows padded to 40
+// and 72 elements, waits, and per k16 half (a loop of 2) each warp loads 2 A fragments
+// (ldmatrix x4) and 2 pairs of B fragments (ldmatrix x4, transposed) and issues 8 mma.sync;
+// after the loop each fragment's 4 elements are stored (a loop each) where in bounds.
 // SM75-LABEL: func.func @main
 // SM75: linalg.generic
 // SM75-NOT: nvgpu
@@ -19,18 +19,20 @@
 // CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %[[BZ:.*]]) in ({{.*}}) threads({{.*}}) in (%{{.*}} = %c128{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) workgroup(%[[A:.*]] : memref<64x40xf16, #gpu.address_space<workgroup>>, %[[B:.*]] : memref<32x72xf16, #gpu.address_space<workgroup>>)
 // CHECK-COUNT-32: memref.load %arg2[%[[BZ]], %{{.*}}, %{{.*}}] : memref<?x?x?xf32>
 // CHECK: scf.for {{.*}} -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
-// CHECK-COUNT-16: memref.store %{{.*}}, %[[A]]
-// CHECK-COUNT-16: memref.store %{{.*}}, %[[B]]
-// CHECK: gpu.barrier
+// CHECK:   scf.for %{{.*}} = %c0 to %c16 step %c1 {
+// CHECK:     memref.load %arg0[%[[BZ]], %{{.*}}, %{{.*}}]
+// CHECK:     memref.store %{{.*}}, %[[A]]
+// CHECK:   scf.for %{{.*}} = %c0 to %c16 step %c1 {
+// CHECK:     memref.load %arg1[%[[BZ]], %{{.*}}, %{{.*}}]
+// CHECK:     memref.store %{{.*}}, %[[B]]
+// CHECK:   gpu.barrier
+// CHECK:   scf.for %{{.*}} = %c0 to %c32 step %c16 iter_args({{.*}}) -> (vector<2x2xf32>
 // CHECK-COUNT-2: nvgpu.ldmatrix %[[A]][%{{.*}}, %{{.*}}] {numTiles = 4 : i32, transpose = false}
 // CHECK-COUNT-2: nvgpu.ldmatrix %[[B]][%{{.*}}, %{{.*}}] {numTiles = 4 : i32, transpose = true}
-// CHECK-COUNT-8: nvgpu.mma.sync
-// CHECK-COUNT-2: nvgpu.ldmatrix %[[A]]
-// CHECK-COUNT-2: nvgpu.ldmatrix %[[B]]
 // CHECK-COUNT-8: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
-// CHECK: gpu.barrier
-// CHECK: scf.yield
-// CHECK-COUNT-32: memref.store %{{.*}}, %arg2[%[[BZ]], %{{.*}}, %{{.*}}] : memref<?x?x?xf32>
+// CHECK:   gpu.barrier
+// CHECK:   scf.yield
+// CHECK-COUNT-8: memref.store %{{.*}}, %arg2[%[[BZ]], %{{.*}}, %{{.*}}] : memref<?x?x?xf32>
 // CHECK-NOT: linalg.generic
 // CHECK: kernel = "64x64x32 tile, mma.sync m16n8k16 f16 (f32 accumulate), 2x2 warps"
 #a = affine_map<(b, m, n, k) -> (b, m, k)>
