@@ -17,27 +17,35 @@ cd "$root"
 bash scripts/setup.sh || exit 1
 bash scripts/build.sh || { echo "kiln: build failed"; exit 1; }
 
+# Each stage's header says how long the one before took (the README's 30-minute budget).
+stage_start=$SECONDS
+stage() {
+  echo "   ($((SECONDS - stage_start)) s)"
+  stage_start=$SECONDS
+  echo "== $*"
+}
+
 results="$root/build/test-results"
 rm -rf "$results" && mkdir -p "$results"
 status=0
 lit=/usr/lib/llvm-22/bin/lit
 
-echo "== lit: IR, importer and tool tests"
+stage "lit: IR, importer and tool tests"
 $lit -sv --xunit-xml-output "$results/lit.xml" build/test || status=1
 
-echo "== pytest: ONNX backend node tests, fuzz regressions, generated files"
+stage "pytest: ONNX backend node tests, fuzz regressions, generated files"
 .venv/bin/python -m pytest -q test/python --junitxml "$results/pytest.xml" || status=1
 
-echo "== conformance: ONNX backend node tests compiled to artifacts and run with kiln-run"
+stage "conformance: ONNX backend node tests compiled to artifacts and run with kiln-run"
 .venv/bin/python test/conformance/run_node_tests.py --expected test/conformance/expected_passes.txt \
   --junit "$results/conformance.xml" || status=1
 
 every="${KILN_CUDA_CONFORMANCE_EVERY:-4}"
-echo "== conformance, CUDA target on the emulated device (every ${every}th node test; all: KILN_CUDA_CONFORMANCE_EVERY=1)"
+stage "conformance, CUDA target on the emulated device (every ${every}th node test; all: KILN_CUDA_CONFORMANCE_EVERY=1)"
 .venv/bin/python test/conformance/run_node_tests.py --target=cuda --every="$every" \
   --expected test/conformance/expected_passes.txt --junit "$results/conformance-cuda.xml" || status=1
 
-echo "== sanitizers: lit suite on an ASan+UBSan build (clang-22)"
+stage "sanitizers: lit suite on an ASan+UBSan build (clang-22)"
 if CC=clang-22 CXX=clang++-22 KILN_BUILD_DIR="$root/build-asan" bash scripts/build.sh \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKILN_SANITIZE=ON -DKILN_FUZZ=ON; then
   # allow_user_poisoning=0: LLVM's BumpPtrAllocator poisons fresh slabs when its inline code is
@@ -47,7 +55,7 @@ if CC=clang-22 CXX=clang++-22 KILN_BUILD_DIR="$root/build-asan" bash scripts/bui
   export ASAN_OPTIONS=detect_leaks=1:allow_user_poisoning=0
   UBSAN_OPTIONS=print_stacktrace=1 $lit -sv --xunit-xml-output "$results/lit-asan.xml" build-asan/test || status=1
 
-  echo "== fuzz: kiln-fuzz-import, ${KILN_FUZZ_RUNS:-30000} inputs"
+  stage "fuzz: kiln-fuzz-import, ${KILN_FUZZ_RUNS:-30000} inputs"
   fuzzdir="$(mktemp -d)"
   cp test/models/*.onnx test/Importer/Inputs/hostile/*.onnx "$fuzzdir/"
   if (cd "$fuzzdir" && \
@@ -63,7 +71,7 @@ if CC=clang-22 CXX=clang++-22 KILN_BUILD_DIR="$root/build-asan" bash scripts/bui
   fi
   grep -E "^Done|stat::number_of_executed_units" "$results/fuzz.log" | tail -1
 
-  echo "== fuzz: kiln-fuzz-artifact, ${KILN_FUZZ_RUNS:-30000} inputs"
+  stage "fuzz: kiln-fuzz-artifact, ${KILN_FUZZ_RUNS:-30000} inputs"
   artdir="$(mktemp -d)"
   for m in bert_tiny gpt2_tiny; do
     build/bin/kiln-compile "test/models/$m.onnx" -o "$artdir/$m.kiln" || status=1
@@ -85,7 +93,7 @@ else
   status=1
 fi
 
-echo "== ThreadSanitizer: concurrent sessions (runtime only)"
+stage "ThreadSanitizer: concurrent sessions (runtime only)"
 if CC=clang-22 CXX=clang++-22 KILN_BUILD_DIR="$root/build-tsan" KILN_BUILD_TARGET=kiln-runtime-tests \
     bash scripts/build.sh -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKILN_TSAN=ON; then
   tsan_artifact="$(mktemp -d)/bert_tiny.kiln"
@@ -98,5 +106,6 @@ else
   status=1
 fi
 
+echo "   ($((SECONDS - stage_start)) s; $SECONDS s in all)"
 .venv/bin/python scripts/summarize_results.py "$results"/*.xml || status=1
 exit $status

@@ -20,7 +20,8 @@ llvm::Error kiln::writeCPUArtifact(ModuleOp module, const TargetOptions &options
     externalizeConstants(module, options.minExternalConstantBytes, /*everyConstant=*/false,
                          description);
   }
-  if (llvm::Error e = emitHostCode(module, options, StubExtras(), description, timing))
+  if (llvm::Error e = emitHostCode(module, options, StubExtras(), HostOptimization::Full,
+                                   description, timing))
     return e;
   TimingScope t = timing.nest("write artifact");
   return writeArtifact(outputPath, description);

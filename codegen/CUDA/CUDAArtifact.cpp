@@ -262,7 +262,8 @@ llvm::Error kiln::writeCUDAArtifact(ModuleOp module, const TargetOptions &option
     externalizeConstants(module, 0, /*everyConstant=*/true, description);
   }
   StubExtras extras = emulationStub(module, description);
-  if (llvm::Error e = emitHostCode(module, options, extras, description, timing))
+  if (llvm::Error e =
+          emitHostCode(module, options, extras, HostOptimization::Light, description, timing))
     return e;
   TimingScope t = timing.nest("write artifact");
   return writeArtifact(outputPath, description);

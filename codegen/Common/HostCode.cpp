@@ -271,8 +271,9 @@ static void kiln_bind(const kiln_rt_api *api, const void *weights) {
 } // namespace
 
 llvm::Error kiln::emitHostCode(ModuleOp module, const TargetOptions &options,
-                               const StubExtras &extras, ArtifactDescription &out,
-                               TimingScope &timing) {
+                               const StubExtras &extras, HostOptimization optimization,
+                               ArtifactDescription &out, TimingScope &timing) {
+  const bool full = optimization == HostOptimization::Full;
   unsigned numInputs = out.inputs.size(), numOutputs = out.outputs.size();
   unsigned numOutputDims = countDynamicDims(out.outputs);
   llvm::InitializeNativeTarget();
@@ -303,7 +304,7 @@ llvm::Error kiln::emitHostCode(ModuleOp module, const TargetOptions &options,
   }
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_, std::nullopt,
-      llvm::CodeGenOptLevel::Aggressive));
+      full ? llvm::CodeGenOptLevel::Aggressive : llvm::CodeGenOptLevel::Less));
   if (!machine)
     return makeError("cannot create an LLVM target machine for cpu '" + cpu + "'");
   out.cpu = cpu;
@@ -312,21 +313,22 @@ llvm::Error kiln::emitHostCode(ModuleOp module, const TargetOptions &options,
   llvmModule->setTargetTriple(triple);
 
   {
-    TimingScope t = timing.nest("LLVM optimisation (O3)");
+    TimingScope t = timing.nest(full ? "LLVM optimisation (O3)" : "LLVM optimisation (O1)");
     llvm::LoopAnalysisManager lam;
     llvm::FunctionAnalysisManager fam;
     llvm::CGSCCAnalysisManager cgam;
     llvm::ModuleAnalysisManager mam;
     llvm::PipelineTuningOptions tuning;
-    tuning.LoopVectorization = true;
-    tuning.SLPVectorization = true;
+    tuning.LoopVectorization = full;
+    tuning.SLPVectorization = full;
     llvm::PassBuilder builder(machine.get(), tuning);
     builder.registerModuleAnalyses(mam);
     builder.registerCGSCCAnalyses(cgam);
     builder.registerFunctionAnalyses(fam);
     builder.registerLoopAnalyses(lam);
     builder.crossRegisterProxies(lam, fam, cgam, mam);
-    llvm::ModulePassManager mpm = builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+    llvm::ModulePassManager mpm = builder.buildPerModuleDefaultPipeline(
+        full ? llvm::OptimizationLevel::O3 : llvm::OptimizationLevel::O1);
     mpm.run(*llvmModule, mam);
   }
 

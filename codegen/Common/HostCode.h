@@ -30,10 +30,15 @@ struct StubExtras {
   std::string emulation = "0";
 };
 
+/// How hard LLVM optimises the host code: the CPU target's is the model (O3); the CUDA
+/// target's launches kernels, computes shapes and holds the kernels' emulator twins (O1, which
+/// compiles in about half the time).
+enum class HostOptimization { Full, Light };
+
 /// The LLVM dialect module -> optimised object code -> the shared object in `out.code`.
 llvm::Error emitHostCode(mlir::ModuleOp module, const TargetOptions &options,
-                         const StubExtras &extras, ArtifactDescription &out,
-                         mlir::TimingScope &timing);
+                         const StubExtras &extras, HostOptimization optimization,
+                         ArtifactDescription &out, mlir::TimingScope &timing);
 
 } // namespace kiln
 

@@ -1,9 +1,12 @@
 """Imports every ONNX backend node-test model (shipped in the onnx package) whose operators are
 all supported, and checks that kiln-opt round-trips the result (print -> parse -> print is
-identical). Known failures are listed, with their reason, in node_import_known_failures.txt: a
-model on that list that starts passing is reported (XPASS), one off it that fails is a
-regression."""
+identical). Known failures are listed, with their reason, in node_import_known_failures.txt:
+strict expected failures, so a model on that list that starts passing fails the test until its
+line is removed, and one off it that fails is a regression. The round trips run in parallel up front (one module fixture); each test reports
+its model's."""
+import concurrent.futures
 import os
+import tempfile
 
 import pytest
 
@@ -34,14 +37,31 @@ def test_enough_candidates():
     assert len(CANDIDATES) > 300, len(CANDIDATES)
 
 
-@pytest.mark.parametrize("name", CANDIDATES)
-def test_import_and_roundtrip(name, tmp_path):
-    if name in KNOWN_FAILURES:
-        pytest.xfail(KNOWN_FAILURES[name])
+def roundtrip(name, tmp):
+    """None when `name` imports and round-trips, else what failed."""
     model = os.path.join(NODE_DIR, name, "model.onnx")
-    first, second = tmp_path / "a.mlir", tmp_path / "b.mlir"
-    r = run([tool("kiln-import"), model, "-o", str(first)])
-    assert r.returncode == 0, r.stderr
-    r = run([tool("kiln-opt"), str(first), "-o", str(second)])
-    assert r.returncode == 0, r.stderr
-    assert first.read_text() == second.read_text()
+    first, second = os.path.join(tmp, name + ".a.mlir"), os.path.join(tmp, name + ".b.mlir")
+    r = run([tool("kiln-import"), model, "-o", first])
+    if r.returncode:
+        return "kiln-import: " + r.stderr
+    r = run([tool("kiln-opt"), first, "-o", second])
+    if r.returncode:
+        return "kiln-opt: " + r.stderr
+    if open(first).read() != open(second).read():
+        return "print -> parse -> print differs"
+    return None
+
+
+@pytest.fixture(scope="module")
+def roundtrips():
+    """{name: None or what failed}, every candidate in parallel."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+            yield dict(zip(CANDIDATES, pool.map(lambda n: roundtrip(n, tmp), CANDIDATES)))
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=[pytest.mark.xfail(reason=KNOWN_FAILURES[n], strict=True)])
+    if n in KNOWN_FAILURES else n for n in CANDIDATES])
+def test_import_and_roundtrip(name, roundtrips):
+    assert roundtrips[name] is None, roundtrips[name]
