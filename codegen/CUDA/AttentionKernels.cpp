@@ -298,6 +298,11 @@ void FlashAttentionKernel::build() {
                                       index(FlashAttentionPlan::kThreads), one, one,
                                       /*dynamicSharedMemorySize=*/nullptr,
                                       /*asyncTokenType=*/nullptr, ValueRange{}, buffers);
+  describeLaunch(launch, loc,
+                 "flash attention, " + std::to_string(plan.rows) + " query rows x " +
+                     std::to_string(plan.keys) + " keys a tile, " +
+                     fmaPrecision(cast<MemRefType>(op.getQuery().getType()).getElementType(),
+                                  b.getF32Type()));
   b.setInsertionPointToEnd(&launch.getBody().front());
   gpu::TerminatorOp::create(b, loc);
   b.setInsertionPointToStart(&launch.getBody().front());

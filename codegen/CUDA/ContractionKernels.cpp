@@ -1,6 +1,7 @@
 //===- ContractionKernels.cpp - what the contraction kernel builders share ===//
 
 #include "codegen/CUDA/ContractionKernels.h"
+#include "codegen/CUDA/KernelBuilding.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
@@ -124,10 +125,7 @@ void kiln::describeKernel(gpu::LaunchOp launch, Location loc, std::string tiling
     tiling += ", fill";
   if (fusion.epilogue)
     tiling += ", epilogue";
-  Builder b(launch.getContext());
-  launch->setLoc(
-      FusedLoc::get(b.getContext(), {loc},
-                    b.getDictionaryAttr(b.getNamedAttr("kernel", b.getStringAttr(tiling)))));
+  describeLaunch(launch, loc, tiling);
 }
 
 void kiln::eraseContraction(const Contraction &c, const ContractionFusion &fusion) {

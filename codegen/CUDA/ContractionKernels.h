@@ -65,8 +65,7 @@ void storeResult(mlir::OpBuilder &b, mlir::Location loc, const Contraction &c,
                  const ContractionFusion &fusion, mlir::Value result,
                  llvm::ArrayRef<mlir::Value> outIndices);
 
-/// Records `tiling` (plus the fused fill and epilogue) on `launch` for the kernel report:
-/// outlining keeps the location, not attributes.
+/// Records `tiling` (plus the fused fill and epilogue) on `launch` for the kernel report.
 void describeKernel(mlir::gpu::LaunchOp launch, mlir::Location loc, std::string tiling,
                     const ContractionFusion &fusion);
 

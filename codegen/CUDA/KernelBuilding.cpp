@@ -19,6 +19,26 @@ SmallVector<Value> kiln::delinearizeIndex(OpBuilder &b, Location loc, Value line
   return indices;
 }
 
+void kiln::describeLaunch(Operation *launch, Location loc, llvm::StringRef description) {
+  Builder b(launch->getContext());
+  launch->setLoc(FusedLoc::get(
+      b.getContext(), {loc},
+      b.getDictionaryAttr(b.getNamedAttr("kernel", b.getStringAttr(description)))));
+}
+
+std::string kiln::fmaPrecision(Type operand, Type arithmetic) {
+  auto name = [](Type t) {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    t.print(os);
+    return s;
+  };
+  std::string text = name(arithmetic) + " FMA";
+  if (operand != arithmetic)
+    text += ", " + name(operand) + " operands";
+  return text;
+}
+
 Value kiln::warpGroupSum(OpBuilder &b, Location loc, Value value, int64_t lanes) {
   Value width = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 32);
   for (int64_t step = lanes / 2; step >= 1; step /= 2) {

@@ -23,6 +23,14 @@ llvm::SmallVector<mlir::Value> delinearizeIndex(mlir::OpBuilder &b, mlir::Locati
 /// execute them.
 mlir::Value warpGroupSum(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value, int64_t lanes);
 
+/// Records what kind of kernel `launch` is (its tiling, the precision it computes at) for
+/// `--kernel-report`, in its location: outlining keeps the location, not attributes.
+void describeLaunch(mlir::Operation *launch, mlir::Location loc, llvm::StringRef description);
+
+/// "f32 FMA", or "f32 FMA, f16 operands" where the operands have another type than the
+/// arithmetic.
+std::string fmaPrecision(mlir::Type operand, mlir::Type arithmetic);
+
 } // namespace kiln
 
 #endif // KILN_CODEGEN_CUDA_KERNELBUILDING_H

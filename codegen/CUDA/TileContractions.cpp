@@ -12,6 +12,7 @@
 
 #include "codegen/CUDA/CUDAPasses.h"
 #include "codegen/CUDA/ContractionKernels.h"
+#include "codegen/CUDA/KernelBuilding.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
@@ -97,7 +98,7 @@ void tileContraction(const Contraction &c, kiln::ContractionFusion fusion) {
   describeKernel(launch, loc,
                  std::to_string(tileSize) + "x" + std::to_string(tileSize) + "x" +
                      std::to_string(kStep) + " tile, " + std::to_string(r) + "x" +
-                     std::to_string(r) + " per thread",
+                     std::to_string(r) + " per thread, " + fmaPrecision(lhsType, accType),
                  fusion);
   Value lhsTile = launch.getWorkgroupAttributions()[0];
   Value rhsTile = launch.getWorkgroupAttributions()[1];

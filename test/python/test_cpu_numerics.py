@@ -1,11 +1,12 @@
 """Numerics of compiled artifacts against onnxruntime, for both targets.
 
-Every committed test model is compiled once per target (kiln-compile -o MODEL.kiln; for CUDA
---target=cuda, run on the emulated device) and run with kiln-run on seeded random inputs at
+Every committed test model is compiled once per target, all in parallel up front (kiln-compile
+-o MODEL.kiln; for CUDA --target=cuda, run on the emulated device) and run with kiln-run on seeded random inputs at
 two dynamic shapes; the outputs must match onnxruntime's with a max relative error of 1e-4
 (fp32). The second shape reuses the artifact: dynamic dims are compiled symbolically, never
 re-specialised.
 """
+import concurrent.futures
 import os
 import sys
 
@@ -66,17 +67,21 @@ TARGETS = {"cpu": ([], []), "cuda": (["--target=cuda"], ["--device=cuda-emulator
 
 @pytest.fixture(scope="module")
 def artifacts(tmp_path_factory):
-    """Compiles each model once per target for all its shapes."""
+    """{(name, target): (artifact, None) or (None, why it did not compile)}: each model
+    compiled once per target for all its shapes, all of them in parallel up front."""
     folder = tmp_path_factory.mktemp("artifacts")
-    cache = {}
+    jobs = sorted({(name, target) for name, _ in CASES for target in TARGETS})
 
-    def get(name, target):
-        if (name, target) not in cache:
-            cache[name, target] = str(folder / ("%s.%s.kiln" % (name, target)))
-            compile_model(os.path.join(MODELS, name + ".onnx"), cache[name, target],
-                          TARGETS[target][0])
-        return cache[name, target]
-    return get
+    def build(job):
+        name, target = job
+        artifact = str(folder / ("%s.%s.kiln" % job))
+        try:
+            compile_model(os.path.join(MODELS, name + ".onnx"), artifact, TARGETS[target][0])
+        except Exception as e:  # reported by each test of the model
+            return None, str(e)
+        return artifact, None
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+        return dict(zip(jobs, pool.map(build, jobs)))
 
 
 @pytest.mark.parametrize("target", sorted(TARGETS))
@@ -91,7 +96,10 @@ def test_matches_onnxruntime(name, shapes, target, artifacts):
     expected = ort.InferenceSession(path, session).run(None, inputs)
 
     _, output_names = graph_io_names(path)
-    outputs, _ = run_artifact(artifacts(name, target), inputs, output_names, threads=2,
+    artifact, error = artifacts[name, target]
+    if error:
+        pytest.fail(error)
+    outputs, _ = run_artifact(artifact, inputs, output_names, threads=2,
                               extra=TARGETS[target][1])
     for got, want in zip(outputs, expected):
         assert got.shape == want.shape and got.dtype == want.dtype

@@ -185,17 +185,17 @@ def test_norm_kernel_matches_cpu(name, tmp_path):
 #        residual addend, or a second reader), element type, the tiling the kernel report names)
 CONTRACTIONS = {
     "dynamic-bias-gelu-4x4": ((2, "s", 96), (96, 200), False, True, "gelu", F,
-                              "[64x64x16 tile, 4x4 per thread, fill, epilogue]"),
+                              "[64x64x16 tile, 4x4 per thread, f32 FMA, fill, epilogue]"),
     "static-small-1x1": ((5, 24), (24, 20), False, False, None, F,
-                         "[16x16x16 tile, 1x1 per thread, fill, epilogue]"),
+                         "[16x16x16 tile, 1x1 per thread, f32 FMA, fill, epilogue]"),
     "static-2x2-partial-tiles": ((300, 40), (40, 500), False, True, None, F,
-                                 "[32x32x16 tile, 2x2 per thread, fill, epilogue]"),
+                                 "[32x32x16 tile, 2x2 per thread, f32 FMA, fill, epilogue]"),
     "batched-broadcast-residual": ((2, 3, "s", 40), (3, 40, 50), False, False, "residual", F,
-                                   "[64x64x16 tile, 4x4 per thread, fill, epilogue]"),
+                                   "[64x64x16 tile, 4x4 per thread, f32 FMA, fill, epilogue]"),
     "gemm-transposed-b": (("s", 33), (70, 33), True, True, None, F,
-                          "[64x64x16 tile, 4x4 per thread, fill, epilogue]"),
+                          "[64x64x16 tile, 4x4 per thread, f32 FMA, fill, epilogue]"),
     "two-readers": ((2, "s", 33), (33, 70), False, False, "two readers", F,
-                    "[64x64x16 tile, 4x4 per thread, fill]"),
+                    "[64x64x16 tile, 4x4 per thread, f32 FMA, fill]"),
     # f16 models accumulate MatMuls in f32: the tensor-core kernel.
     "f16-bias": ((3, "s", 64), (64, 72), False, True, None, H,
                  "[64x64x32 tile, mma.sync m16n8k16 f16 (f32 accumulate), 2x2 warps, fill, "

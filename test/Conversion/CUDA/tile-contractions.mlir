@@ -30,7 +30,7 @@
 // CHECK:   gpu.barrier
 // CHECK-COUNT-16: memref.store %{{.*}}, %arg2[%[[BZ]],
 // CHECK-NOT: linalg.generic
-// CHECK: kernel = "64x64x16 tile, 4x4 per thread"
+// CHECK: kernel = "64x64x16 tile, 4x4 per thread, f32 FMA"
 #a = affine_map<(b, m, n, k) -> (b, m, k)>
 #bt = affine_map<(b, m, n, k) -> (b, n, k)>
 #c = affine_map<(b, m, n, k) -> (b, m, n)>
@@ -61,7 +61,7 @@ func.func @main(%x: memref<?x?x?xf32>, %w: memref<?x?x?xf32>, %out: memref<?x?x?
 // CHECK:   %[[Y:.*]] = arith.addf %[[SUM]], %[[BIAS]]
 // CHECK:   memref.store %[[Y]], %arg3[%{{.*}}, %{{.*}}] : memref<5x20xf32>
 // CHECK-NOT: linalg.
-// CHECK: kernel = "16x16x16 tile, 1x1 per thread, fill, epilogue"
+// CHECK: kernel = "16x16x16 tile, 1x1 per thread, f32 FMA, fill, epilogue"
 #lhs = affine_map<(m, n, k) -> (m, k)>
 #rhs = affine_map<(m, n, k) -> (k, n)>
 #out = affine_map<(m, n, k) -> (m, n)>
@@ -99,7 +99,7 @@ func.func @main(%x: memref<5x24xf32>, %w: memref<24x20xf32>, %bias: memref<20xf3
 // CHECK: memref.store %{{.*}}, %[[ACC:.*]][%{{.*}}, %{{.*}}] : memref<5x20xf32>
 // CHECK: linalg.generic
 // CHECK: linalg.copy
-// CHECK: kernel = "16x16x16 tile, 1x1 per thread, fill"
+// CHECK: kernel = "16x16x16 tile, 1x1 per thread, f32 FMA, fill"
 #lhs = affine_map<(m, n, k) -> (m, k)>
 #rhs = affine_map<(m, n, k) -> (k, n)>
 #out = affine_map<(m, n, k) -> (m, n)>
