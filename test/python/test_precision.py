@@ -5,7 +5,8 @@ the first stored shape and compared with the fp32 torch model as in test_zoo.py
 accumulate in f32, so the error is that of the operands' rounding: it must stay within
 TOLERANCE, and it must be larger than the fp32 model's own tolerance for at least one model
 (the mode changed something). The fusion report must count no f32 contraction operands left.
-A few models also run on the emulated CUDA device.
+A few models also run on the emulated CUDA device at both precisions, their MatMuls on the
+tensor-core kernel (the kernel report must name mma.sync with the precision's operand type).
 """
 import concurrent.futures
 import os
@@ -27,7 +28,7 @@ CUDA_MODELS = ["bert.dynamo23.fp32", "llama_gqa.dynamo23.fp32"]
 def compiled():
     """{(name, precision, target): (artifact or None, fusion report, error)}."""
     jobs = [(n, p, "cpu") for n in FP32_MODELS for p in TOLERANCE]
-    jobs += [(n, "fp16", "cuda") for n in CUDA_MODELS]
+    jobs += [(n, p, "cuda") for n in CUDA_MODELS for p in TOLERANCE]
     with tempfile.TemporaryDirectory() as tmp:
         def one(job):
             name, precision, target = job
@@ -35,7 +36,7 @@ def compiled():
             os.makedirs(out, exist_ok=True)
             flags = ["--precision=" + precision, "--target=" + target, "--fusion-report"]
             if target == "cuda":
-                flags.append("--gpu-arch=sm_80")
+                flags += ["--gpu-arch=sm_80", "--kernel-report"]
             return job, compile_one(name, out, flags)[1:]
         with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
             yield dict(pool.map(one, jobs))
@@ -77,8 +78,13 @@ def test_reduced_precision_changes_numerics(precision):
     assert max(errors) > max(MODELS[n]["tolerance"] for n in FP32_MODELS), errors
 
 
+@pytest.mark.parametrize("precision", sorted(TOLERANCE))
 @pytest.mark.parametrize("name", CUDA_MODELS)
-def test_reduced_precision_on_emulated_cuda(compiled, name):
-    err = error_of(compiled, name, "fp16", "cuda")
-    print("%s fp16 cuda-emulator max rel err %.3g" % (name, err))
-    assert err <= TOLERANCE["fp16"], "max rel err %.3g > %g" % (err, TOLERANCE["fp16"])
+def test_reduced_precision_on_emulated_cuda(compiled, name, precision):
+    report = compiled[(name, precision, "cuda")][1]
+    operand = "f16" if precision == "fp16" else "bf16"
+    matmuls = [line for line in report.splitlines() if "(MatMul)" in line]
+    assert matmuls and all("mma.sync m16n8k16 %s" % operand in line for line in matmuls), report
+    err = error_of(compiled, name, precision, "cuda")
+    print("%s %s cuda-emulator max rel err %.3g" % (name, precision, err))
+    assert err <= TOLERANCE[precision], "max rel err %.3g > %g" % (err, TOLERANCE[precision])
