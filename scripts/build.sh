@@ -7,6 +7,9 @@ build="${KILN_BUILD_DIR:-$root/build}"
 # Paths below the checkout are hashed relative to it, so clones in other folders (CI) share
 # the compiler cache.
 export CCACHE_BASEDIR="$root"
+# Builds with debug info (the sanitizer trees) would otherwise hash the build directory too,
+# and a clone in another folder would recompile all of them.
+export CCACHE_NOHASHDIR=1
 if [ ! -f "$build/build.ninja" ] || [ $# -gt 0 ]; then
   cmake -G Ninja -S "$root" -B "$build" \
     -DCMAKE_BUILD_TYPE=Release \
