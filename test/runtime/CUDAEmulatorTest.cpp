@@ -104,7 +104,7 @@ void packRow(const uint16_t *p, int64_t *words) {
 /// One warp's 16x8 product through the tensor-core ops, the way the mma.sync kernels use
 /// them: A (16x16, row-major f16) by ldmatrix x4, B (16x8, k-major) by ldmatrix x2
 /// transposed, C = 1, D stored by the accumulator layout (params: A, B, D f32, ldmatrix
-/// results of lane l at out[2 l], out[2 l + 1]).
+/// results of lane l at out[3 l], out[3 l + 1] (A) and out[3 l + 2] (B)).
 void mmaTile(int64_t thread, void **params) {
   kiln_emu_thread *t = self(thread);
   auto *a = reinterpret_cast<const uint16_t *>(param(params, 0));
@@ -116,10 +116,11 @@ void mmaTile(int64_t thread, void **params) {
   packRow(a + (lane % 16) * 16 + lane / 16 * 8, words);
   t->matrix(t, KILN_EMU_MATRIX_LDMATRIX | 4 << 8, words);
   int64_t aWords[2] = {words[0], words[1]};
-  loaded[2 * lane] = words[0], loaded[2 * lane + 1] = words[1];
+  loaded[3 * lane] = words[0], loaded[3 * lane + 1] = words[1];
   packRow(b + (lane % 16) * 8, words);
   t->matrix(t, KILN_EMU_MATRIX_LDMATRIX | 2 << 8 | 1 << 16, words);
   int64_t bWord = words[0];
+  loaded[3 * lane + 2] = bWord;
   float one = 1.0f;
   uint32_t oneBits;
   std::memcpy(&oneBits, &one, sizeof one);
@@ -297,7 +298,7 @@ TEST_F(Emulator, LdmatrixAndMmaSyncComputeAWarpsProductInThePTXLayouts) {
     for (int j = 0; j < 8; ++j)
       b[size_t(k * 8 + j)] = halfOf(bv(k, j));
   std::vector<float> product(16 * 8, -100.0f);
-  std::vector<int64_t> loaded(64);
+  std::vector<int64_t> loaded(96);
   ASSERT_EQ(launch("mma_tile", 1, 32,
                    {address(a.data()), address(b.data()), address(product.data()),
                     address(loaded.data())}),
@@ -313,13 +314,19 @@ TEST_F(Emulator, LdmatrixAndMmaSyncComputeAWarpsProductInThePTXLayouts) {
   // The PTX ISA's ldmatrix layout itself: lane 13 (group 3, position 1) holds elements
   // (3, 2) and (3, 3) of each 8x8 matrix; matrix 1 is rows 8-15, matrix 2 columns 8-15.
   auto element = [&](int lane, int i) {
-    return uint16_t(uint64_t(loaded[size_t(2 * lane + i / 4)]) >> (16 * (i % 4)));
+    return uint16_t(uint64_t(loaded[size_t(3 * lane + i / 4)]) >> (16 * (i % 4)));
   };
   EXPECT_EQ(element(13, 0), a[3 * 16 + 2]);
   EXPECT_EQ(element(13, 1), a[3 * 16 + 3]);
   EXPECT_EQ(element(13, 2), a[11 * 16 + 2]);
   EXPECT_EQ(element(13, 5), a[3 * 16 + 11]);
   EXPECT_EQ(element(13, 7), a[11 * 16 + 11]);
+  // Transposed (B, k by n): lane 13 holds rows 2 and 3 of column 3 of each matrix, so the
+  // mma.sync B layout is checked independently of the product.
+  EXPECT_EQ(element(13, 8), b[2 * 8 + 3]);
+  EXPECT_EQ(element(13, 9), b[3 * 8 + 3]);
+  EXPECT_EQ(element(13, 10), b[10 * 8 + 3]);
+  EXPECT_EQ(element(13, 11), b[11 * 8 + 3]);
 }
 
 TEST_F(Emulator, AWarpAtDifferentMatrixOpsFailsTheLaunch) {
