@@ -10,6 +10,7 @@
 
 #include "codegen/CUDA/CUDAPasses.h"
 
+#include "codegen/CUDA/AttentionGeometry.h"
 #include "codegen/CUDA/FlashAttention.h"
 #include "codegen/CUDA/KernelBuilding.h"
 #include "passes/Conversion/TFMToLinalg/AttentionScores.h"
@@ -46,17 +47,8 @@ private:
   }
   Value both(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
 
-  /// The indices of (batch, head, seq, dim) in an operand of the given layout positions.
-  static SmallVector<Value> at(std::array<int64_t, 4> pos, std::array<Value, 4> bhsd) {
-    SmallVector<Value> indices(4);
-    for (int i = 0; i < 4; ++i)
-      indices[pos[i]] = bhsd[i];
-    return indices;
-  }
   Value loadF32(Value valid, Value memref, ValueRange indices);
-  void hostSizes();
   void rowState();
-  void keyRange();
   void stageRows(Value shared, Value source, std::array<int64_t, 4> pos, int64_t width, Value tile);
   void stageMask(Value shared, Value tile);
   SmallVector<Value> tileStep(Value tile, ValueRange state);
@@ -69,10 +61,7 @@ private:
   AttentionScoreTerms terms;
   OpBuilder b;
   Location loc;
-  std::array<int64_t, 4> qPos, kPos, vPos, oPos;
-  // Host values.
-  Value batch, queries, keys;
-  int64_t heads = 1, group = 1; // query heads, query heads per KV head
+  AttentionGeometry geometry;
   // Kernel values.
   Value thread, batchId, head, kvHead, row, lane, rowBase, query, active, rowValid, offset;
   Value kvBegin, kvEnd;
@@ -95,52 +84,21 @@ Value FlashAttentionKernel::loadF32(Value valid, Value memref, ValueRange indice
   return guard.getResult(0);
 }
 
-void FlashAttentionKernel::hostSizes() {
-  qPos = tfm::layoutPositions(op.getQueryLayout());
-  kPos = tfm::layoutPositions(op.getKeyLayout());
-  vPos = tfm::layoutPositions(op.getValueLayout());
-  oPos = tfm::layoutPositions(op.getOutputLayout());
-  batch = memref::DimOp::create(b, loc, op.getQuery(), qPos[0]);
-  queries = memref::DimOp::create(b, loc, op.getQuery(), qPos[2]);
-  keys = memref::DimOp::create(b, loc, op.getKey(), kPos[2]);
-  heads = cast<MemRefType>(op.getQuery().getType()).getDimSize(qPos[1]);
-  group = heads / cast<MemRefType>(op.getKey().getType()).getDimSize(kPos[1]);
-}
-
 /// Which query row, batch and heads this thread works on, and its share of the query row.
 void FlashAttentionKernel::rowState() {
   row = arith::DivUIOp::create(b, loc, thread, index(plan.lanes));
   lane = arith::RemUIOp::create(b, loc, thread, index(plan.lanes));
   query = add(rowBase, row);
-  active = less(batchId, batch);
-  rowValid = both(active, less(query, queries));
-  kvHead = group == 1 ? head : arith::DivUIOp::create(b, loc, head, index(group)).getResult();
-  offset = arith::SubIOp::create(b, loc, keys, queries);
+  active = less(batchId, geometry.batch);
+  rowValid = both(active, less(query, geometry.queries));
+  kvHead = geometry.kvHead(b, loc, head);
+  offset = arith::SubIOp::create(b, loc, geometry.keys, geometry.queries);
   for (int64_t c = 0; c < plan.queryChunk(); ++c) {
     Value d = add(lane, index(plan.lanes * c));
     Value valid =
         plan.headDim % plan.lanes ? both(rowValid, less(d, index(plan.headDim))) : rowValid;
-    queryChunk.push_back(loadF32(valid, op.getQuery(), at(qPos, {batchId, head, query, d})));
+    queryChunk.push_back(loadF32(valid, op.getQuery(), AttentionGeometry::at(geometry.qPos, {batchId, head, query, d})));
   }
-}
-
-/// The keys any row of the block can see: all of them, or up to the causal limit of its last
-/// row and from the window's start of its first; none in an idle block.
-void FlashAttentionKernel::keyRange() {
-  Value zero = index(0);
-  kvBegin = zero;
-  kvEnd = keys;
-  if (terms.causal) {
-    Value last = arith::MinSIOp::create(b, loc, add(rowBase, index(plan.rows - 1)),
-                                        arith::SubIOp::create(b, loc, queries, index(1)));
-    Value limit = add(add(last, offset), index(1));
-    kvEnd = arith::MinSIOp::create(b, loc, keys, arith::MaxSIOp::create(b, loc, limit, zero));
-    if (terms.window)
-      kvBegin =
-          arith::MaxSIOp::create(b, loc, add(add(rowBase, offset), index(1 - *terms.window)), zero);
-  }
-  kvBegin = arith::SelectOp::create(b, loc, active, kvBegin, zero);
-  kvEnd = arith::SelectOp::create(b, loc, active, kvEnd, zero);
 }
 
 /// shared[j, d] = source[batch, kvHead, tile + j, d] in f32 (0 past the visible keys), the
@@ -154,7 +112,7 @@ void FlashAttentionKernel::stageRows(Value shared, Value source, std::array<int6
         Value j = arith::DivUIOp::create(b, loc, e, index(width));
         Value d = arith::RemUIOp::create(b, loc, e, index(width));
         Value key = add(tile, j);
-        Value v = loadF32(less(key, kvEnd), source, at(pos, {batchId, kvHead, key, d}));
+        Value v = loadF32(less(key, kvEnd), source, AttentionGeometry::at(pos, {batchId, kvHead, key, d}));
         memref::StoreOp::create(b, loc, v, shared, ValueRange{j, d});
         scf::YieldOp::create(b, loc);
       });
@@ -164,18 +122,15 @@ void FlashAttentionKernel::stageRows(Value shared, Value source, std::array<int6
 /// read at 0.
 void FlashAttentionKernel::stageMask(Value shared, Value tile) {
   Value mask = op.getMask();
-  auto type = cast<MemRefType>(mask.getType());
   scf::ForOp::create(b, loc, thread, index(plan.rows * plan.keys),
                      index(FlashAttentionPlan::kThreads), ValueRange{},
                      [&](OpBuilder &, Location, Value e, ValueRange) {
                        Value r = arith::DivUIOp::create(b, loc, e, index(plan.keys));
                        Value j = arith::RemUIOp::create(b, loc, e, index(plan.keys));
                        Value q = add(rowBase, r), key = add(tile, j);
-                       std::array<Value, 4> full = {batchId, head, q, key};
-                       SmallVector<Value> indices;
-                       for (int64_t m = 0, lead = 4 - type.getRank(); m < type.getRank(); ++m)
-                         indices.push_back(type.getDimSize(m) == 1 ? index(0) : full[m + lead]);
-                       Value v = loadF32(both(less(q, queries), less(key, kvEnd)), mask, indices);
+                       Value v = loadF32(
+                           both(less(q, geometry.queries), less(key, kvEnd)), mask,
+                           AttentionGeometry::maskIndices(b, loc, mask, {batchId, head, q, key}));
                        memref::StoreOp::create(b, loc, v, shared, ValueRange{r, j});
                        scf::YieldOp::create(b, loc);
                      });
@@ -243,8 +198,8 @@ SmallVector<Value> FlashAttentionKernel::keyStep(Value tile, Value key, ValueRan
 
 /// One key tile: stage it, then fold its keys one by one into the running state.
 SmallVector<Value> FlashAttentionKernel::tileStep(Value tile, ValueRange state) {
-  stageRows(sharedK, op.getKey(), kPos, plan.headDim, tile);
-  stageRows(sharedV, op.getValue(), vPos, plan.valueDim, tile);
+  stageRows(sharedK, op.getKey(), geometry.kPos, plan.headDim, tile);
+  stageRows(sharedV, op.getValue(), geometry.vPos, plan.valueDim, tile);
   if (sharedMask)
     stageMask(sharedMask, tile);
   gpu::BarrierOp::create(b, loc);
@@ -277,16 +232,17 @@ void FlashAttentionKernel::writeOutput(ValueRange state) {
                                       arith::DivFOp::create(b, loc, state[2 + c], state[1]));
     if (!element.isF32())
       r = arith::TruncFOp::create(b, loc, element, r);
-    memref::StoreOp::create(b, loc, r, out, at(oPos, {batchId, head, query, e}));
+    memref::StoreOp::create(b, loc, r, out,
+                            AttentionGeometry::at(geometry.oPos, {batchId, head, query, e}));
   }
 }
 
 void FlashAttentionKernel::build() {
-  hostSizes();
+  geometry = AttentionGeometry::of(b, loc, op);
   Value one = index(1);
   Value gridX = arith::MaxUIOp::create(
-      b, loc, arith::CeilDivUIOp::create(b, loc, queries, index(plan.rows)), one);
-  Value gridZ = arith::MaxUIOp::create(b, loc, batch, one);
+      b, loc, arith::CeilDivUIOp::create(b, loc, geometry.queries, index(plan.rows)), one);
+  Value gridZ = arith::MaxUIOp::create(b, loc, geometry.batch, one);
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   auto shared = [&](int64_t rows, int64_t cols) {
     return MemRefType::get({rows, cols}, b.getF32Type(), MemRefLayoutAttrInterface(), workgroup);
@@ -294,7 +250,7 @@ void FlashAttentionKernel::build() {
   SmallVector<Type> buffers = {shared(plan.keys, plan.headDim), shared(plan.keys, plan.valueDim)};
   if (plan.mask)
     buffers.push_back(shared(plan.rows, plan.maskStride()));
-  auto launch = gpu::LaunchOp::create(b, loc, gridX, index(heads), gridZ,
+  auto launch = gpu::LaunchOp::create(b, loc, gridX, index(geometry.heads), gridZ,
                                       index(FlashAttentionPlan::kThreads), one, one,
                                       /*dynamicSharedMemorySize=*/nullptr,
                                       /*asyncTokenType=*/nullptr, ValueRange{}, buffers);
@@ -315,7 +271,8 @@ void FlashAttentionKernel::build() {
   head = launch.getBlockIds().y;
   rowBase = mul(launch.getBlockIds().x, index(plan.rows));
   rowState();
-  keyRange();
+  std::tie(kvBegin, kvEnd) =
+      geometry.keyRange(b, loc, terms, rowBase, plan.rows, offset, active);
 
   SmallVector<Value> init = {negInf(), f32(0.0)};
   init.append(plan.valueChunk(), f32(0.0));

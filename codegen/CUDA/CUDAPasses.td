@@ -29,6 +29,33 @@ def CUDAClaimTFMOps : Pass<"kiln-cuda-claim-tfm-ops", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::kiln::KilnDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def CUDAMmaAttention : Pass<"kiln-cuda-mma-attention", "::mlir::ModuleOp"> {
+  let summary = "kiln.attention with f16 or bf16 operands as a FlashAttention-2 kernel on mma.sync";
+  let description = [{
+    Runs on @main after bufferization, before `kiln-cuda-attention-kernels`, when every target
+    architecture has `mma.sync` m16n8k16 (`min-sm` >= 80). A `kiln.attention` whose query, key
+    and value are all f16 or all bf16 with head dims up to 128 becomes one `gpu.launch`
+    (docs/design/tensor-cores.md): a block of 4 warps per (64 query rows, head, batch), each
+    warp owning 16 rows; Q staged once and each key tile's K and V staged in workgroup memory
+    (head dims padded to 16 with zeros, rows by 16 bytes); S = Q·Kᵀ on the tensor cores into
+    accumulator fragments, tfm.attention's score terms on each element, the online softmax on
+    the fragments (a row's maximum across the 4 lanes that hold it by two `gpu.shuffle xor`),
+    P rounded to the operand type and re-laid out from two accumulator fragments into one A
+    fragment in registers, O += P·V on the tensor cores with V read by `ldmatrix.trans`, O
+    rescaled in registers when the maximum rises, one division at the end. The kernel report
+    says "flash attention, mma.sync m16n8k16 <type> (f32 accumulate)". Other attention ops
+    are left to `kiln-cuda-attention-kernels`.
+  }];
+  let options = [
+    Option<"minSM", "min-sm", "unsigned", "80",
+           "the lowest SM version among the target architectures (below 80: no tensor-core kernels)">
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect", "::mlir::nvgpu::NVGPUDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def CUDAAttentionKernels : Pass<"kiln-cuda-attention-kernels", "::mlir::ModuleOp"> {
   let summary = "kiln.attention on buffers as one online-softmax (FlashAttention) kernel";
   let description = [{

@@ -94,15 +94,19 @@ std::unique_ptr<Target> kiln::createCUDATarget(const TargetOptions &options) {
 void kiln::buildCUDALoweringPipeline(OpPassManager &pm, const TargetOptions &options) {
   buildBufferizeEntryPipeline(pm);
   pm.addNestedPass<func::FuncOp>(kiln::createCUDACopiesToLinalg());
+  // Tensor-core kernels only where every target architecture has them.
+  unsigned minSM = ~0u;
+  for (const std::string &arch : options.gpuArchs)
+    minSM = std::min(minSM, parseGPUArch(arch).value_or(0));
+  if (options.gpuArchs.empty())
+    minSM = 0;
+  kiln::CUDAMmaAttentionOptions mmaAttention;
+  mmaAttention.minSM = minSM;
+  pm.addPass(kiln::createCUDAMmaAttention(mmaAttention));
   pm.addPass(kiln::createCUDAAttentionKernels());
   pm.addPass(kiln::createCUDANormKernels());
-  // Tensor-core kernels only where every target architecture has them.
   kiln::CUDAMmaContractionsOptions mma;
-  mma.minSM = ~0u;
-  for (const std::string &arch : options.gpuArchs)
-    mma.minSM = std::min(mma.minSM, parseGPUArch(arch).value_or(0));
-  if (options.gpuArchs.empty())
-    mma.minSM = 0;
+  mma.minSM = minSM;
   pm.addPass(kiln::createCUDAMmaContractions(mma));
   pm.addPass(kiln::createCUDATileContractions());
   pm.addPass(createConvertLinalgToParallelLoopsPass());

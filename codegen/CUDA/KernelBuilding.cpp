@@ -39,13 +39,27 @@ std::string kiln::fmaPrecision(Type operand, Type arithmetic) {
   return text;
 }
 
-Value kiln::warpGroupSum(OpBuilder &b, Location loc, Value value, int64_t lanes) {
+/// `value` combined over each aligned group of `lanes` threads by a butterfly of shuffles.
+static Value warpGroupCombine(OpBuilder &b, Location loc, Value value, int64_t lanes,
+                              llvm::function_ref<Value(Value, Value)> combine) {
   Value width = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 32);
   for (int64_t step = lanes / 2; step >= 1; step /= 2) {
     Value distance = arith::ConstantIntOp::create(b, loc, b.getI32Type(), step);
     Value other = gpu::ShuffleOp::create(b, loc, value, distance, width, gpu::ShuffleMode::XOR)
                       .getShuffleResult();
-    value = arith::AddFOp::create(b, loc, value, other);
+    value = combine(value, other);
   }
   return value;
+}
+
+Value kiln::warpGroupSum(OpBuilder &b, Location loc, Value value, int64_t lanes) {
+  return warpGroupCombine(b, loc, value, lanes, [&](Value x, Value y) -> Value {
+    return arith::AddFOp::create(b, loc, x, y);
+  });
+}
+
+Value kiln::warpGroupMax(OpBuilder &b, Location loc, Value value, int64_t lanes) {
+  return warpGroupCombine(b, loc, value, lanes, [&](Value x, Value y) -> Value {
+    return arith::MaximumFOp::create(b, loc, x, y);
+  });
 }

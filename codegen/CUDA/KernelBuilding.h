@@ -23,6 +23,9 @@ llvm::SmallVector<mlir::Value> delinearizeIndex(mlir::OpBuilder &b, mlir::Locati
 /// execute them.
 mlir::Value warpGroupSum(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value, int64_t lanes);
 
+/// The same butterfly with the maximum (NaN if any lane's value is NaN).
+mlir::Value warpGroupMax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value, int64_t lanes);
+
 /// Records what kind of kernel `launch` is (its tiling, the precision it computes at) for
 /// `--kernel-report`, in its location: outlining keeps the location, not attributes.
 void describeLaunch(mlir::Operation *launch, mlir::Location loc, llvm::StringRef description);

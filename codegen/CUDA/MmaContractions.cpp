@@ -12,6 +12,7 @@
 
 #include "codegen/CUDA/CUDAPasses.h"
 #include "codegen/CUDA/ContractionKernels.h"
+#include "codegen/CUDA/MmaFragments.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 
@@ -22,11 +23,11 @@ namespace kiln {
 
 using namespace mlir;
 using namespace kiln;
+using namespace kiln::mma;
 
 namespace {
 
-constexpr int64_t kWarpSize = 32;
-constexpr int64_t kWarpsM = 2, kWarpsN = 2, kThreads = kWarpsM * kWarpsN * kWarpSize;
+constexpr int64_t kWarpsM = 2, kWarpsN = 2, kThreads = kWarpsM * kWarpsN * mma::kWarpSize;
 constexpr int64_t kWarpTile = 32;                 // each warp's outputs: kWarpTile square
 constexpr int64_t kTileM = kWarpsM * kWarpTile;   // the block's outputs along m
 constexpr int64_t kTileN = kWarpsN * kWarpTile;   // and along n
@@ -93,22 +94,6 @@ struct MmaKernel {
     return values;
   }
 };
-
-Value add(OpBuilder &b, Location loc, Value x, int64_t y) {
-  return y ? arith::AddIOp::create(b, loc, x, indexConstant(b, loc, y)).getResult() : x;
-}
-Value add(OpBuilder &b, Location loc, Value x, Value y) {
-  return arith::AddIOp::create(b, loc, x, y);
-}
-Value mul(OpBuilder &b, Location loc, Value x, int64_t y) {
-  return arith::MulIOp::create(b, loc, x, indexConstant(b, loc, y));
-}
-Value div(OpBuilder &b, Location loc, Value x, int64_t y) {
-  return arith::DivUIOp::create(b, loc, x, indexConstant(b, loc, y));
-}
-Value rem(OpBuilder &b, Location loc, Value x, int64_t y) {
-  return arith::RemUIOp::create(b, loc, x, indexConstant(b, loc, y));
-}
 
 /// The output element of accumulator element (h, e) of fragment (mi, nj) of this thread.
 std::pair<Value, Value> outputOf(OpBuilder &b, Location loc, const MmaKernel &k, int64_t mi,
@@ -199,39 +184,15 @@ void stageOperands(OpBuilder &b, Location loc, const MmaKernel &k, Value k0) {
 /// (ldmatrix x4 transposed: two n8 fragments of 16x8 each) and the 2x4 products.
 SmallVector<Value> multiplyStep(OpBuilder &b, Location loc, const MmaKernel &k, Value kk,
                                 ValueRange accs) {
-  auto pair = VectorType::get({4, 2}, k.operand);
-  auto bType = VectorType::get({2, 2}, k.operand);
-  Value laneRow = rem(b, loc, k.lane, 16), laneHalf = mul(b, loc, div(b, loc, k.lane, 16), 8);
   SmallVector<Value> as, bs;
-  // Lanes 0-15 address rows 0-15 at column kk, lanes 16-31 the same rows at kk + 8: the four
-  // 8x8 matrices are a0a1, a2a3, a4a5, a6a7.
-  for (int64_t mi = 0; mi < kFragmentsM; ++mi) {
-    Value row = add(b, loc, add(b, loc, k.warpM, laneRow), 16 * mi);
-    as.push_back(nvgpu::LdMatrixOp::create(b, loc, pair, k.lhsStage,
-                                           ValueRange{row, add(b, loc, laneHalf, kk)},
-                                           /*transpose=*/false, /*numTiles=*/4));
-  }
-  // Lanes 0-15 address k rows kk..kk+15 at column n, lanes 16-31 at n + 8; transposed, the
-  // matrices are b0b1 and b2b3 of fragment n, then of fragment n + 8.
-  for (int64_t p = 0; p < kFragmentsN / 2; ++p) {
-    Value col = add(b, loc, add(b, loc, k.warpN, laneHalf), 16 * p);
-    Value both = nvgpu::LdMatrixOp::create(b, loc, pair, k.rhsStage,
-                                           ValueRange{add(b, loc, laneRow, kk), col},
-                                           /*transpose=*/true, /*numTiles=*/4);
-    for (int64_t half = 0; half < 2; ++half) {
-      Value fragment = zeroOf(b, loc, bType);
-      for (int64_t r = 0; r < 2; ++r)
-        fragment = vector::InsertOp::create(
-            b, loc, vector::ExtractOp::create(b, loc, both, ArrayRef<int64_t>{2 * half + r}),
-            fragment, ArrayRef<int64_t>{r});
-      bs.push_back(fragment);
-    }
-  }
+  for (int64_t mi = 0; mi < kFragmentsM; ++mi)
+    as.push_back(loadA(b, loc, k.lhsStage, add(b, loc, k.warpM, 16 * mi), kk, k.lane));
+  for (int64_t p = 0; p < kFragmentsN / 2; ++p)
+    llvm::append_range(bs, loadBKMajor(b, loc, k.rhsStage, kk, add(b, loc, k.warpN, 16 * p), k.lane));
   SmallVector<Value> next;
   for (int64_t mi = 0; mi < kFragmentsM; ++mi)
     for (int64_t nj = 0; nj < kFragmentsN; ++nj)
-      next.push_back(nvgpu::MmaSyncOp::create(b, loc, as[mi], bs[nj], accs[mi * kFragmentsN + nj],
-                                              ArrayRef<int64_t>{16, 8, 16}));
+      next.push_back(multiplyAdd(b, loc, as[mi], bs[nj], accs[mi * kFragmentsN + nj]));
   return next;
 }
 
@@ -275,8 +236,8 @@ void buildMmaKernel(const Contraction &c, const ContractionFusion &fusion, Type 
   b.setInsertionPointToStart(&launch.getBody().front());
 
   k.tid = launch.getThreadIds().x;
-  Value warp = div(b, loc, k.tid, kWarpSize);
-  k.lane = rem(b, loc, k.tid, kWarpSize);
+  Value warp = div(b, loc, k.tid, mma::kWarpSize);
+  k.lane = rem(b, loc, k.tid, mma::kWarpSize);
   k.rowBase = mul(b, loc, launch.getBlockIds().y, kTileM);
   k.colBase = mul(b, loc, launch.getBlockIds().x, kTileN);
   k.warpM = mul(b, loc, div(b, loc, warp, kWarpsN), kWarpTile);
@@ -320,15 +281,7 @@ void buildMmaKernel(const Contraction &c, const ContractionFusion &fusion, Type 
       auto write = scf::IfOp::create(b, loc, ownsOutput(b, loc, k, row, col),
                                      /*withElseRegion=*/false);
       b.setInsertionPoint(write.thenBlock()->getTerminator());
-      // Element i of the fragment by selects over static extracts (a dynamic extract from a
-      // 2-D vector has no NVVM lowering); they fold once the loop is unrolled.
-      Value fragment = steps.getResult(mi * kFragmentsN + nj);
-      Value result = vector::ExtractOp::create(b, loc, fragment, ArrayRef<int64_t>{0, 0});
-      for (int64_t j = 1; j < 4; ++j)
-        result = arith::SelectOp::create(
-            b, loc,
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, i, indexConstant(b, loc, j)),
-            vector::ExtractOp::create(b, loc, fragment, ArrayRef<int64_t>{j / 2, j % 2}), result);
+      Value result = fragmentElement(b, loc, steps.getResult(mi * kFragmentsN + nj), i);
       storeResult(b, loc, c, fusion, result, indicesOf(op, *out, k.at(row, col, k.loops[c.k])));
     }
   eraseContraction(c, fusion);

@@ -278,6 +278,21 @@ MMA_CONTRACTIONS = {
 MMA_BOUNDS = {"fp16": 5e-3, "bf16": 1e-2}
 
 
+def compile_mma(path, artifact, precision, origin, kind):
+    """Compiles `path` for sm_80 and sm_90 at `precision`; every kernel of an `origin` node
+    must run `kind` on the tensor cores (mma.sync at the precision's operand type) without
+    spills."""
+    report = subprocess.run([tool("kiln-compile"), path, "--target=cuda",
+                             "--gpu-arch=sm_80,sm_90", "--precision=" + precision,
+                             "--kernel-report", "-o", artifact],
+                            capture_output=True, text=True, check=True).stdout
+    lines = [line for line in report.splitlines() if origin in line]
+    operand = "f16" if precision == "fp16" else "bf16"
+    assert lines and all("%smma.sync m16n8k16 %s (f32 accumulate)" % (kind, operand) in line
+                         for line in lines), report
+    assert all(line.split()[5] == "0" for line in lines), "spills: " + report
+
+
 @pytest.mark.parametrize("name", sorted(MMA_CONTRACTIONS))
 def test_mma_contraction_matches_reference(name, tmp_path):
     a_shape, b_shape, bias, after, precision = MMA_CONTRACTIONS[name]
@@ -289,15 +304,7 @@ def test_mma_contraction_matches_reference(name, tmp_path):
     if after == "residual":
         feeds["r"] = rng.standard_normal(dims[:-1] + (n,)).astype(np.float32)
     artifact = str(tmp_path / "mma.kiln")
-    report = subprocess.run([tool("kiln-compile"), path, "--target=cuda",
-                             "--gpu-arch=sm_80,sm_90", "--precision=" + precision,
-                             "--kernel-report", "-o", artifact],
-                            capture_output=True, text=True, check=True).stdout
-    matmuls = [line for line in report.splitlines() if "(MatMul)" in line]
-    operand = "f16" if precision == "fp16" else "bf16"
-    assert matmuls and all("mma.sync m16n8k16 %s (f32 accumulate)" % operand in line
-                           for line in matmuls), report
-    assert all(line.split()[5] == "0" for line in matmuls), "spills: " + report
+    compile_mma(path, artifact, precision, "(MatMul)", "")
     emulated, _ = run_artifact(artifact, feeds, ["y"], extra=["--device=cuda-emulator"])
     expected = ReferenceEvaluator(path).run(None, feeds)[0].astype(np.float64)
     got = emulated[0].astype(np.float64)
@@ -305,3 +312,61 @@ def test_mma_contraction_matches_reference(name, tmp_path):
     error = float(np.abs(got - expected).max() / np.abs(expected).max())
     print("%s: %s mma.sync vs reference: %.3g" % (name, precision, error))
     assert error <= MMA_BOUNDS[precision], "%s mma.sync vs reference: %g" % (precision, error)
+
+
+# The tensor-core attention kernel (kiln-cuda-mma-attention): fp32 Attention ops compiled with
+# --precision=fp16|bf16 (f16/bf16 Q, K and V, f32 accumulation), against attention in float64
+# (itself checked against ONNX's reference): several query blocks and key tiles with partial
+# last ones, head dims padded to 16 (40, 24, 80), both tile widths (64 keys at head dims up to
+# 64, 32 above), GQA and MQA, causal, boolean and additive masks broadcast, rows whose keys are
+# all masked (zeros). Fields as in CASES, the element type replaced by the precision.
+MMA_ATTENTION = {
+    "fp16-d64-causal-gqa": (2, 4, 2, 130, 130, 64, 64, None, None, True, "fp16", False),
+    "bf16-d128-cross-bool-padding": (2, 2, 2, 70, 100, 128, 128, "bool", "b..k", False, "bf16",
+                                     False),
+    "fp16-d80-float-mask": (1, 2, 1, 33, 65, 80, 80, "float", "bhqk", False, "fp16", False),
+    "bf16-d40-dv24-float-mask": (2, 3, 3, 20, 47, 40, 24, "float", "..qk", False, "bf16", False),
+    "fp16-d64-fully-masked-rows": (2, 2, 2, 70, 70, 64, 64, "bool", ".hqk", False, "fp16", True),
+    "bf16-d128-causal-mqa": (1, 4, 1, 100, 100, 128, 128, None, None, True, "bf16", False),
+}
+
+
+def attention_reference(feeds, case):
+    """Attention in float64: softmax(Q Kᵀ / sqrt(D) + mask, causal) V, zeros for a row that
+    sees no key."""
+    b, hq, hkv, sq, sk = case[:5]
+    q, k, v = (feeds[n].astype(np.float64) for n in "qkv")
+    k, v = np.repeat(k, hq // hkv, axis=1), np.repeat(v, hq // hkv, axis=1)
+    s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(q.shape[-1])
+    if "mask" in feeds:
+        mask = feeds["mask"]
+        s = np.where(mask, s, -np.inf) if mask.dtype == bool else s + mask.astype(np.float64)
+    if case[9]:
+        s = np.where(np.tril(np.ones((sq, sk), dtype=bool), sk - sq), s, -np.inf)
+    top = s.max(-1, keepdims=True)
+    p = np.exp(s - np.where(np.isfinite(top), top, 0.0))
+    total = p.sum(-1, keepdims=True)
+    return np.where(total > 0, (p @ v) / np.where(total > 0, total, 1.0), 0.0)
+
+
+@pytest.mark.parametrize("name", sorted(MMA_ATTENTION))
+def test_mma_attention_matches_reference(name, tmp_path):
+    case = MMA_ATTENTION[name]
+    precision = case[10]
+    path = str(tmp_path / "attention.onnx")
+    inputs = build_attention(path, case[:10] + (F,) + case[11:])
+    feeds = feeds_for(inputs, case[-1], np.random.default_rng(len(name)))
+    expected = attention_reference(feeds, case)
+    if not case[-1]:
+        onnx_reference = ReferenceEvaluator(path).run(None, feeds)[0].astype(np.float64)
+        assert np.abs(onnx_reference - expected).max() <= 1e-5 * np.abs(expected).max()
+    artifact = str(tmp_path / "mma.kiln")
+    compile_mma(path, artifact, precision, "(Attention)", "flash attention, ")
+    emulated, _ = run_artifact(artifact, feeds, ["y"], extra=["--device=cuda-emulator"])
+    got = emulated[0].astype(np.float64)
+    assert got.shape == expected.shape and np.isfinite(got).all()
+    if case[-1]:
+        assert not np.abs(got[expected == 0]).any()
+    error = float(np.abs(got - expected).max() / np.abs(expected).max())
+    print("%s: %s flash attention on mma.sync vs float64: %.3g" % (name, precision, error))
+    assert error <= MMA_BOUNDS[precision], "%s attention vs float64: %g" % (precision, error)
