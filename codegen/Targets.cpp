@@ -20,7 +20,8 @@ struct StageOptions : PassPipelineOptions<StageOptions> {
                       llvm::cl::init(true)};
   Option<std::string> precision{
       *this, "precision",
-      llvm::cl::desc("contraction operands: fp32, fp16 or bf16 (kiln-reduce-precision)"),
+      llvm::cl::desc("contraction operands: fp32, tf32 (CUDA tensor cores for f32 ones), fp16 "
+                     "or bf16 (kiln-reduce-precision)"),
       llvm::cl::init("fp32")};
   Option<std::string> target{*this, "target", llvm::cl::desc("cpu or cuda"),
                              llvm::cl::init("cpu")};
@@ -38,6 +39,7 @@ void registerStage(Stage stage, llvm::StringRef description) {
           return failure();
         TargetOptions targetOptions;
         targetOptions.cpu = options.cpu;
+        targetOptions.tf32 = options.precision == "tf32";
         std::unique_ptr<Target> target = createTarget(options.target, targetOptions);
         if (!target)
           return errorHandler("unknown target '" + options.target + "' (expected " +

@@ -106,7 +106,7 @@ def CUDACopiesToLinalg : Pass<"kiln-cuda-copies-to-linalg", "::mlir::func::FuncO
 }
 
 def CUDAMmaContractions : Pass<"kiln-cuda-mma-contractions", "::mlir::ModuleOp"> {
-  let summary = "contractions of @main with f16 or bf16 operands as mma.sync tensor-core kernels";
+  let summary = "contractions of @main with f16 or bf16 (or TF32) operands as mma.sync tensor-core kernels";
   let description = [{
     Runs on @main's linalg ops on buffers, before `kiln-cuda-tile-contractions`, when every
     target architecture has `mma.sync` m16n8k16 for 16-bit floats (`min-sm` >= 80). A
@@ -122,10 +122,18 @@ def CUDAMmaContractions : Pass<"kiln-cuda-mma-contractions", "::mlir::ModuleOp">
     Products are exact and the sums are f32, in the tensor cores' order (not the op's). The
     fill and epilogue fuse as in `kiln-cuda-tile-contractions`; the launch's location records
     "mma.sync m16n8k16 <type>" for the kernel report.
+
+    With `tf32` (`kiln-compile --precision=tf32`), contractions whose operands are both f32
+    run the same kernel on `mma.sync` m16n8k8 `.tf32`: f32 stages (lhs rows padded by 16
+    bytes, rhs rows by 32), fragments by plain loads (ldmatrix moves 16-bit elements), 4 k8
+    steps per staged slice; the tensor cores read the top 19 bits of each operand (a 10-bit
+    mantissa) and accumulate in f32. The report says "mma.sync m16n8k8 tf32".
   }];
   let options = [
     Option<"minSM", "min-sm", "unsigned", "80",
-           "the lowest SM version among the target architectures (below 80: no tensor-core kernels)">
+           "the lowest SM version among the target architectures (below 80: no tensor-core kernels)">,
+    Option<"tf32", "tf32", "bool", "false",
+           "also run contractions of f32 operands on the tensor cores, as TF32">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",

@@ -107,6 +107,7 @@ void kiln::buildCUDALoweringPipeline(OpPassManager &pm, const TargetOptions &opt
   pm.addPass(kiln::createCUDANormKernels());
   kiln::CUDAMmaContractionsOptions mma;
   mma.minSM = minSM;
+  mma.tf32 = options.tf32;
   pm.addPass(kiln::createCUDAMmaContractions(mma));
   pm.addPass(kiln::createCUDATileContractions());
   pm.addPass(createConvertLinalgToParallelLoopsPass());

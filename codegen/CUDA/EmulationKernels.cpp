@@ -280,21 +280,27 @@ LogicalResult emulateLdMatrix(OpBuilder &b, nvgpu::LdMatrixOp ld, Value thread, 
   return success();
 }
 
-/// nvgpu.mma.sync m16n8k16 with f16 or bf16 operands and f32 accumulators: the thread's
-/// fragments to the emulator, which computes the warp's product.
+/// nvgpu.mma.sync m16n8k16 with f16 or bf16 operands, or m16n8k8 with tf32 ones, and f32
+/// accumulators: the thread's fragments to the emulator, which computes the warp's product.
 LogicalResult emulateMma(OpBuilder &b, nvgpu::MmaSyncOp mma, Value thread, Value scratch) {
   Location loc = mma.getLoc();
   Type operand = mma.getMatrixA().getType().getElementType();
   auto acc = cast<VectorType>(mma.getRes().getType());
-  if (mma.getMmaShapeAsArray() != std::array<int64_t, 3>{16, 8, 16} || !acc.getElementType().isF32() ||
-      !(operand.isF16() || operand.isBF16()) ||
+  std::array<int64_t, 3> shape = mma.getMmaShapeAsArray();
+  bool sixteenBit = shape == std::array<int64_t, 3>{16, 8, 16} &&
+                    (operand.isF16() || operand.isBF16());
+  bool tf32 = shape == std::array<int64_t, 3>{16, 8, 8} && operand.isF32() &&
+              mma.getTf32Enabled();
+  if (!(sixteenBit || tf32) || !acc.getElementType().isF32() ||
       mma.getMatrixB().getType().getElementType() != operand)
     return mma.emitError("the emulated device runs nvgpu.mma.sync m16n8k16 with f16 or bf16 "
-                         "operands and f32 accumulators only");
+                         "operands, or m16n8k8 with tf32 ones, and f32 accumulators only");
   SmallVector<Value> words = packWords(b, loc, elementsOf(b, loc, mma.getMatrixA()));
   llvm::append_range(words, packWords(b, loc, elementsOf(b, loc, mma.getMatrixB())));
   llvm::append_range(words, packWords(b, loc, elementsOf(b, loc, mma.getMatrixC())));
-  int64_t op = operand.isF16() ? KILN_EMU_MATRIX_MMA_F16 : KILN_EMU_MATRIX_MMA_BF16;
+  int64_t op = tf32               ? KILN_EMU_MATRIX_MMA_TF32
+               : operand.isF16() ? KILN_EMU_MATRIX_MMA_F16
+                                 : KILN_EMU_MATRIX_MMA_BF16;
   mma.replaceAllUsesWith(
       unpackWords(b, loc, callMatrix(b, loc, thread, scratch, op, words, 2), acc));
   mma.erase();

@@ -1,7 +1,7 @@
 //===- MmaContractions.cpp - kiln-cuda-mma-contractions -------------------===//
 //
-// Contractions with f16 or bf16 operands and f32 accumulation on the tensor cores
-// (docs/design/tensor-cores.md): 128-thread blocks, 4 warps in 2x2 over a 64x64 output tile,
+// Contractions with f16 or bf16 operands (or f32 ones as TF32, `tf32`) and f32 accumulation on
+// the tensor cores (docs/design/tensor-cores.md): 128-thread blocks, 4 warps in 2x2 over a 64x64 output tile,
 // each warp's 32x32 outputs as 2x4 mma.sync m16n8k16 accumulator fragments kept in registers
 // for the whole k loop; operands staged in workgroup memory per 32-wide step of k and read as
 // fragments with ldmatrix. The fragment layouts are the PTX ISA's, by construction:
@@ -60,19 +60,24 @@ bool isMultiplyAdd(linalg::LinalgOp op) {
          llvm::range_size(body.without_terminator()) <= 4;
 }
 
-/// The 16-bit float type both operands of `c` have when it can run on the tensor cores.
-Type mmaOperandType(const Contraction &c) {
+/// The float type both operands of `c` have when it can run on the tensor cores: f16 or bf16,
+/// or f32 (as TF32) when `tf32` allows it.
+Type mmaOperandType(const Contraction &c, bool tf32) {
   auto elementOf = [](Value v) { return cast<MemRefType>(v.getType()).getElementType(); };
   linalg::LinalgOp op = c.op;
   Type lhs = elementOf(op.getDpsInputOperand(0)->get());
   Type rhs = elementOf(op.getDpsInputOperand(1)->get());
   Type out = elementOf(op.getDpsInitOperand(0)->get());
-  if (lhs != rhs || !(lhs.isF16() || lhs.isBF16()) || !out.isF32() || !isMultiplyAdd(op))
+  if (lhs != rhs || !(lhs.isF16() || lhs.isBF16() || (tf32 && lhs.isF32())) || !out.isF32() ||
+      !isMultiplyAdd(op))
     return nullptr;
   return lhs;
 }
 
-std::string typeName(Type type) { return type.isF16() ? "f16" : "bf16"; }
+std::string typeName(Type type) { return type.isF16() ? "f16" : type.isBF16() ? "bf16" : "tf32"; }
+
+/// The k of one mma.sync: m16n8k16 for 16-bit operands, m16n8k8 for TF32.
+int64_t mmaK(Type operand) { return operand.isF32() ? 8 : 16; }
 
 /// The values of a kernel under construction that every part of it uses.
 struct MmaKernel {
@@ -180,15 +185,27 @@ void stageOperands(OpBuilder &b, Location loc, const MmaKernel &k, Value k0) {
   });
 }
 
-/// One k16 step of the warp: its A fragments (ldmatrix x4 of 16x16), its B fragments
-/// (ldmatrix x4 transposed: two n8 fragments of 16x8 each) and the 2x4 products.
+/// One mma k step of the warp: its A fragments, its B fragments and the 2x4 products. 16-bit
+/// operands: A by ldmatrix x4 (16x16), B by ldmatrix x4 transposed (two n8 fragments of 16x8
+/// each); TF32: both by plain loads (16x8 and 8x8).
 SmallVector<Value> multiplyStep(OpBuilder &b, Location loc, const MmaKernel &k, Value kk,
                                 ValueRange accs) {
+  bool tf32 = k.operand.isF32();
   SmallVector<Value> as, bs;
-  for (int64_t mi = 0; mi < kFragmentsM; ++mi)
-    as.push_back(loadA(b, loc, k.lhsStage, add(b, loc, k.warpM, 16 * mi), kk, k.lane));
-  for (int64_t p = 0; p < kFragmentsN / 2; ++p)
-    llvm::append_range(bs, loadBKMajor(b, loc, k.rhsStage, kk, add(b, loc, k.warpN, 16 * p), k.lane));
+  for (int64_t mi = 0; mi < kFragmentsM; ++mi) {
+    Value row = add(b, loc, k.warpM, 16 * mi);
+    as.push_back(tf32 ? loadATf32(b, loc, k.lhsStage, row, kk, k.lane)
+                      : loadA(b, loc, k.lhsStage, row, kk, k.lane));
+  }
+  for (int64_t p = 0; p < kFragmentsN / 2; ++p) {
+    Value col = add(b, loc, k.warpN, 16 * p);
+    if (tf32) {
+      for (int64_t half = 0; half < 2; ++half)
+        bs.push_back(loadBTf32KMajor(b, loc, k.rhsStage, kk, add(b, loc, col, 8 * half), k.lane));
+      continue;
+    }
+    llvm::append_range(bs, loadBKMajor(b, loc, k.rhsStage, kk, col, k.lane));
+  }
   SmallVector<Value> next;
   for (int64_t mi = 0; mi < kFragmentsM; ++mi)
     for (int64_t nj = 0; nj < kFragmentsN; ++nj)
@@ -214,7 +231,11 @@ void buildMmaKernel(const Contraction &c, const ContractionFusion &fusion, Type 
         b, loc, arith::CeilDivSIOp::create(b, loc, size, indexConstant(b, loc, tile)), one);
   };
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
-  auto lhsType = MemRefType::get({kTileM, kStepK + kPad}, operand, MemRefLayoutAttrInterface(),
+  // Rows padded by 16 bytes (lhs) so that the 8 rows one fragment load reads fall in
+  // different banks; the TF32 B fragments read 4 k rows of 8 columns, which a 32-byte pad
+  // spreads over all 32 banks.
+  int64_t lhsPad = operand.isF32() ? 4 : kPad;
+  auto lhsType = MemRefType::get({kTileM, kStepK + lhsPad}, operand, MemRefLayoutAttrInterface(),
                                  workgroup);
   auto rhsType = MemRefType::get({kStepK, kTileN + kPad}, operand, MemRefLayoutAttrInterface(),
                                  workgroup);
@@ -225,7 +246,8 @@ void buildMmaKernel(const Contraction &c, const ContractionFusion &fusion, Type 
       TypeRange{lhsType, rhsType});
   describeKernel(launch, loc,
                  std::to_string(kTileM) + "x" + std::to_string(kTileN) + "x" +
-                     std::to_string(kStepK) + " tile, mma.sync m16n8k16 " + typeName(operand) +
+                     std::to_string(kStepK) + " tile, mma.sync m16n8k" +
+                     std::to_string(mmaK(operand)) + " " + typeName(operand) +
                      " (f32 accumulate), " + std::to_string(kWarpsM) + "x" +
                      std::to_string(kWarpsN) + " warps",
                  fusion);
@@ -252,9 +274,10 @@ void buildMmaKernel(const Contraction &c, const ContractionFusion &fusion, Type 
     b.setInsertionPointToStart(steps.getBody());
     stageOperands(b, loc, k, steps.getInductionVar());
     gpu::BarrierOp::create(b, loc);
-    // The k16 halves of the step as a loop (unrolled by the GPU backend).
+    // The mma k steps of the staged slice as a loop (unrolled by the GPU backend).
     auto halves = scf::ForOp::create(b, loc, indexConstant(b, loc, 0),
-                                     indexConstant(b, loc, kStepK), indexConstant(b, loc, 16),
+                                     indexConstant(b, loc, kStepK),
+                                     indexConstant(b, loc, mmaK(operand)),
                                      steps.getRegionIterArgs());
     {
       OpBuilder::InsertionGuard inner(b);
@@ -297,7 +320,7 @@ struct CUDAMmaContractionsPass : kiln::impl::CUDAMmaContractionsBase<CUDAMmaCont
     SmallVector<std::pair<Contraction, Type>> found;
     main.walk([&](linalg::LinalgOp op) {
       if (std::optional<Contraction> c = matchContraction(op))
-        if (Type operand = mmaOperandType(*c))
+        if (Type operand = mmaOperandType(*c, tf32))
           found.push_back({*c, operand});
     });
     for (auto &[c, operand] : found)

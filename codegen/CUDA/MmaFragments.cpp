@@ -1,8 +1,9 @@
-//===- MmaFragments.cpp - mma.sync m16n8k16 fragments ---------------------===//
+//===- MmaFragments.cpp - mma.sync fragments ------------------------------===//
 
 #include "codegen/CUDA/MmaFragments.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -82,7 +83,35 @@ std::array<Value, 2> loadBNMajor(OpBuilder &b, Location loc, Value stage, Value 
   return halves(b, loc, loadX4(b, loc, stage, row, col, /*transpose=*/false));
 }
 
+/// The elements of `stage` at (row + dr, col + dc) for each offset, as a vector<Nx1xf32>.
+static Value loadElements(OpBuilder &b, Location loc, Value stage, Value row, Value col,
+                          ArrayRef<std::pair<int64_t, int64_t>> offsets) {
+  auto type = VectorType::get({int64_t(offsets.size()), 1}, elementOf(stage));
+  Value fragment = arith::ConstantOp::create(b, loc, type, b.getZeroAttr(type));
+  for (auto [i, offset] : llvm::enumerate(offsets)) {
+    Value v = memref::LoadOp::create(
+        b, loc, stage, ValueRange{add(b, loc, row, offset.first), add(b, loc, col, offset.second)});
+    fragment = vector::InsertOp::create(b, loc, v, fragment, ArrayRef<int64_t>{int64_t(i), 0});
+  }
+  return fragment;
+}
+
+// a0 (g, t), a1 (g + 8, t), a2 (g, t + 4), a3 (g + 8, t + 4).
+Value loadATf32(OpBuilder &b, Location loc, Value stage, Value row, Value col, Value lane) {
+  return loadElements(b, loc, stage, add(b, loc, row, div(b, loc, lane, 4)),
+                      add(b, loc, col, rem(b, loc, lane, 4)), {{0, 0}, {8, 0}, {0, 4}, {8, 4}});
+}
+
+// b0 (k = t, n = g), b1 (k = t + 4, n = g).
+Value loadBTf32KMajor(OpBuilder &b, Location loc, Value stage, Value k, Value n, Value lane) {
+  return loadElements(b, loc, stage, add(b, loc, k, rem(b, loc, lane, 4)),
+                      add(b, loc, n, div(b, loc, lane, 4)), {{0, 0}, {4, 0}});
+}
+
 Value multiplyAdd(OpBuilder &b, Location loc, Value a, Value bFrag, Value acc) {
+  if (cast<VectorType>(a.getType()).getElementType().isF32())
+    return nvgpu::MmaSyncOp::create(b, loc, a, bFrag, acc, ArrayRef<int64_t>{16, 8, 8},
+                                    /*tf32Enabled=*/true);
   return nvgpu::MmaSyncOp::create(b, loc, a, bFrag, acc, ArrayRef<int64_t>{16, 8, 16});
 }
 

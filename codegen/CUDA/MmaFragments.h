@@ -1,4 +1,4 @@
-//===- MmaFragments.h - mma.sync m16n8k16 fragments, as the PTX ISA lays them out -*- C++ -*-===//
+//===- MmaFragments.h - mma.sync fragments, as the PTX ISA lays them out -*- C++ -*-===//
 //
 // What the tensor-core kernel builders (kiln-cuda-mma-contractions, kiln-cuda-mma-attention)
 // share: index arithmetic, and the fragments of mma.sync m16n8k16 loaded from row-major
@@ -6,6 +6,9 @@
 //   A (16x16, vector<4x2xT>): rows (g, g + 8, g, g + 8), columns 2t + {0, 1} (+ 8 for rows 2-3);
 //   B (16x8, vector<2x2xT>):  k 2t + {0, 1} and 2t + 8 + {0, 1}, column g;
 //   C (16x8, vector<2x2xf32>): rows g and g + 8, columns 2t + {0, 1}.
+// With f32 operands (TF32, m16n8k8; the tensor cores read the top 19 bits of each):
+//   A (16x8, vector<4x1xf32>): (g, t), (g + 8, t), (g, t + 4), (g + 8, t + 4);
+//   B (8x8, vector<2x1xf32>):  k t and t + 4, column g.
 // Two C fragments side by side (16x16) hold, element by element, an A fragment: this is how
 // attention feeds its probabilities to the second product without leaving registers.
 //
@@ -41,7 +44,17 @@ std::array<mlir::Value, 2> loadBKMajor(mlir::OpBuilder &b, mlir::Location loc, m
 std::array<mlir::Value, 2> loadBNMajor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value stage,
                                        mlir::Value n, mlir::Value k, mlir::Value lane);
 
-/// `acc + a * b` (mma.sync m16n8k16).
+/// The A fragment (vector<4x1xf32>) of mma.sync m16n8k8 .tf32 for the 16x8 block at (row, col)
+/// of the row-major f32 `stage`, by plain loads (ldmatrix moves 16-bit elements).
+mlir::Value loadATf32(mlir::OpBuilder &b, mlir::Location loc, mlir::Value stage, mlir::Value row,
+                      mlir::Value col, mlir::Value lane);
+
+/// The B fragment (vector<2x1xf32>) of mma.sync m16n8k8 .tf32 for k .. k + 7 and columns
+/// n .. n + 7 of the k-major f32 `stage`.
+mlir::Value loadBTf32KMajor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value stage,
+                            mlir::Value k, mlir::Value n, mlir::Value lane);
+
+/// `acc + a * b`: mma.sync m16n8k16 for 16-bit operands, m16n8k8 .tf32 for f32 ones.
 mlir::Value multiplyAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a, mlir::Value bFrag,
                         mlir::Value acc);
 

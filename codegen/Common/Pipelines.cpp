@@ -55,7 +55,8 @@ void kiln::buildTFMStage(OpPassManager &pm, bool fusion, llvm::StringRef precisi
     func.addPass(
         kiln::createRaiseRotaryEmbedding(kiln::RaiseRotaryEmbeddingOptions{/*opsOnly=*/true}));
   }
-  if (precision != "fp32")
+  // tf32 changes no type: the CUDA target's GEMM kernels read it (TargetOptions::tf32).
+  if (precision == "fp16" || precision == "bf16")
     func.addPass(kiln::createReducePrecision(ReducePrecisionOptions{precision.str()}));
   func.addPass(createCanonicalizerPass());
 }

@@ -35,6 +35,8 @@ struct TargetOptions {
   std::string cudaToolkit;
   /// CUDA target: print each kernel's origin, launch shape and ptxas resource use.
   bool kernelReport = false;
+  /// CUDA target: f32 contractions on the TF32 tensor cores (kiln-compile --precision=tf32).
+  bool tf32 = false;
   /// Constants of at least this many bytes go to the artifact's weights section.
   uint64_t minExternalConstantBytes = 256;
 };

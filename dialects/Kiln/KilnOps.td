@@ -27,6 +27,8 @@ def Kiln_Dialect : Dialect {
     style, which bufferizes with the rest of the program and which the target's kernel
     builder then consumes (`kiln.attention`).
   }];
+  // kiln.attention's attributes are tfm's (its default key layout is a #tfm.layout).
+  let dependentDialects = ["::kiln::tfm::TFMDialect"];
 }
 
 class Kiln_Op<string mnemonic, list<Trait> traits = []> : Op<Kiln_Dialect, mnemonic, traits>;

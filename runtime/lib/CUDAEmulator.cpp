@@ -192,6 +192,9 @@ CUresult memAlloc(CUdeviceptr *out, size_t bytes) {
   void *p = aligned_alloc(256, rounded);
   if (!p)
     return kOutOfMemory;
+  // Poisoned: all-ones bytes are NaN in every float type, so an output element that no kernel
+  // writes, or a scratch buffer read before it is written, shows up in the results.
+  std::memset(p, 0xFF, rounded);
   dev.allocations[reinterpret_cast<uintptr_t>(p)] = bytes;
   dev.log([&] { return "alloc " + std::to_string(bytes) + " bytes"; });
   *out = CUdeviceptr(reinterpret_cast<uintptr_t>(p));

@@ -5,6 +5,10 @@
 //   A (16x16, row-major): a0,a1 (g, 2t+{0,1}); a2,a3 (g+8, 2t+{0,1}); a4..a7 the same, k+8
 //   B (16x8, k by n):     b0,b1 (2t+{0,1}, g); b2,b3 (2t+8+{0,1}, g)
 //   C, D (16x8, f32):     c0,c1 (g, 2t+{0,1}); c2,c3 (g+8, 2t+{0,1})
+// and of mma.m16n8k8 with .tf32 operands (f32 bits, of which the tensor cores read the top 19):
+//   A (16x8, row-major):  a0 (g, t); a1 (g+8, t); a2 (g, t+4); a3 (g+8, t+4)
+//   B (8x8, k by n):      b0 (t, g); b1 (t+4, g)
+//   C, D as above
 //
 //===----------------------------------------------------------------------===//
 
@@ -110,6 +114,41 @@ std::string mma(int64_t op, int64_t *const words[kLanes]) {
   return {};
 }
 
+/// The TF32 value of f32 bits: the low 13 mantissa bits dropped.
+float fromTf32(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  bits &= ~uint32_t(0x1fff);
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+std::string mmaTf32(int64_t *const words[kLanes]) {
+  float a[16][8], b[8][8], c[16][8];
+  for (int lane = 0; lane < kLanes; ++lane) {
+    const int64_t *w = words[lane];
+    int g = lane / 4, t = lane % 4;
+    for (int i = 0; i < 4; ++i)
+      a[g + 8 * (i % 2)][t + 4 * (i / 2)] = fromTf32(f32At(w, i));
+    for (int i = 0; i < 2; ++i)
+      b[t + 4 * i][g] = fromTf32(f32At(w + 2, i));
+    for (int i = 0; i < 4; ++i)
+      c[g + 8 * (i / 2)][2 * t + i % 2] = f32At(w + 3, i);
+  }
+  for (int lane = 0; lane < kLanes; ++lane) {
+    int g = lane / 4, t = lane % 4;
+    for (int i = 0; i < 4; ++i) {
+      int row = g + 8 * (i / 2), col = 2 * t + i % 2;
+      // Products of 11-bit significands are exact in double; the sum is rounded once.
+      double sum = c[row][col];
+      for (int k = 0; k < 8; ++k)
+        sum += double(a[row][k]) * double(b[k][col]);
+      setF32(words[lane], i, float(sum));
+    }
+  }
+  return {};
+}
+
 } // namespace
 
 const char *kiln::matrixOpName(int64_t op) {
@@ -125,6 +164,10 @@ std::string kiln::completeMatrixOp(int64_t op, int64_t *const words[kLanes]) {
     if (op >> 8)
       break;
     return mma(op, words);
+  case KILN_EMU_MATRIX_MMA_TF32:
+    if (op >> 8)
+      break;
+    return mmaTf32(words);
   default:
     break;
   }

@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#define KILN_GEN_ABI_VERSION 6
+#define KILN_GEN_ABI_VERSION 7
 
 /* Services the runtime provides to generated code, bound once per loaded
  * model before any other call. Append-only; `size` is sizeof at the
@@ -110,6 +110,10 @@ typedef struct kiln_emu_thread {
  * words[0..1] D (d0..d3). */
 #define KILN_EMU_MATRIX_MMA_F16 2
 #define KILN_EMU_MATRIX_MMA_BF16 3
+/* mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32, operands as f32 bits (the tensor cores
+ * read the top 19: the low 13 mantissa bits are dropped). In: words[0..1] A (a0..a3),
+ * words[2] B (b0, b1), words[3..4] C (c0..c3). Out: words[0..1] D (d0..d3). */
+#define KILN_EMU_MATRIX_MMA_TF32 4
 
 #define KILN_EMU_SHUFFLE_XOR 0
 #define KILN_EMU_SHUFFLE_UP 1

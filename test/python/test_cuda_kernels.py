@@ -273,9 +273,15 @@ MMA_CONTRACTIONS = {
     "fp16-batched-broadcast-residual": ((2, 3, "s", 40), (3, 40, 50), False, "residual", "fp16"),
     "bf16-two-readers": ((2, "s", 33), (33, 70), False, "two readers", "bf16"),
     "fp16-k-tail": ((19, 300), (300, 24), False, None, "fp16"),
+    # --precision=tf32: f32 operands on mma.sync m16n8k8 (10-bit mantissas, f32 sums).
+    "tf32-dynamic-bias-gelu": ((2, "s", 96), (96, 200), True, "gelu", "tf32"),
+    "tf32-batched-broadcast-residual-k-tail": ((2, 3, "s", 41), (3, 41, 50), False, "residual",
+                                               "tf32"),
 }
-# Relative to the largest output, against ONNX's reference implementation in fp32 (issue #13).
-MMA_BOUNDS = {"fp16": 5e-3, "bf16": 1e-2}
+# Relative to the largest output, against ONNX's reference implementation in fp32 (issue #13;
+# tf32 has fp16's 10-bit mantissa and f32's range).
+MMA_BOUNDS = {"fp16": 5e-3, "bf16": 1e-2, "tf32": 5e-3}
+MMA_OPERAND = {"fp16": "m16n8k16 f16", "bf16": "m16n8k16 bf16", "tf32": "m16n8k8 tf32"}
 
 
 def compile_mma(path, artifact, precision, origin, kind):
@@ -287,9 +293,8 @@ def compile_mma(path, artifact, precision, origin, kind):
                              "--kernel-report", "-o", artifact],
                             capture_output=True, text=True, check=True).stdout
     lines = [line for line in report.splitlines() if origin in line]
-    operand = "f16" if precision == "fp16" else "bf16"
-    assert lines and all("%smma.sync m16n8k16 %s (f32 accumulate)" % (kind, operand) in line
-                         for line in lines), report
+    assert lines and all("%smma.sync %s (f32 accumulate)" % (kind, MMA_OPERAND[precision])
+                         in line for line in lines), report
     assert all(line.split()[5] == "0" for line in lines), "spills: " + report
 
 

@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -133,6 +134,32 @@ void mmaTile(int64_t thread, void **params) {
   }
 }
 
+/// One warp's 16x8x8 TF32 product: each lane packs its A (16x8, row-major f32) and B (8x8,
+/// k-major) fragment elements as the PTX ISA lays them out for m16n8k8 .tf32, C = 0.5, and
+/// stores D by the accumulator layout (params: A, B, D).
+void mmaTf32Tile(int64_t thread, void **params) {
+  kiln_emu_thread *t = self(thread);
+  auto *a = reinterpret_cast<const float *>(param(params, 0));
+  auto *b = reinterpret_cast<const float *>(param(params, 1));
+  auto *d = reinterpret_cast<float *>(param(params, 2));
+  int64_t lane = t->id[0], g = lane / 4, tig = lane % 4;
+  auto pair = [](float lo, float hi) {
+    uint32_t l, h;
+    std::memcpy(&l, &lo, sizeof l);
+    std::memcpy(&h, &hi, sizeof h);
+    return int64_t(uint64_t(l) | uint64_t(h) << 32);
+  };
+  int64_t c = pair(0.5f, 0.5f);
+  int64_t in[5] = {pair(a[g * 8 + tig], a[(g + 8) * 8 + tig]),
+                   pair(a[g * 8 + tig + 4], a[(g + 8) * 8 + tig + 4]),
+                   pair(b[tig * 8 + g], b[(tig + 4) * 8 + g]), c, c};
+  t->matrix(t, KILN_EMU_MATRIX_MMA_TF32, in);
+  for (int i = 0; i < 4; ++i) {
+    uint32_t bits = uint32_t(uint64_t(in[i / 2]) >> (32 * (i % 2)));
+    std::memcpy(&d[(g + 8 * (i / 2)) * 8 + 2 * tig + i % 2], &bits, sizeof bits);
+  }
+}
+
 /// Even lanes at an mma.sync, odd ones at an ldmatrix.
 void mixedMatrixOps(int64_t thread, void **) {
   kiln_emu_thread *t = self(thread);
@@ -159,6 +186,7 @@ const kiln_emu_kernel kernels[] = {
     {"divergent_shuffle", KILN_EMU_KERNEL_BARRIERS, divergentShuffle, 0},
     {"add_step", 0, addStep, 2},
     {"mma_tile", KILN_EMU_KERNEL_BARRIERS, mmaTile, 4},
+    {"mma_tf32_tile", KILN_EMU_KERNEL_BARRIERS, mmaTf32Tile, 3},
     {"mixed_matrix_ops", KILN_EMU_KERNEL_BARRIERS, mixedMatrixOps, 0},
 };
 int64_t record[4];
@@ -329,6 +357,33 @@ TEST_F(Emulator, LdmatrixAndMmaSyncComputeAWarpsProductInThePTXLayouts) {
   EXPECT_EQ(element(13, 11), b[11 * 8 + 3]);
 }
 
+TEST_F(Emulator, MmaSyncTf32DropsTheLow13MantissaBitsAndAccumulatesInF32) {
+  // Integers (exact in TF32) in A, pushed 2^-12 away from zero: below TF32's 10-bit mantissa
+  // for |x| >= 1, so the tensor cores drop it (truncating, not rounding); the products of the
+  // integer parts are exact.
+  std::vector<float> a(16 * 8), b(8 * 8);
+  auto av = [](int i, int k) { return (3 * i + k) % 7 - 3; };
+  auto bv = [](int k, int j) { return (k + 5 * j) % 5 - 2; };
+  for (int i = 0; i < 16; ++i)
+    for (int k = 0; k < 8; ++k)
+      a[size_t(i * 8 + k)] = float(av(i, k)) + float((av(i, k) > 0) - (av(i, k) < 0)) / 4096.0f;
+  for (int k = 0; k < 8; ++k)
+    for (int j = 0; j < 8; ++j)
+      b[size_t(k * 8 + j)] = float(bv(k, j));
+  std::vector<float> product(16 * 8, -100.0f);
+  ASSERT_EQ(launch("mma_tf32_tile", 1, 32,
+                   {address(a.data()), address(b.data()), address(product.data())}),
+            0)
+      << d.takeFailureDetail();
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < 8; ++j) {
+      float sum = 0.5f;
+      for (int k = 0; k < 8; ++k)
+        sum += float(av(i, k) * bv(k, j));
+      EXPECT_EQ(product[size_t(i * 8 + j)], sum) << "D[" << i << "][" << j << "]";
+    }
+}
+
 TEST_F(Emulator, AWarpAtDifferentMatrixOpsFailsTheLaunch) {
   EXPECT_NE(launch("mixed_matrix_ops", 1, 32, {}), 0);
   std::string detail = d.takeFailureDetail();
@@ -447,6 +502,17 @@ TEST_F(Emulator, ACaptureRefusesWhatAGraphCannotHold) {
   EXPECT_EQ(d.streamEndCapture(stream, &graph), 901);
   EXPECT_EQ(d.memFree(p), 0);
   EXPECT_EQ(d.streamDestroy(stream), 0);
+}
+
+TEST_F(Emulator, AllocationsArePoisonedWithNaN) {
+  kiln::CUdeviceptr p = 0;
+  ASSERT_EQ(d.memAlloc(&p, 3 * sizeof(float)), 0);
+  std::vector<float> back(3, 0.0f);
+  ASSERT_EQ(d.memcpyDtoHAsync(back.data(), p, back.size() * sizeof(float), nullptr), 0);
+  ASSERT_EQ(d.streamSynchronize(nullptr), 0);
+  for (float v : back)
+    EXPECT_TRUE(std::isnan(v)) << "a fresh allocation reads " << v;
+  EXPECT_EQ(d.memFree(p), 0);
 }
 
 TEST_F(Emulator, PointerAttributesDescribeDeviceAllocations) {

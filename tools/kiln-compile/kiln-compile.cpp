@@ -72,7 +72,8 @@ cl::opt<std::string> precision(
     "precision",
     cl::desc("Contraction precision: fp32 (default); fp16 or bf16 (matmul and attention "
              "operands, weights converted at compile time, f32 accumulation; norms, softmax "
-             "statistics and outputs stay f32); tf32 needs tensor-core kernels (not yet)"),
+             "statistics and outputs stay f32); tf32 (the CUDA target's f32 matmuls on TF32 "
+             "tensor cores, f32 accumulation; the CPU target stays fp32)"),
     cl::init("fp32"));
 cl::opt<bool> timingSummary("timing", cl::desc("Print the time spent in each stage"));
 cl::opt<bool> summary("summary", cl::desc("With --emit=onnx: print the model's inputs, "
@@ -143,6 +144,7 @@ int main(int argc, char **argv) {
   if (!gpuArchs.empty())
     targetOptions.gpuArchs.assign(gpuArchs.begin(), gpuArchs.end());
   targetOptions.kernelReport = kernelReport;
+  targetOptions.tf32 = precision == "tf32";
   std::unique_ptr<kiln::Target> codegenTarget = kiln::createTarget(target, targetOptions);
   if (!codegenTarget) {
     errs() << "kiln-compile: unknown --target '" << target << "' (expected "
@@ -154,16 +156,14 @@ int main(int argc, char **argv) {
       errs() << "kiln-compile: " << *missing << "\n";
       return 2;
     }
-  if (precision == "tf32") {
-    errs() << "kiln-compile: --precision=tf32 needs the tensor-core GEMM kernels, which Kiln "
-              "does not emit yet; use fp32, fp16 or bf16\n";
-    return 2;
-  }
-  if (precision != "fp32" && precision != "fp16" && precision != "bf16") {
+  if (precision != "fp32" && precision != "tf32" && precision != "fp16" && precision != "bf16") {
     errs() << "kiln-compile: unknown --precision '" << precision
            << "' (expected fp32, tf32, fp16 or bf16)\n";
     return 2;
   }
+  if (precision == "tf32" && target == "cpu")
+    errs() << "kiln-compile: note: --precision=tf32 changes the CUDA target only; the CPU "
+              "target computes f32 contractions in fp32\n";
   if (outputFile.empty() && !fusionReport) {
     errs() << "kiln-compile: no output file: give -o FILE (or -o - for stdout)\n";
     return 2;
