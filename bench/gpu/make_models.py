@@ -7,6 +7,9 @@ each (OUT/models/<name>.kernels.txt) and OUT/manifest.json.
   batch and sequence length dynamic: one artifact serves every sequence length of the table.
 - matmul-<dtype>: MatMul of a [m, k] and b [k, n], every dim dynamic, both operands inputs (no
   weights travel in the bundle).
+- the end-to-end models of bench/gpu/models (export_models.py: torch exports of Hugging Face
+  models with every weight a graph input), each with its input names; $KILN_BENCH_E2E (names,
+  comma-separated) picks some, "none" none.
 """
 import json
 import os
@@ -54,6 +57,14 @@ def main(root, out):
                                {"kind": "attention", "dtype": dtype, "head_dim": head_dim,
                                 "heads": HIDDEN // head_dim, "causal": causal}))
         models.append(("matmul-" + dtype, matmul_model(dtype), {"kind": "matmul", "dtype": dtype}))
+    exported = os.path.join(root, "bench", "gpu", "models")
+    chosen = os.environ.get("KILN_BENCH_E2E")
+    for name, about in json.load(open(os.path.join(exported, "models.json"))).items():
+        if chosen is not None and name not in chosen.split(","):
+            continue
+        model = onnx.load(os.path.join(exported, name + ".onnx"))
+        models.append((name, model, dict(about, kind="e2e",
+                                         inputs=[i.name for i in model.graph.input])))
     manifest = []
     for name, model, entry in models:
         base = os.path.join(out, "models", name)

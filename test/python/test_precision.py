@@ -5,8 +5,10 @@ the first stored shape and compared with the fp32 torch model as in test_zoo.py
 accumulate in f32, so the error is that of the operands' rounding: it must stay within
 TOLERANCE, and it must be larger than the fp32 model's own tolerance for at least one model
 (the mode changed something). The fusion report must count no f32 contraction operands left.
-A few models also run on the emulated CUDA device at both precisions, their MatMuls on the
-tensor-core kernel (the kernel report must name mma.sync with the precision's operand type).
+A few models also run on the emulated CUDA device at both precisions and at tf32, their
+MatMuls on the tensor-core kernel (the kernel report must name mma.sync with the precision's
+operand type) and, at fp16 and bf16, their attention on the flash-attention kernel on mma.sync
+(at tf32 attention stays on the f32 FMA kernel and the contractions keep f32 operands).
 """
 import concurrent.futures
 import os
@@ -20,6 +22,9 @@ from test_zoo import MODELS, ZOO, compile_one, run_artifact
 
 # Measured 2026-12-04: fp16 at most 1.2e-3 (llama_gqa), bf16 at most 1.15e-2 (gemma2_softcap).
 TOLERANCE = {"fp16": 5e-3, "bf16": 2e-2}
+# tf32 (emulated device only: the CPU target computes fp32): a 10-bit mantissa, as fp16.
+CUDA_TOLERANCE = dict(TOLERANCE, tf32=5e-3)
+MMA_OPERAND = {"fp16": "m16n8k16 f16", "bf16": "m16n8k16 bf16", "tf32": "m16n8k8 tf32"}
 FP32_MODELS = sorted(n for n in MODELS if n.endswith(".dynamo23.fp32"))
 CUDA_MODELS = ["bert.dynamo23.fp32", "llama_gqa.dynamo23.fp32"]
 
@@ -28,7 +33,7 @@ CUDA_MODELS = ["bert.dynamo23.fp32", "llama_gqa.dynamo23.fp32"]
 def compiled():
     """{(name, precision, target): (artifact or None, fusion report, error)}."""
     jobs = [(n, p, "cpu") for n in FP32_MODELS for p in TOLERANCE]
-    jobs += [(n, p, "cuda") for n in CUDA_MODELS for p in TOLERANCE]
+    jobs += [(n, p, "cuda") for n in CUDA_MODELS for p in CUDA_TOLERANCE]
     with tempfile.TemporaryDirectory() as tmp:
         def one(job):
             name, precision, target = job
@@ -47,7 +52,7 @@ def error_of(compiled, name, precision, target):
     if artifact is None:
         pytest.fail(error)
     operands = re.search(r"contraction operands:(.*)", report)
-    assert operands and " f32 " not in operands.group(1) + " ", report
+    assert operands and (precision == "tf32") == (" f32 " in operands.group(1) + " "), report
     model = MODELS[name]
     refs = np.load(os.path.join(ZOO, model["reference"]))
     inputs = {i["name"]: refs["shape0/%s" % i["name"]] for i in model["inputs"]}
@@ -78,13 +83,17 @@ def test_reduced_precision_changes_numerics(precision):
     assert max(errors) > max(MODELS[n]["tolerance"] for n in FP32_MODELS), errors
 
 
-@pytest.mark.parametrize("precision", sorted(TOLERANCE))
+@pytest.mark.parametrize("precision", sorted(CUDA_TOLERANCE))
 @pytest.mark.parametrize("name", CUDA_MODELS)
 def test_reduced_precision_on_emulated_cuda(compiled, name, precision):
     report = compiled[(name, precision, "cuda")][1]
-    operand = "f16" if precision == "fp16" else "bf16"
+    operand = MMA_OPERAND[precision]
     matmuls = [line for line in report.splitlines() if "(MatMul)" in line]
-    assert matmuls and all("mma.sync m16n8k16 %s" % operand in line for line in matmuls), report
+    assert matmuls and all("mma.sync %s" % operand in line for line in matmuls), report
+    attention = [line for line in report.splitlines() if "flash attention" in line]
+    kernel = "mma.sync m16n8k16" if precision != "tf32" else "f32 FMA"
+    assert attention and all(kernel in line for line in attention), report
     err = error_of(compiled, name, precision, "cuda")
     print("%s %s cuda-emulator max rel err %.3g" % (name, precision, err))
-    assert err <= TOLERANCE[precision], "max rel err %.3g > %g" % (err, TOLERANCE[precision])
+    limit = CUDA_TOLERANCE[precision]
+    assert err <= limit, "max rel err %.3g > %g" % (err, limit)
