@@ -34,9 +34,10 @@ def CUDAMmaAttention : Pass<"kiln-cuda-mma-attention", "::mlir::ModuleOp"> {
   let description = [{
     Runs on @main after bufferization, before `kiln-cuda-attention-kernels`, when every target
     architecture has `mma.sync` m16n8k16 (`min-sm` >= 80). A `kiln.attention` whose query, key
-    and value are all f16 or all bf16 with head dims up to 128 becomes one `gpu.launch`
+    and value are all f16 or all bf16 with head dims up to 256 becomes one `gpu.launch`
     (docs/design/tensor-cores.md): a block of 4 warps per (64 query rows, head, batch), each
-    warp owning 16 rows; Q staged once and each key tile's K and V staged in workgroup memory
+    warp owning 16 rows (head dims above 128: 2 warps, 32 rows, and 16 keys a tile, so that
+    the stages fit 48 KB); Q staged once and each key tile's K and V staged in workgroup memory
     (head dims padded to 16 with zeros, rows by 16 bytes); S = Q·Kᵀ on the tensor cores into
     accumulator fragments, tfm.attention's score terms on each element, the online softmax on
     the fragments (a row's maximum across the 4 lanes that hold it by two `gpu.shuffle xor`),

@@ -1,9 +1,10 @@
 //===- MmaAttention.cpp - kiln-cuda-mma-attention -------------------------===//
 //
 // kiln.attention with f16 or bf16 operands as one FlashAttention-2 kernel on mma.sync m16n8k16
-// (docs/design/tensor-cores.md). A block of 4 warps per (64 query rows, head, batch); warp w
-// owns rows 16w .. 16w + 15, so each row's state lives in the 4 lanes of one quad (g = l / 4
-// holds rows g and g + 8 of the warp's 16). Per key tile of `keys` keys:
+// (docs/design/tensor-cores.md). A block of 4 warps (2 at head dims above 128) per (16 query
+// rows a warp, head, batch); warp w owns rows 16w .. 16w + 15, so each row's state lives in the
+// 4 lanes of one quad (g = l / 4 holds rows g and g + 8 of the warp's 16). Per key tile of
+// `keys` keys:
 //   S = Q·Kᵀ      Q (staged once) as A fragments, K (n-major, [key][d]) as B fragments;
 //   scores        tfm.attention's terms on each accumulator element, -inf past the visible keys;
 //   softmax       the row maximum over the quad by two xor shuffles; P = exp(S - max) and the
@@ -36,31 +37,41 @@ using namespace kiln::mma;
 
 namespace {
 
-constexpr int64_t kWarps = 4, kThreads = kWarps * mma::kWarpSize;
-constexpr int64_t kRows = 16 * kWarps; // query rows of a block
-constexpr int64_t kPad = 8;            // 16 bytes of 16-bit elements per staged row
-constexpr int64_t kMaxHeadDim = 128;   // beyond: the output fragments would not fit registers
+constexpr int64_t kPad = 8;          // 16 bytes of 16-bit elements per staged row
+constexpr int64_t kMaxHeadDim = 256; // beyond: the output fragments would not fit registers
+constexpr int64_t kMaxSharedBytes = 48 * 1024; // static shared memory of a block
 
 /// How one attention is split: head dims rounded up to the k16 / n16 steps (the staging fills
-/// the padding with zeros), and the keys of a tile.
+/// the padding with zeros), the warps of a block (16 query rows each) and the keys of a tile.
 struct MmaAttentionPlan {
   int64_t headDim, valueDim;
   int64_t paddedDim, paddedValueDim;
-  int64_t keys;
+  int64_t warps, keys;
 
+  int64_t rows() const { return 16 * warps; }
+  int64_t threads() const { return mma::kWarpSize * warps; }
   int64_t scoreFragments() const { return keys / 8; }
   int64_t outputFragments() const { return paddedValueDim / 8; }
+  int64_t sharedBytes() const {
+    return 2 * ((rows() + keys) * (paddedDim + kPad) + keys * (paddedValueDim + kPad));
+  }
 };
 
 std::optional<MmaAttentionPlan> planMmaAttention(int64_t headDim, int64_t valueDim) {
   if (headDim < 1 || valueDim < 1 || headDim > kMaxHeadDim || valueDim > kMaxHeadDim)
     return std::nullopt;
   auto round16 = [](int64_t v) { return (v + 15) / 16 * 16; };
-  MmaAttentionPlan plan{headDim, valueDim, round16(headDim), round16(valueDim), 64};
+  MmaAttentionPlan plan{headDim, valueDim, round16(headDim), round16(valueDim), 4, 64};
   // 32 keys a tile at head dims above 64: Q, K and V stages stay under 36 KB and the score
-  // fragments under 16 registers next to the output's 64.
-  if (std::max(plan.paddedDim, plan.paddedValueDim) > 64)
+  // fragments under 16 registers next to the output's 64. Above 128 (head dim 256: 128
+  // output registers a lane), 2 warps and 16 keys a tile, so that the stages fit the 48 KB
+  // of static shared memory (33.8 KB at 256) and the scores take 8 registers.
+  int64_t widest = std::max(plan.paddedDim, plan.paddedValueDim);
+  if (widest > 64)
     plan.keys = 32;
+  if (widest > 128)
+    plan.warps = 2, plan.keys = 16;
+  assert(plan.sharedBytes() <= kMaxSharedBytes && "the stages exceed static shared memory");
   return plan;
 }
 
@@ -139,7 +150,7 @@ void MmaAttentionKernel::stage(Value shared, Value source, std::array<int64_t, 4
                                int64_t width, int64_t realWidth, int64_t rows, Value base,
                                Value seqEnd, Value headIndex) {
   Value zero = zeroOf(b, loc, operand);
-  scf::ForOp::create(b, loc, tid, index(rows * width), index(kThreads), ValueRange{},
+  scf::ForOp::create(b, loc, tid, index(rows * width), index(plan.threads()), ValueRange{},
                      [&](OpBuilder &, Location, Value e, ValueRange) {
                        Value r = div(b, loc, e, width), d = rem(b, loc, e, width);
                        Value seq = add(b, loc, base, r);
@@ -300,22 +311,22 @@ void MmaAttentionKernel::build() {
   geometry = AttentionGeometry::of(b, loc, op);
   Value one = index(1);
   Value gridX = arith::MaxUIOp::create(
-      b, loc, arith::CeilDivUIOp::create(b, loc, geometry.queries, index(kRows)), one);
+      b, loc, arith::CeilDivUIOp::create(b, loc, geometry.queries, index(plan.rows())), one);
   Value gridZ = arith::MaxUIOp::create(b, loc, geometry.batch, one);
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   auto shared = [&](int64_t rows, int64_t cols) {
     return MemRefType::get({rows, cols + kPad}, operand, MemRefLayoutAttrInterface(), workgroup);
   };
   auto launch = gpu::LaunchOp::create(
-      b, loc, gridX, index(geometry.heads), gridZ, index(kThreads), one, one,
+      b, loc, gridX, index(geometry.heads), gridZ, index(plan.threads()), one, one,
       /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr, ValueRange{},
-      TypeRange{shared(kRows, plan.paddedDim), shared(plan.keys, plan.paddedDim),
+      TypeRange{shared(plan.rows(), plan.paddedDim), shared(plan.keys, plan.paddedDim),
                 shared(plan.keys, plan.paddedValueDim)});
   std::string type = operand.isF16() ? "f16" : "bf16";
   describeLaunch(launch, loc,
                  "flash attention, mma.sync m16n8k16 " + type + " (f32 accumulate), " +
-                     std::to_string(kRows) + " query rows x " + std::to_string(plan.keys) +
-                     " keys a tile, " + std::to_string(kWarps) + " warps");
+                     std::to_string(plan.rows()) + " query rows x " + std::to_string(plan.keys) +
+                     " keys a tile, " + std::to_string(plan.warps) + " warps");
   b.setInsertionPointToEnd(&launch.getBody().front());
   gpu::TerminatorOp::create(b, loc);
   b.setInsertionPointToStart(&launch.getBody().front());
@@ -326,16 +337,17 @@ void MmaAttentionKernel::build() {
   lane = rem(b, loc, tid, mma::kWarpSize);
   batchId = launch.getBlockIds().z;
   head = launch.getBlockIds().y;
-  rowBase = mul(b, loc, launch.getBlockIds().x, kRows);
+  rowBase = mul(b, loc, launch.getBlockIds().x, plan.rows());
   warpBase = mul(b, loc, div(b, loc, tid, mma::kWarpSize), 16);
   warpRow = add(b, loc, rowBase, warpBase);
   active = less(batchId, geometry.batch);
   kvHead = geometry.kvHead(b, loc, head);
   offset = arith::SubIOp::create(b, loc, geometry.keys, geometry.queries);
-  std::tie(kvBegin, kvEnd) = geometry.keyRange(b, loc, terms, rowBase, kRows, offset, active);
+  std::tie(kvBegin, kvEnd) =
+      geometry.keyRange(b, loc, terms, rowBase, plan.rows(), offset, active);
 
   Value queryEnd = arith::SelectOp::create(b, loc, active, geometry.queries, index(0));
-  stage(sharedQ, op.getQuery(), geometry.qPos, plan.paddedDim, plan.headDim, kRows, rowBase,
+  stage(sharedQ, op.getQuery(), geometry.qPos, plan.paddedDim, plan.headDim, plan.rows(), rowBase,
         queryEnd, head);
   auto fragment = VectorType::get({2, 2}, b.getF32Type());
   RowState initial{{negInf(), negInf()},

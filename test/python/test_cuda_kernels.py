@@ -322,9 +322,11 @@ def test_mma_contraction_matches_reference(name, tmp_path):
 # The tensor-core attention kernel (kiln-cuda-mma-attention): fp32 Attention ops compiled with
 # --precision=fp16|bf16 (f16/bf16 Q, K and V, f32 accumulation), against attention in float64
 # (itself checked against ONNX's reference): several query blocks and key tiles with partial
-# last ones, head dims padded to 16 (40, 24, 80), both tile widths (64 keys at head dims up to
-# 64, 32 above), GQA and MQA, causal, boolean and additive masks broadcast, rows whose keys are
-# all masked (zeros). Fields as in CASES, the element type replaced by the precision.
+# last ones, head dims padded to 16 (40, 24), all three plans (4 warps and 64 keys a tile at
+# head dims up to 64, 4 warps and 32 keys up to 128, 2 warps and 16 keys up to 256), GQA and
+# MQA, causal, boolean and additive masks broadcast, rows whose keys are all masked (zeros).
+# Fields as in CASES, the element type replaced by the precision. compile_mma checks ptxas's
+# report for spills on sm_80 and sm_90.
 MMA_ATTENTION = {
     "fp16-d64-causal-gqa": (2, 4, 2, 130, 130, 64, 64, None, None, True, "fp16", False),
     "bf16-d128-cross-bool-padding": (2, 2, 2, 70, 100, 128, 128, "bool", "b..k", False, "bf16",
@@ -333,6 +335,12 @@ MMA_ATTENTION = {
     "bf16-d40-dv24-float-mask": (2, 3, 3, 20, 47, 40, 24, "float", "..qk", False, "bf16", False),
     "fp16-d64-fully-masked-rows": (2, 2, 2, 70, 70, 64, 64, "bool", ".hqk", False, "fp16", True),
     "bf16-d128-causal-mqa": (1, 4, 1, 100, 100, 128, 128, None, None, True, "bf16", False),
+    # Head dims above 128: 2 warps (32 query rows) and 16 keys a tile.
+    "fp16-d256-causal-gqa": (1, 4, 2, 45, 45, 256, 256, None, None, True, "fp16", False),
+    "bf16-d256-cross-float-mask": (2, 2, 1, 20, 37, 256, 256, "float", "..qk", False, "bf16",
+                                   False),
+    "fp16-d192-dv160-bool-padding": (1, 2, 2, 33, 40, 192, 160, "bool", "b..k", False, "fp16",
+                                     False),
 }
 
 

@@ -81,16 +81,29 @@ func.func @main(%q: memref<2x4x?x80xbf16>, %k: memref<2x4x?x80xbf16>, %v: memref
 
 // -----
 
-// Left to the FMA kernel: head dim 256 (the output fragments would not fit registers), f32
+// Head dim 256: 2 warps (64 threads) over 32 query rows and 16 keys a tile, so that Q, K and V
+// stages fit the 48 KB of static shared memory (33 KB); 32 output fragments a lane.
+// CHECK-LABEL: func.func @main
+// CHECK: gpu.launch {{.*}} threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c64{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) workgroup(%{{.*}} : memref<32x264xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<16x264xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<16x264xf16, #gpu.address_space<workgroup>>)
+// CHECK: scf.for {{.*}} step %c16 iter_args({{.*}}) -> (f32, f32, f32, f32, {{(vector<2x2xf32>, )+}}vector<2x2xf32>)
+// CHECK: kernel = "flash attention, mma.sync m16n8k16 f16 (f32 accumulate), 32 query rows x 16 keys a tile, 2 warps"
+func.func @main(%q: memref<1x2x?x256xf16>, %k: memref<1x2x?x256xf16>, %v: memref<1x2x?x256xf16>, %o: memref<1x2x?x256xf16>) {
+  kiln.attention %q, %k, %v outs(%o : memref<1x2x?x256xf16>) {causal} : memref<1x2x?x256xf16>, memref<1x2x?x256xf16>, memref<1x2x?x256xf16>
+  return
+}
+
+// -----
+
+// Left to the FMA kernel: head dim 320 (the output fragments would not fit registers), f32
 // operands, and mixed operand types.
 // CHECK-LABEL: func.func @main
 // CHECK-NOT: nvgpu
 // CHECK-COUNT-3: kiln.attention
 // CHECK-NOT: nvgpu
-func.func @main(%q: memref<1x2x8x256xf16>, %k: memref<1x2x8x256xf16>, %v: memref<1x2x8x256xf16>, %o: memref<1x2x8x256xf16>,
+func.func @main(%q: memref<1x2x8x320xf16>, %k: memref<1x2x8x320xf16>, %v: memref<1x2x8x320xf16>, %o: memref<1x2x8x320xf16>,
                 %q32: memref<1x2x8x64xf32>, %v32: memref<1x2x8x64xf32>, %o32: memref<1x2x8x64xf32>,
                 %k16: memref<1x2x8x64xf16>) {
-  kiln.attention %q, %k, %v outs(%o : memref<1x2x8x256xf16>) : memref<1x2x8x256xf16>, memref<1x2x8x256xf16>, memref<1x2x8x256xf16>
+  kiln.attention %q, %k, %v outs(%o : memref<1x2x8x320xf16>) : memref<1x2x8x320xf16>, memref<1x2x8x320xf16>, memref<1x2x8x320xf16>
   kiln.attention %q32, %q32, %v32 outs(%o32 : memref<1x2x8x64xf32>) : memref<1x2x8x64xf32>, memref<1x2x8x64xf32>, memref<1x2x8x64xf32>
   kiln.attention %q32, %k16, %v32 outs(%o32 : memref<1x2x8x64xf32>) : memref<1x2x8x64xf32>, memref<1x2x8x64xf16>, memref<1x2x8x64xf32>
   return
