@@ -220,9 +220,9 @@ SmallVector<Value> callMatrix(OpBuilder &b, Location loc, Value thread, Value sc
   for (auto [i, word] : llvm::enumerate(words))
     memref::StoreOp::create(b, loc, word, scratch,
                             ValueRange{arith::ConstantIndexOp::create(b, loc, i)});
-  func::CallOp::create(b, loc, kMatrixFunction, TypeRange{},
-                       ValueRange{thread, arith::ConstantIntOp::create(b, loc, b.getI64Type(), op),
-                                  scratch});
+  func::CallOp::create(
+      b, loc, kMatrixFunction, TypeRange{},
+      ValueRange{thread, arith::ConstantIntOp::create(b, loc, b.getI64Type(), op), scratch});
   SmallVector<Value> out;
   for (int64_t i = 0; i < results; ++i)
     out.push_back(memref::LoadOp::create(b, loc, scratch,
@@ -266,15 +266,14 @@ LogicalResult emulateLdMatrix(OpBuilder &b, nvgpu::LdMatrixOp ld, Value thread, 
     Value w0 = row.getRegionIterArgs()[0], w1 = row.getRegionIterArgs()[1];
     scf::YieldOp::create(
         b, loc,
-        ValueRange{arith::SelectOp::create(b, loc, low, arith::OrIOp::create(b, loc, w0, placed),
-                                           w0),
-                   arith::SelectOp::create(b, loc, low, w1,
-                                           arith::OrIOp::create(b, loc, w1, placed))});
+        ValueRange{
+            arith::SelectOp::create(b, loc, low, arith::OrIOp::create(b, loc, w0, placed), w0),
+            arith::SelectOp::create(b, loc, low, w1, arith::OrIOp::create(b, loc, w1, placed))});
   }
   int64_t op = KILN_EMU_MATRIX_LDMATRIX | tiles << 8 | int64_t(ld.getTranspose()) << 16;
-  SmallVector<Value> words = callMatrix(b, loc, thread, scratch, op,
-                                        SmallVector<Value>(row.getResults()),
-                                        llvm::divideCeil(tiles, 2));
+  SmallVector<Value> words =
+      callMatrix(b, loc, thread, scratch, op, SmallVector<Value>(row.getResults()),
+                 llvm::divideCeil(tiles, 2));
   ld.replaceAllUsesWith(unpackWords(b, loc, words, type));
   ld.erase();
   return success();
@@ -287,10 +286,9 @@ LogicalResult emulateMma(OpBuilder &b, nvgpu::MmaSyncOp mma, Value thread, Value
   Type operand = mma.getMatrixA().getType().getElementType();
   auto acc = cast<VectorType>(mma.getRes().getType());
   std::array<int64_t, 3> shape = mma.getMmaShapeAsArray();
-  bool sixteenBit = shape == std::array<int64_t, 3>{16, 8, 16} &&
-                    (operand.isF16() || operand.isBF16());
-  bool tf32 = shape == std::array<int64_t, 3>{16, 8, 8} && operand.isF32() &&
-              mma.getTf32Enabled();
+  bool sixteenBit =
+      shape == std::array<int64_t, 3>{16, 8, 16} && (operand.isF16() || operand.isBF16());
+  bool tf32 = shape == std::array<int64_t, 3>{16, 8, 8} && operand.isF32() && mma.getTf32Enabled();
   if (!(sixteenBit || tf32) || !acc.getElementType().isF32() ||
       mma.getMatrixB().getType().getElementType() != operand)
     return mma.emitError("the emulated device runs nvgpu.mma.sync m16n8k16 with f16 or bf16 "
@@ -298,7 +296,7 @@ LogicalResult emulateMma(OpBuilder &b, nvgpu::MmaSyncOp mma, Value thread, Value
   SmallVector<Value> words = packWords(b, loc, elementsOf(b, loc, mma.getMatrixA()));
   llvm::append_range(words, packWords(b, loc, elementsOf(b, loc, mma.getMatrixB())));
   llvm::append_range(words, packWords(b, loc, elementsOf(b, loc, mma.getMatrixC())));
-  int64_t op = tf32               ? KILN_EMU_MATRIX_MMA_TF32
+  int64_t op = tf32              ? KILN_EMU_MATRIX_MMA_TF32
                : operand.isF16() ? KILN_EMU_MATRIX_MMA_F16
                                  : KILN_EMU_MATRIX_MMA_BF16;
   mma.replaceAllUsesWith(
@@ -320,8 +318,7 @@ LogicalResult emulateMatrixOps(OpBuilder &b, func::FuncOp twin, Value thread) {
   // One buffer for the words a thread exchanges, at the entry (an alloca in a loop would grow
   // the fiber's stack each iteration).
   b.setInsertionPointToStart(&twin.getBody().front());
-  Value scratch =
-      memref::AllocaOp::create(b, twin.getLoc(), MemRefType::get({5}, b.getI64Type()));
+  Value scratch = memref::AllocaOp::create(b, twin.getLoc(), MemRefType::get({5}, b.getI64Type()));
   for (Operation *op : ops) {
     b.setInsertionPoint(op);
     if (failed(isa<nvgpu::LdMatrixOp>(op)

@@ -343,8 +343,7 @@ void MmaAttentionKernel::build() {
   active = less(batchId, geometry.batch);
   kvHead = geometry.kvHead(b, loc, head);
   offset = arith::SubIOp::create(b, loc, geometry.keys, geometry.queries);
-  std::tie(kvBegin, kvEnd) =
-      geometry.keyRange(b, loc, terms, rowBase, plan.rows(), offset, active);
+  std::tie(kvBegin, kvEnd) = geometry.keyRange(b, loc, terms, rowBase, plan.rows(), offset, active);
 
   Value queryEnd = arith::SelectOp::create(b, loc, active, geometry.queries, index(0));
   stage(sharedQ, op.getQuery(), geometry.qPos, plan.paddedDim, plan.headDim, plan.rows(), rowBase,

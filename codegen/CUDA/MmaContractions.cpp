@@ -1,10 +1,10 @@
 //===- MmaContractions.cpp - kiln-cuda-mma-contractions -------------------===//
 //
 // Contractions with f16 or bf16 operands (or f32 ones as TF32, `tf32`) and f32 accumulation on
-// the tensor cores (docs/design/tensor-cores.md): 128-thread blocks, 4 warps in 2x2 over a 64x64 output tile,
-// each warp's 32x32 outputs as 2x4 mma.sync m16n8k16 accumulator fragments kept in registers
-// for the whole k loop; operands staged in workgroup memory per 32-wide step of k and read as
-// fragments with ldmatrix. The fragment layouts are the PTX ISA's, by construction:
+// the tensor cores (docs/design/tensor-cores.md): 128-thread blocks, 4 warps in 2x2 over a 64x64
+// output tile, each warp's 32x32 outputs as 2x4 mma.sync m16n8k16 accumulator fragments kept in
+// registers for the whole k loop; operands staged in workgroup memory per 32-wide step of k and
+// read as fragments with ldmatrix. The fragment layouts are the PTX ISA's, by construction:
 //   lane l, g = l / 4, t = l % 4; accumulator element (h, e) of fragment (mi, nj) is output
 //   (warp row + 16 mi + g + 8 h, warp col + 8 nj + 2 t + e).
 //
@@ -28,13 +28,13 @@ using namespace kiln::mma;
 namespace {
 
 constexpr int64_t kWarpsM = 2, kWarpsN = 2, kThreads = kWarpsM * kWarpsN * mma::kWarpSize;
-constexpr int64_t kWarpTile = 32;                 // each warp's outputs: kWarpTile square
-constexpr int64_t kTileM = kWarpsM * kWarpTile;   // the block's outputs along m
-constexpr int64_t kTileN = kWarpsN * kWarpTile;   // and along n
-constexpr int64_t kStepK = 32;                    // k staged per step: two mma k16 steps
-constexpr int64_t kFragmentsM = kWarpTile / 16;   // m16 fragments per warp
-constexpr int64_t kFragmentsN = kWarpTile / 8;    // n8 fragments per warp
-constexpr int64_t kPad = 8;                       // 16 bytes of 16-bit elements per staged row
+constexpr int64_t kWarpTile = 32;               // each warp's outputs: kWarpTile square
+constexpr int64_t kTileM = kWarpsM * kWarpTile; // the block's outputs along m
+constexpr int64_t kTileN = kWarpsN * kWarpTile; // and along n
+constexpr int64_t kStepK = 32;                  // k staged per step: two mma k16 steps
+constexpr int64_t kFragmentsM = kWarpTile / 16; // m16 fragments per warp
+constexpr int64_t kFragmentsN = kWarpTile / 8;  // n8 fragments per warp
+constexpr int64_t kPad = 8;                     // 16 bytes of 16-bit elements per staged row
 
 /// Whether the body of `op` is `acc + ext(a) * ext(b)` (in either order, each extension
 /// optional when the operand already has the accumulator's type).
@@ -84,9 +84,9 @@ struct MmaKernel {
   const Contraction &c;
   const ContractionFusion &fusion;
   Type operand;
-  SmallVector<Value> sizes;                          // the loop dims' sizes
-  SmallVector<Value> loops;                          // the outer dims' values, others 0
-  SmallVector<std::pair<Value, Value>> outerChecks;  // the outer dims in range
+  SmallVector<Value> sizes;                         // the loop dims' sizes
+  SmallVector<Value> loops;                         // the outer dims' values, others 0
+  SmallVector<std::pair<Value, Value>> outerChecks; // the outer dims in range
   Value tid, lane;
   Value rowBase, colBase; // the block's first output row and column
   Value warpM, warpN;     // the warp's first row and column within the block's tile
@@ -153,8 +153,8 @@ void stageOperands(OpBuilder &b, Location loc, const MmaKernel &k, Value k0) {
   OpOperand *lhs = op.getDpsInputOperand(0), *rhs = op.getDpsInputOperand(1);
   Value zero = zeroOf(b, loc, k.operand);
   auto copy = [&](int64_t copies, llvm::function_ref<void(Value)> body) {
-    auto loop = scf::ForOp::create(b, loc, indexConstant(b, loc, 0),
-                                   indexConstant(b, loc, copies), indexConstant(b, loc, 1));
+    auto loop = scf::ForOp::create(b, loc, indexConstant(b, loc, 0), indexConstant(b, loc, copies),
+                                   indexConstant(b, loc, 1));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     body(loop.getInductionVar());
@@ -235,10 +235,10 @@ void buildMmaKernel(const Contraction &c, const ContractionFusion &fusion, Type 
   // different banks; the TF32 B fragments read 4 k rows of 8 columns, which a 32-byte pad
   // spreads over all 32 banks.
   int64_t lhsPad = operand.isF32() ? 4 : kPad;
-  auto lhsType = MemRefType::get({kTileM, kStepK + lhsPad}, operand, MemRefLayoutAttrInterface(),
-                                 workgroup);
-  auto rhsType = MemRefType::get({kStepK, kTileN + kPad}, operand, MemRefLayoutAttrInterface(),
-                                 workgroup);
+  auto lhsType =
+      MemRefType::get({kTileM, kStepK + lhsPad}, operand, MemRefLayoutAttrInterface(), workgroup);
+  auto rhsType =
+      MemRefType::get({kStepK, kTileN + kPad}, operand, MemRefLayoutAttrInterface(), workgroup);
   auto launch = gpu::LaunchOp::create(
       b, loc, tiles(k.sizes[c.n], kTileN), tiles(k.sizes[c.m], kTileM),
       arith::MaxSIOp::create(b, loc, batches, one), indexConstant(b, loc, kThreads), one, one,
@@ -275,16 +275,14 @@ void buildMmaKernel(const Contraction &c, const ContractionFusion &fusion, Type 
     stageOperands(b, loc, k, steps.getInductionVar());
     gpu::BarrierOp::create(b, loc);
     // The mma k steps of the staged slice as a loop (unrolled by the GPU backend).
-    auto halves = scf::ForOp::create(b, loc, indexConstant(b, loc, 0),
-                                     indexConstant(b, loc, kStepK),
-                                     indexConstant(b, loc, mmaK(operand)),
-                                     steps.getRegionIterArgs());
+    auto halves =
+        scf::ForOp::create(b, loc, indexConstant(b, loc, 0), indexConstant(b, loc, kStepK),
+                           indexConstant(b, loc, mmaK(operand)), steps.getRegionIterArgs());
     {
       OpBuilder::InsertionGuard inner(b);
       b.setInsertionPointToStart(halves.getBody());
       scf::YieldOp::create(
-          b, loc,
-          multiplyStep(b, loc, k, halves.getInductionVar(), halves.getRegionIterArgs()));
+          b, loc, multiplyStep(b, loc, k, halves.getInductionVar(), halves.getRegionIterArgs()));
     }
     gpu::BarrierOp::create(b, loc);
     scf::YieldOp::create(b, loc, halves.getResults());

@@ -164,8 +164,7 @@ void mmaTf32Tile(int64_t thread, void **params) {
 void mixedMatrixOps(int64_t thread, void **) {
   kiln_emu_thread *t = self(thread);
   int64_t words[5] = {};
-  t->matrix(t, t->id[0] % 2 ? KILN_EMU_MATRIX_LDMATRIX | 1 << 8 : KILN_EMU_MATRIX_MMA_BF16,
-            words);
+  t->matrix(t, t->id[0] % 2 ? KILN_EMU_MATRIX_LDMATRIX | 1 << 8 : KILN_EMU_MATRIX_MMA_BF16, words);
 }
 
 /// out[global id] += step (params: out, step).
@@ -192,7 +191,7 @@ const kiln_emu_kernel kernels[] = {
 int64_t record[4];
 const kiln_emu_global globals[] = {{"kiln_error", record, sizeof record}};
 const kiln_emu_image image = {KILN_EMU_MAGIC, sizeof kernels / sizeof kernels[0], 1, kernels,
-                               globals};
+                              globals};
 
 struct Emulator : testing::Test {
   void SetUp() override {
