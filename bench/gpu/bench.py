@@ -16,9 +16,9 @@ FLOPs: 4 b H s^2 D for attention (half of it when causal, the FlashAttention con
 2 m n k for a GEMM. Each point's output is also compared with torch's (or, without torch on a
 GPU, with a float64 reference): the relative error of the largest element goes in the table.
 
---device=cuda-emulator --smoke runs small attention and GEMM points on the emulated device and
-checks the end-to-end artifacts' signatures: it checks the bundle and the script, not speed
-(CI: test/python/test_gpu_bench.py). --budget stops starting new points after that many
+--device=cuda-emulator --smoke runs small attention and GEMM points on the emulated device once
+each (no timing) and checks the end-to-end artifacts' signatures: it checks the bundle and the
+script, not speed (CI: test/python/test_gpu_bench.py). --budget stops starting new points after that many
 seconds (default 270: the device check's 5 minutes). --results appends the tables in
 Markdown, with date, GPU and Kiln commit (bench/RESULTS.md). Exit 1 on a mismatch."""
 import datetime
@@ -92,7 +92,7 @@ def attention_point(m, seq, tokens, values, tmp):
     shape = (batch, heads, seq, d)
     arrays = {n: values[n].reshape(shape) for n in "qkv"}
     flops = 4.0 * batch * heads * seq * seq * d * (0.5 if m["causal"] else 1.0)
-    runs = 2 if not have_gpu else max(5, min(50, int(2e13 / flops)))
+    runs = 0 if device != "cuda" else max(5, min(50, int(2e13 / flops)))
     out, kiln_ms = kiln.run(m["name"], save_inputs(arrays, tmp), "y", tmp, runs)
     row = {"kiln": kiln_ms, "flops": flops}
     want = None
@@ -120,7 +120,7 @@ def gemm_point(m, shape, rng, tmp):
     arrays = {"a": to_bits(rng.standard_normal((rows, inner), dtype=np.float32), m["dtype"]),
               "b": to_bits(rng.standard_normal((inner, cols), dtype=np.float32), m["dtype"])}
     flops = 2.0 * rows * inner * cols
-    runs = 2 if not have_gpu else max(10, min(100, int(5e13 / flops)))
+    runs = 0 if device != "cuda" else max(10, min(100, int(5e13 / flops)))
     out, kiln_ms = kiln.run(m["name"], save_inputs(arrays, tmp), "y", tmp, runs)
     row = {"kiln": kiln_ms, "flops": flops}
     if have_gpu:
