@@ -87,6 +87,28 @@ std::string ldmatrix(int64_t op, int64_t *const words[kLanes]) {
   return {};
 }
 
+/// C (16x8, f32) from each lane's words 3..4.
+void loadAccumulator(int64_t *const words[kLanes], float (&c)[16][8]) {
+  for (int lane = 0; lane < kLanes; ++lane)
+    for (int i = 0; i < 4; ++i)
+      c[lane / 4 + 8 * (i / 2)][2 * (lane % 4) + i % 2] = f32At(words[lane] + 3, i);
+}
+
+/// D = C + A·B into each lane's words 0..1 in the accumulator layout. The products (of
+/// significands of 11 bits at most) are exact in double; the sum is rounded once.
+template <int K>
+void storeProduct(int64_t *const words[kLanes], const float (&a)[16][K], const float (&b)[K][8],
+                  const float (&c)[16][8]) {
+  for (int lane = 0; lane < kLanes; ++lane)
+    for (int i = 0; i < 4; ++i) {
+      int row = lane / 4 + 8 * (i / 2), col = 2 * (lane % 4) + i % 2;
+      double sum = c[row][col];
+      for (int k = 0; k < K; ++k)
+        sum += double(a[row][k]) * double(b[k][col]);
+      setF32(words[lane], i, float(sum));
+    }
+}
+
 std::string mma(int64_t op, int64_t *const words[kLanes]) {
   float (*convert)(uint16_t) = op == KILN_EMU_MATRIX_MMA_F16 ? fromF16 : fromBF16;
   float a[16][16], b[16][8], c[16][8];
@@ -97,20 +119,9 @@ std::string mma(int64_t op, int64_t *const words[kLanes]) {
       a[g + 8 * ((i / 2) % 2)][2 * t + i % 2 + 8 * (i / 4)] = convert(element16(w, i));
     for (int i = 0; i < 4; ++i)
       b[2 * t + i % 2 + 8 * (i / 2)][g] = convert(element16(w + 2, i));
-    for (int i = 0; i < 4; ++i)
-      c[g + 8 * (i / 2)][2 * t + i % 2] = f32At(w + 3, i);
   }
-  for (int lane = 0; lane < kLanes; ++lane) {
-    int g = lane / 4, t = lane % 4;
-    for (int i = 0; i < 4; ++i) {
-      int row = g + 8 * (i / 2), col = 2 * t + i % 2;
-      // The products of 16-bit floats are exact in double; the sum is rounded once.
-      double sum = c[row][col];
-      for (int k = 0; k < 16; ++k)
-        sum += double(a[row][k]) * double(b[k][col]);
-      setF32(words[lane], i, float(sum));
-    }
-  }
+  loadAccumulator(words, c);
+  storeProduct(words, a, b, c);
   return {};
 }
 
@@ -132,20 +143,9 @@ std::string mmaTf32(int64_t *const words[kLanes]) {
       a[g + 8 * (i % 2)][t + 4 * (i / 2)] = fromTf32(f32At(w, i));
     for (int i = 0; i < 2; ++i)
       b[t + 4 * i][g] = fromTf32(f32At(w + 2, i));
-    for (int i = 0; i < 4; ++i)
-      c[g + 8 * (i / 2)][2 * t + i % 2] = f32At(w + 3, i);
   }
-  for (int lane = 0; lane < kLanes; ++lane) {
-    int g = lane / 4, t = lane % 4;
-    for (int i = 0; i < 4; ++i) {
-      int row = g + 8 * (i / 2), col = 2 * t + i % 2;
-      // Products of 11-bit significands are exact in double; the sum is rounded once.
-      double sum = c[row][col];
-      for (int k = 0; k < 8; ++k)
-        sum += double(a[row][k]) * double(b[k][col]);
-      setF32(words[lane], i, float(sum));
-    }
-  }
+  loadAccumulator(words, c);
+  storeProduct(words, a, b, c);
   return {};
 }
 

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/runtime.h"
+#include "tools/DeviceOption.h"
 #include "tools/kiln-generate/Sampling.h"
 #include "tools/kiln-run/Npy.h"
 
@@ -145,18 +146,9 @@ Options parseArgs(int argc, char **argv) {
     } else if (flag == "--dump-logits") {
       o.dumpDir = value();
     } else if (flag == "--device") {
-      std::string d = value();
-      if (d == "cpu") {
-        o.device = KILN_DEVICE_CPU;
-      } else if (d == "cuda-emulator") {
-        o.device = KILN_DEVICE_CUDA_EMULATOR;
-      } else if (d == "cuda" || d.rfind("cuda:", 0) == 0) {
-        o.device = KILN_DEVICE_CUDA;
-        if (d.size() > 4)
-          o.ordinal = int32_t(parseInt(d.substr(5), "--device cuda:N", 0, 1023));
-      } else {
-        die("unknown --device '" + d + "' (expected cpu, cuda, cuda:N or cuda-emulator)", 2);
-      }
+      std::string error = parseDeviceOption(value(), o.device, o.ordinal);
+      if (!error.empty())
+        die(error, 2);
     } else if (a == "--quiet") {
       o.quiet = true;
     } else if (!a.empty() && a[0] == '-') {

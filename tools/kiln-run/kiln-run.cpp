@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/runtime.h"
+#include "tools/DeviceOption.h"
 #include "tools/kiln-run/Npy.h"
 
 #include <algorithm>
@@ -151,19 +152,9 @@ Options parseArgs(int argc, char **argv) {
     } else if (a == "--threads" || startsWith(a, "--threads=", v)) {
       o.threads = int(parseInt(value("--threads"), "--threads", 0, 1024));
     } else if (a == "--device" || startsWith(a, "--device=", v)) {
-      std::string d = value("--device");
-      std::string ordinal;
-      if (d == "cpu") {
-        o.device = KILN_DEVICE_CPU;
-      } else if (d == "cuda-emulator") {
-        o.device = KILN_DEVICE_CUDA_EMULATOR;
-      } else if (d == "cuda" || startsWith(d, "cuda:", ordinal)) {
-        o.device = KILN_DEVICE_CUDA;
-        if (!ordinal.empty())
-          o.ordinal = int32_t(parseInt(ordinal, "--device cuda:N", 0, 1023));
-      } else {
-        die("unknown --device '" + d + "' (expected cpu, cuda, cuda:N or cuda-emulator)", 2);
-      }
+      std::string error = parseDeviceOption(value("--device"), o.device, o.ordinal);
+      if (!error.empty())
+        die(error, 2);
     } else if (a == "--io" || startsWith(a, "--io=", v)) {
       std::string where = value("--io");
       if (where != "host" && where != "device")
