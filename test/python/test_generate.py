@@ -1,6 +1,6 @@
 """kiln-generate (issue #14): Hugging Face decoders exported with their KV cache
-(test/models/decoders: LLaMA with GQA and GPT-2, torch's TorchScript exporter), compiled once
-for the CPU and once for the CUDA target (run on the emulated device). Greedy decoding of 32
+(test/models/decoders: LLaMA and Qwen2 with GQA, GPT-2; torch's TorchScript exporter), compiled
+once for the CPU and once for the CUDA target (run on the emulated device). Greedy decoding of 32
 tokens must give torch's `generate` ids exactly; every step's logits must match onnxruntime
 running the same ONNX model on the same tokens (teacher forcing, its present tensors fed back
 as past) within 1e-4 of the largest logit. Sampling is seeded (same seed, same tokens), keeps
@@ -17,7 +17,7 @@ from kiln_testing import ROOT, tool
 
 DECODERS = os.path.join(ROOT, "test", "models", "decoders")
 REFS = np.load(os.path.join(DECODERS, "decoders.npz"))
-MODELS = ["llama_gqa", "gpt2"]
+MODELS = ["llama_gqa", "qwen2", "gpt2"]
 TARGETS = {"cpu": [], "cuda": ["--target=cuda", "--gpu-arch=sm_80"]}
 MAX_REL_ERROR = 1e-4
 

@@ -30,6 +30,11 @@ MODELS = {
                   {"hidden_size": 64, "intermediate_size": 128, "num_attention_heads": 4,
                    "num_key_value_heads": 2, "num_hidden_layers": 2, "vocab_size": 256,
                    "max_position_embeddings": 256, "bos_token_id": None, "eos_token_id": None}),
+    # Qwen2: biases on the q/k/v projections, GQA 4 over 2.
+    "qwen2": ("Qwen2ForCausalLM", "Qwen2Config",
+              {"hidden_size": 64, "intermediate_size": 128, "num_attention_heads": 4,
+               "num_key_value_heads": 2, "num_hidden_layers": 2, "vocab_size": 256,
+               "max_position_embeddings": 256, "bos_token_id": None, "eos_token_id": None}),
     "gpt2": ("GPT2LMHeadModel", "GPT2Config",
              {"n_embd": 64, "n_head": 4, "n_layer": 2, "vocab_size": 256, "n_positions": 256,
               "bos_token_id": None, "eos_token_id": None}),
