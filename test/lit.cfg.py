@@ -18,7 +18,8 @@ config.substitutions.append(("%python", os.path.join(config.kiln_src_root, ".ven
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(["kiln-opt", "kiln-import", "kiln-compile", "kiln-run",
-                                    "kiln-runtime-tests", "kiln_run_model"],
+                                    "kiln-runtime-tests", "kiln_run_model", "kiln-generate",
+                                    "kiln_generate_example"],
                                    [config.kiln_tools_dir])
 config.substitutions.append(("%kiln_lib", os.path.join(config.kiln_obj_root, "lib")))
 if config.kiln_sanitized:
