@@ -1,6 +1,7 @@
 """kiln-generate (issue #14): Hugging Face decoders exported with their KV cache
-(test/models/decoders: LLaMA and Qwen2 with GQA, GPT-2; torch's TorchScript exporter), compiled
-once for the CPU and once for the CUDA target (run on the emulated device). Greedy decoding of 32
+(test/models/decoders: LLaMA and Qwen2 with GQA, GPT-2; torch's TorchScript and dynamo
+exporters), compiled for the CPU target and (the TorchScript exports) for the CUDA target, run on
+the emulated device. Greedy decoding of 32
 tokens must give torch's `generate` ids exactly; every step's logits must match onnxruntime
 running the same ONNX model on the same tokens (teacher forcing, its present tensors fed back
 as past) within 1e-4 of the largest logit. Sampling is seeded (same seed, same tokens), keeps
@@ -19,6 +20,8 @@ DECODERS = os.path.join(ROOT, "test", "models", "decoders")
 REFS = np.load(os.path.join(DECODERS, "decoders.npz"))
 MODELS = ["llama_gqa", "qwen2", "gpt2"]
 TARGETS = {"cpu": [], "cuda": ["--target=cuda", "--gpu-arch=sm_80"]}
+# (exporter, target): both exporters on the CPU, the TorchScript exports on the emulated device.
+CASES = [("ts17", "cpu"), ("ts17", "cuda"), ("dynamo18", "cpu")]
 MAX_REL_ERROR = 1e-4
 
 
@@ -27,11 +30,12 @@ def artifacts(tmp_path_factory):
     out = tmp_path_factory.mktemp("decoders")
     made = {}
     for name in MODELS:
-        for target, flags in TARGETS.items():
-            path = str(out / ("%s.%s.kiln" % (name, target)))
-            subprocess.run([tool("kiln-compile"), os.path.join(DECODERS, name + ".ts17.onnx"),
-                            "-o", path] + flags, check=True, capture_output=True, text=True)
-            made[(name, target)] = path
+        for exporter, target in CASES:
+            path = str(out / ("%s.%s.%s.kiln" % (name, exporter, target)))
+            subprocess.run([tool("kiln-compile"),
+                            os.path.join(DECODERS, "%s.%s.onnx" % (name, exporter)), "-o", path]
+                           + TARGETS[target], check=True, capture_output=True, text=True)
+            made[(name, exporter, target)] = path
     return made
 
 
@@ -45,13 +49,13 @@ def generate(artifact, target, *args, dump=None):
     return [int(t) for t in lines[0].split()], lines[1:]
 
 
-def onnxruntime_logits(name, tokens):
+def onnxruntime_logits(name, exporter, tokens):
     """The last logits row of every step, prompt first, then each token of `tokens` but the
-    last, the cache carried from step to step."""
-    session = ort.InferenceSession(os.path.join(DECODERS, name + ".ts17.onnx"),
+    last, the cache carried from step to step ([batch, heads, past, head dim], empty first)."""
+    session = ort.InferenceSession(os.path.join(DECODERS, "%s.%s.onnx" % (name, exporter)),
                                    providers=["CPUExecutionProvider"])
-    past = {i.name: np.zeros([1 if d == "batch" else 0 if d == "past" else d for d in i.shape],
-                             np.float32) for i in session.get_inputs() if i.name.startswith("past")}
+    past = {i.name: np.zeros((1, i.shape[1], 0, i.shape[3]), np.float32)
+            for i in session.get_inputs() if i.name.startswith("past")}
     outputs = [o.name for o in session.get_outputs()]
     rows, done = [], 0
     prompt = list(REFS[name + "/prompt"])
@@ -66,17 +70,17 @@ def onnxruntime_logits(name, tokens):
     return rows
 
 
-@pytest.mark.parametrize("target", sorted(TARGETS))
+@pytest.mark.parametrize("exporter, target", CASES)
 @pytest.mark.parametrize("name", MODELS)
-def test_greedy_matches_torch_and_onnxruntime(artifacts, name, target, tmp_path):
+def test_greedy_matches_torch_and_onnxruntime(artifacts, name, exporter, target, tmp_path):
     prompt = ",".join(str(t) for t in REFS[name + "/prompt"])
-    tokens, report = generate(artifacts[(name, target)], target, "--prompt-ids=" + prompt,
-                              "--max-new-tokens=32", dump=str(tmp_path))
+    tokens, report = generate(artifacts[(name, exporter, target)], target,
+                              "--prompt-ids=" + prompt, "--max-new-tokens=32", dump=str(tmp_path))
     assert tokens == list(REFS[name + "/greedy"]), "kiln %s, torch %s" % (
         tokens, list(REFS[name + "/greedy"]))
     assert report and report[0].startswith("prefill: 7 tokens in ") and \
         "decode: 31 tokens in " in report[0], report
-    want = onnxruntime_logits(name, tokens)
+    want = onnxruntime_logits(name, exporter, tokens)
     for i, expected in enumerate(want):
         got = np.load(str(tmp_path / ("step_%d.npy" % i)))
         error = float(np.abs(got - expected).max() / np.abs(expected).max())
@@ -84,7 +88,7 @@ def test_greedy_matches_torch_and_onnxruntime(artifacts, name, target, tmp_path)
 
 
 def test_sampling_is_seeded_and_keeps_to_top_k_and_top_p(artifacts, tmp_path):
-    artifact = artifacts[("llama_gqa", "cpu")]
+    artifact = artifacts[("llama_gqa", "ts17", "cpu")]
     args = ["--prompt-ids=7,42,3", "--max-new-tokens=24", "--temperature=1.5", "--top-k=20",
             "--top-p=0.8"]
     first, _ = generate(artifact, "cpu", *args, "--seed=3", dump=str(tmp_path))
@@ -105,7 +109,7 @@ def test_sampling_is_seeded_and_keeps_to_top_k_and_top_p(artifacts, tmp_path):
 def test_stops_at_a_stop_id(artifacts):
     greedy = list(REFS["llama_gqa/greedy"])
     prompt = ",".join(str(t) for t in REFS["llama_gqa/prompt"])
-    tokens, _ = generate(artifacts[("llama_gqa", "cpu")], "cpu", "--prompt-ids=" + prompt,
+    tokens, _ = generate(artifacts[("llama_gqa", "ts17", "cpu")], "cpu", "--prompt-ids=" + prompt,
                          "--stop-ids=999,%d" % greedy[4])
     assert tokens == greedy[:5]
 
@@ -117,7 +121,7 @@ def test_stops_at_a_stop_id(artifacts):
     (["--prompt-ids=1", "--bogus"], "unknown option '--bogus'"),
 ])
 def test_bad_arguments_exit_2(artifacts, args, message):
-    r = subprocess.run([tool("kiln-generate"), artifacts[("gpt2", "cpu")]] + args,
+    r = subprocess.run([tool("kiln-generate"), artifacts[("gpt2", "ts17", "cpu")]] + args,
                        capture_output=True, text=True)
     assert r.returncode == 2 and message in r.stderr, r.stderr
 

@@ -1,5 +1,6 @@
 """make_decoders.py: Hugging Face decoders with a KV cache, exported by torch's TorchScript
-exporter (opset 17) for the generation tests (test/python/test_generate.py, issue #14).
+exporter (<name>.ts17.onnx, opset 17) and by its dynamo exporter (<name>.dynamo18.onnx, opset
+18) for the generation tests (test/python/test_generate.py, issue #14).
 
 Each model takes input_ids [batch, seq], attention_mask [batch, past + seq], position_ids
 [batch, seq] and past_key_<i> / past_value_<i> [batch, kv heads, past, head dim] per layer, and
@@ -15,13 +16,19 @@ Made with torch 2.15.0, transformers 5.25.0.
 """
 import os
 
+import sys
+
 import numpy as np
+import onnx
 import torch
 import transformers
 from torch import nn
+from torch.export import Dim
 from transformers import DynamicCache
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "zoo"))
+from make_zoo import strip_stack_traces  # noqa: E402
 NEW_TOKENS = 32
 # name: (model class, config class, config kwargs); no end-of-sequence token, so that generate
 # runs every step and applies no logits processor.
@@ -73,8 +80,9 @@ def main():
             for p in model.parameters():
                 if p.dim() > 1:
                     p.normal_(0, 0.15)
-        # torch's greedy generate before the export: run after it, GPT-2's generate disagreed
-        # with its own forward (and with the exported graph) from the first token.
+        # torch's greedy generate before the exports. (The wrapper is put in eval mode: the
+        # TorchScript exporter evaluates in eval mode and then restores the wrapper's mode on
+        # every submodule, so a wrapper left in training mode turned the model's dropout on.)
         prompt = torch.tensor([[7, 42, 3, 99, 15, 200, 1]])
         with torch.no_grad():
             greedy = model.generate(prompt, attention_mask=torch.ones_like(prompt),
@@ -93,9 +101,20 @@ def main():
         axes = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "total"},
                 "position_ids": {0: "batch", 1: "seq"}}
         axes.update({n: {0: "batch", 2: "past"} for n in inputs[3:]})
-        torch.onnx.export(CacheWrapper(model), example, os.path.join(HERE, name + ".ts17.onnx"),
+        torch.onnx.export(CacheWrapper(model).eval(), example,
+                          os.path.join(HERE, name + ".ts17.onnx"),
                           dynamo=False, opset_version=17, input_names=inputs,
                           output_names=outputs, dynamic_axes=axes)
+        # The dynamo exporter: batch 2 in the example (torch.export specialises a dim of size
+        # 1), every dim of the cache and the mask left to torch (Dim.AUTO) to relate.
+        batch2 = tuple(t.repeat(2, *([1] * (t.dim() - 1))) for t in example)
+        auto = {0: Dim.AUTO, 1: Dim.AUTO}
+        shapes = (auto, auto, auto, tuple({0: Dim.AUTO, 2: Dim.AUTO} for _ in past))
+        dynamo_path = os.path.join(HERE, name + ".dynamo18.onnx")
+        torch.onnx.export(CacheWrapper(model).eval(), batch2, dynamo_path, dynamo=True,
+                          opset_version=18, input_names=inputs, output_names=outputs,
+                          dynamic_shapes=shapes, external_data=False)
+        onnx.save(strip_stack_traces(onnx.load(dynamo_path)), dynamo_path)
         refs[name + "/prompt"] = prompt[0].numpy()
         refs[name + "/greedy"] = greedy[0, prompt.shape[1]:].numpy()
     np.savez(os.path.join(HERE, "decoders.npz"), **refs)
