@@ -11,6 +11,7 @@ each (OUT/models/<name>.kernels.txt) and OUT/manifest.json.
   models with every weight a graph input), each with its input names; $KILN_BENCH_E2E (names,
   comma-separated) picks some, "none" none.
 """
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -65,8 +66,8 @@ def main(root, out):
         model = onnx.load(os.path.join(exported, name + ".onnx"))
         models.append((name, model, dict(about, kind="e2e",
                                          inputs=[i.name for i in model.graph.input])))
-    manifest = []
-    for name, model, entry in models:
+    def compile_one(job):
+        name, model, entry = job
         base = os.path.join(out, "models", name)
         onnx.save(model, base + ".onnx")
         report = subprocess.run(
@@ -75,7 +76,10 @@ def main(root, out):
             check=True, capture_output=True, text=True)
         with open(base + ".kernels.txt", "w") as f:
             f.write(report.stdout + report.stderr)
-        manifest.append(dict(entry, name=name))
+        return dict(entry, name=name)
+
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+        manifest = list(pool.map(compile_one, models))
     commit = subprocess.run(["git", "-C", root, "describe", "--always", "--dirty"],
                             capture_output=True, text=True).stdout.strip()
     with open(os.path.join(out, "manifest.json"), "w") as f:

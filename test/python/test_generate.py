@@ -7,6 +7,7 @@ running the same ONNX model on the same tokens (teacher forcing, its present ten
 as past) within 1e-4 of the largest logit. Sampling is seeded (same seed, same tokens), keeps
 to the top-k and top-p sets of each step's logits, and stops at a stop id. A model without a
 cache, and bad arguments, are refused with exit 2 and a message."""
+import concurrent.futures
 import os
 import subprocess
 
@@ -28,15 +29,18 @@ MAX_REL_ERROR = 1e-4
 @pytest.fixture(scope="module")
 def artifacts(tmp_path_factory):
     out = tmp_path_factory.mktemp("decoders")
-    made = {}
-    for name in MODELS:
-        for exporter, target in CASES:
-            path = str(out / ("%s.%s.%s.kiln" % (name, exporter, target)))
-            subprocess.run([tool("kiln-compile"),
-                            os.path.join(DECODERS, "%s.%s.onnx" % (name, exporter)), "-o", path]
-                           + TARGETS[target], check=True, capture_output=True, text=True)
-            made[(name, exporter, target)] = path
-    return made
+
+    def compile_one(key):
+        name, exporter, target = key
+        path = str(out / ("%s.%s.%s.kiln" % key))
+        subprocess.run([tool("kiln-compile"),
+                        os.path.join(DECODERS, "%s.%s.onnx" % (name, exporter)), "-o", path]
+                       + TARGETS[target], check=True, capture_output=True, text=True)
+        return key, path
+
+    keys = [(name,) + case for name in MODELS for case in CASES]
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+        return dict(pool.map(compile_one, keys))
 
 
 def generate(artifact, target, *args, dump=None):
