@@ -2,8 +2,9 @@
 CUDA device 0 (or, to check the bundle itself, the emulated device) with kiln-run,
 compares its outputs with the references (max |kiln - ref| / max |ref| within the model's
 tolerance), with inputs and outputs in host memory and in device memory (--io=device), and
-times it both ways (kiln-run --benchmark; CUDA graphs on, kiln-run's default), then prints
-one table. Exit 1 on any mismatch
+times it both ways (kiln-run --benchmark; CUDA graphs on, kiln-run's default); then runs
+kiln-generate on the decoders (greedy tokens must equal torch's generate; tokens/s for prefill
+and decode), and prints one table. Exit 1 on any mismatch
 or failure. Needs Python with numpy and the NVIDIA driver."""
 import json
 import os
@@ -63,6 +64,24 @@ for m in models:
     bad += not ok
     rows.append((m["name"], "ok" if ok else "MISMATCH", "%.2g" % worst, "%g" % m["tolerance"],
                  p50(args), p50(on_device)))
+kiln_generate = os.path.join(bundle, "bin", "kiln-generate")
+for g in json.load(open(os.path.join(bundle, "manifest.json"))).get("generation", []):
+    r = subprocess.run([kiln_generate, os.path.join(bundle, "models", g["name"] + ".kiln"),
+                        "--device=" + device, "--max-new-tokens=%d" % len(g["greedy"]),
+                        "--prompt-ids=" + ",".join(str(t) for t in g["prompt"])],
+                       capture_output=True, text=True)
+    lines = r.stdout.splitlines()
+    if r.returncode or len(lines) < 2:
+        rows.append((g["name"], "FAIL", (r.stderr.strip().splitlines() or ["?"])[-1][:90], "",
+                     "", ""))
+        bad += 1
+        continue
+    same = [int(t) for t in lines[0].split()] == g["greedy"]
+    bad += not same
+    speed = re.findall(r"\(([0-9.]+) tokens/s\)", lines[1])
+    rows.append((g["name"], "ok" if same else "MISMATCH", "ids " + ("=" if same else "!=") +
+                 " torch", "exact", "prefill %s tok/s" % speed[0] if speed else "?",
+                 "decode %s tok/s" % speed[1] if len(speed) > 1 else "?"))
 row_format = "%-28s %-8s %-10s %-8s %-14s %s"
 print(row_format % ("model", "result", "rel err", "tol", "p50 host io", "p50 device io"))
 for row in rows:

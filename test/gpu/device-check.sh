@@ -7,7 +7,8 @@
 # The bundle (< 60 MB) holds kiln-run and the runtime, every committed model compiled for
 # sm_90 (test/models/*.onnx, and the zoo's fp32 and fp16 dynamo exports of each architecture),
 # their inputs at the zoo's first stored shape, reference outputs (torch's for the zoo, the
-# CPU target's for the hand-written models) and check.py. On the GPU machine it needs only the
+# CPU target's for the hand-written models), the decoders of test/models/decoders for
+# kiln-generate (torch's greedy tokens) and check.py. On the GPU machine it needs only the
 # NVIDIA driver and Python with numpy: each model runs with kiln-run --device=cuda, its
 # outputs are compared with the references, and kiln-run --benchmark times it.
 set -euo pipefail
@@ -17,7 +18,7 @@ mode="${1:-}"
 out="${2:-$root/build/device-check}"
 bin="$root/build/bin"
 rm -rf "$out" && mkdir -p "$out/models" "$out/bin" "$out/lib"
-cp "$bin/kiln-run" "$out/bin/" && cp "$root/build/lib/libkiln_runtime.so" "$out/lib/"
+cp "$bin/kiln-run" "$bin/kiln-generate" "$out/bin/" && cp "$root/build/lib/libkiln_runtime.so" "$out/lib/"
 cp "$root/test/gpu/check.py" "$out/"
 "$root/.venv/bin/python" "$root/test/gpu/make_bundle.py" "$root" "$out"
 cat > "$out/run.sh" <<'RUN'

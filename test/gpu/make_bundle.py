@@ -1,6 +1,7 @@
 """make_bundle.py ROOT OUT: the models, inputs and references of the device check
 (test/gpu/device-check.sh). Writes OUT/models/<name>.kiln, OUT/models/<name>/input_*.npy,
-OUT/models/<name>/ref_*.npy and OUT/manifest.json."""
+OUT/models/<name>/ref_*.npy, the decoders kiln-generate runs (OUT/models/generate-<name>.kiln,
+torch's greedy tokens in the manifest) and OUT/manifest.json."""
 import json
 import os
 import subprocess
@@ -79,5 +80,17 @@ for file in sorted(os.listdir(os.path.join(root, "test", "models"))):
     manifest.append({"name": name, "tolerance": 1e-4, "inputs": input_files,
                      "references": save(name, "ref", refs)})
 
-json.dump({"models": manifest}, open(os.path.join(out, "manifest.json"), "w"), indent=1)
-print("%d models" % len(manifest))
+# The decoders with a KV cache (test/models/decoders): kiln-generate's greedy tokens must equal
+# torch's generate.
+decoders = os.path.join(root, "test", "models", "decoders")
+refs = np.load(os.path.join(decoders, "decoders.npz"))
+generation = []
+for name in sorted({k.split("/")[0] for k in refs.files}):
+    compile_cuda(os.path.join(decoders, name + ".ts17.onnx"), "generate-" + name)
+    generation.append({"name": "generate-" + name,
+                       "prompt": [int(t) for t in refs[name + "/prompt"]],
+                       "greedy": [int(t) for t in refs[name + "/greedy"]]})
+
+json.dump({"models": manifest, "generation": generation},
+          open(os.path.join(out, "manifest.json"), "w"), indent=1)
+print("%d models, %d decoders" % (len(manifest), len(generation)))
