@@ -22,7 +22,7 @@ def signature_rows(kiln, m):
     """Without a GPU: kiln-run --describe must list the model's inputs."""
     r = subprocess.run([kiln.kiln_run, os.path.join(kiln.bundle, "models", m["name"] + ".kiln"),
                         "--device=" + kiln.device, "--describe"], capture_output=True, text=True)
-    missing = [n for n in m["inputs"] if n not in r.stdout]
+    missing = [n for n in m["inputs"] if "input  %s:" % n not in r.stdout]
     status = "signature ok (%d inputs)" % len(m["inputs"]) if not r.returncode and not missing \
         else "signature FAILED: %s" % (missing[:3] or r.stderr.strip()[-80:])
     return [("%s b%d s%d" % (m["name"], b, s), {"status": status}) for b, s in POINTS[m["name"]]]

@@ -97,7 +97,8 @@ void FlashAttentionKernel::rowState() {
     Value d = add(lane, index(plan.lanes * c));
     Value valid =
         plan.headDim % plan.lanes ? both(rowValid, less(d, index(plan.headDim))) : rowValid;
-    queryChunk.push_back(loadF32(valid, op.getQuery(), AttentionGeometry::at(geometry.qPos, {batchId, head, query, d})));
+    queryChunk.push_back(loadF32(valid, op.getQuery(),
+                                 AttentionGeometry::at(geometry.qPos, {batchId, head, query, d})));
   }
 }
 
@@ -112,7 +113,8 @@ void FlashAttentionKernel::stageRows(Value shared, Value source, std::array<int6
         Value j = arith::DivUIOp::create(b, loc, e, index(width));
         Value d = arith::RemUIOp::create(b, loc, e, index(width));
         Value key = add(tile, j);
-        Value v = loadF32(less(key, kvEnd), source, AttentionGeometry::at(pos, {batchId, kvHead, key, d}));
+        Value v = loadF32(less(key, kvEnd), source,
+                          AttentionGeometry::at(pos, {batchId, kvHead, key, d}));
         memref::StoreOp::create(b, loc, v, shared, ValueRange{j, d});
         scf::YieldOp::create(b, loc);
       });

@@ -31,7 +31,7 @@ constexpr int64_t kWarpsM = 2, kWarpsN = 2, kThreads = kWarpsM * kWarpsN * mma::
 constexpr int64_t kWarpTile = 32;               // each warp's outputs: kWarpTile square
 constexpr int64_t kTileM = kWarpsM * kWarpTile; // the block's outputs along m
 constexpr int64_t kTileN = kWarpsN * kWarpTile; // and along n
-constexpr int64_t kStepK = 32;                  // k staged per step: two mma k16 steps
+constexpr int64_t kStepK = 32;                  // k staged per step: 2 mma k16 (4 tf32 k8)
 constexpr int64_t kFragmentsM = kWarpTile / 16; // m16 fragments per warp
 constexpr int64_t kFragmentsN = kWarpTile / 8;  // n8 fragments per warp
 constexpr int64_t kPad = 8;                     // 16 bytes of 16-bit elements per staged row

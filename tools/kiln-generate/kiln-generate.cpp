@@ -15,6 +15,7 @@
 #include "tools/kiln-generate/Sampling.h"
 #include "tools/kiln-run/Npy.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -193,6 +194,11 @@ struct Tensor {
       n *= uint64_t(d);
     bytes.assign(n * kiln_element_type_size(type) + 64, 0);
   }
+  /// The elements, 64-byte aligned within `bytes`.
+  void *data() {
+    uintptr_t p = reinterpret_cast<uintptr_t>(bytes.data());
+    return bytes.data() + ((64 - p % 64) % 64);
+  }
   kiln_tensor view(const char *name) {
     kiln_tensor t{};
     t.name = name;
@@ -200,9 +206,7 @@ struct Tensor {
     t.device = KILN_DEVICE_CPU;
     t.rank = int32_t(dims.size());
     t.dims = dims.data();
-    // 64-byte aligned within the vector.
-    uintptr_t p = reinterpret_cast<uintptr_t>(bytes.data());
-    t.data = bytes.data() + ((64 - p % 64) % 64);
+    t.data = data();
     t.byte_size = bytes.size() - 64;
     return t;
   }
@@ -287,13 +291,14 @@ std::vector<float> step(Decoder &d, const std::vector<int64_t> &tokens, int64_t 
   Tensor ids, mask, positions;
   ids.type = mask.type = positions.type = KILN_ELEMENT_TYPE_INT64;
   ids.resize({1, n});
-  std::memcpy(ids.view("").data, tokens.data(), size_t(n) * 8);
+  std::memcpy(ids.data(), tokens.data(), size_t(n) * 8);
   mask.resize({1, past + n});
   positions.resize({1, n});
-  for (int64_t i = 0; i < past + n; ++i)
-    static_cast<int64_t *>(mask.view("").data)[i] = 1;
+  auto *ones = static_cast<int64_t *>(mask.data());
+  std::fill(ones, ones + past + n, int64_t(1));
+  auto *at = static_cast<int64_t *>(positions.data());
   for (int64_t i = 0; i < n; ++i)
-    static_cast<int64_t *>(positions.view("").data)[i] = past + i;
+    at[i] = past + i;
   std::vector<kiln_tensor> inputs = {ids.view("input_ids")};
   if (d.mask != Decoder::kNone)
     inputs.push_back(mask.view("attention_mask"));
@@ -319,7 +324,7 @@ std::vector<float> step(Decoder &d, const std::vector<int64_t> &tokens, int64_t 
     c.past = std::move(out[c.output]);
   Tensor &logits = out[d.logits];
   int64_t vocab = logits.dims[2];
-  const unsigned char *last = static_cast<const unsigned char *>(logits.view("").data) +
+  const unsigned char *last = static_cast<const unsigned char *>(logits.data()) +
                               size_t((n - 1) * vocab) * kiln_element_type_size(logits.type);
   return toFloats(last, logits.type, size_t(vocab));
 }
